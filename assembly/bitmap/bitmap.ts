@@ -1,0 +1,243 @@
+// Memory bitmaps (§1): one interface over several storage strategies.
+//
+// A bitmap holds one bit per PFN of [start_pfn, end_pfn). Callers see the kernel's operations (memory_bm_create,
+// _set_bit, _clear_bit, _test_bit, _next_pfn, _position_reset, _free, duplicate_memory_bitmap); the strategy that
+// stores the bits is chosen once per engine (CTX_BM_KIND) and dispatched here with one branch per call, never through
+// an indirect call.
+//
+// Where the memory comes from. In the kernel a bitmap is built from single pages taken with get_image_page(), and
+// which frames those are decides how many image frames the restore happens to own (allocated_unsafe_pages). thaw
+// charges every bitmap exactly the frames that the modern kernel's radix tree would take (leaves, inner nodes and
+// the descriptor chain pages of §1.5.3), through get_image_page() with the bitmap's safe_needed, whatever strategy
+// holds the bits. The bits themselves live in a slot of the metadata arena. So every count, every owned frame and the
+// PBE chain are the kernel's and do not depend on the strategy, and strategies are compared on equal terms.
+//
+// ╒══════════ bitmap slot (CTX_BM_SLOT_SIZE bytes each, CTX_BM_NR_SLOTS of them) ══════════╕
+// │ descriptor    BMD_SIZE bytes (layout.ts)                                              │ +0
+// │ charged       CTX_BM_CHARGE × u32: the PFNs of the frames charged to the bitmap       │ +BMD_SIZE
+// │ storage       CTX_BM_STORAGE_SIZE bytes, 8-byte aligned                               │ +BMD_SIZE + 4 × charge
+// └────────────────────────────────────────────────────────────────────────────────────────┘
+import {
+  BMD_KIND, BMD_STORAGE, BMD_START_PFN, BMD_END_PFN, BMD_CUR_BIT, BMD_CUR_PFN, BMD_NR_CHARGED, BMD_CHARGED,
+  BMD_IN_USE, BMD_SIZE, BM_FLAT, BM_END_OF_MAP, CTX_BM_KIND, CTX_BM_SLOTS, CTX_BM_NR_SLOTS, CTX_BM_SLOT_SIZE,
+  CTX_BM_CHARGE, CTX_NR_FRAMES, NO_PFN, CTX_NR_BITMAP_PAGES, PBE_SIZE, LINKED_PAGE_DATA,
+} from "../portable/layout";
+import { ctx32, incCtx32, DEBUG } from "../common";
+import { flatStorageSize, flatInit, flatSet, flatClear, flatTest, flatNextPfn, flatCount, flatOr } from "./flat";
+import { getImagePage, freeImagePage, recycleSafePage } from "../pages";
+
+// sizeof(struct mem_zone_bm_rtree) and sizeof(struct rtree_node) on x86_64 (§1.5.2).
+// @ts-ignore: decorator
+@inline const RTREE_ZONE_DESC_SIZE: u32 = 80;
+// @ts-ignore: decorator
+@inline const RTREE_NODE_DESC_SIZE: u32 = PBE_SIZE;
+
+/**
+ * bitmapChargePages - Frames one bitmap over @bits PFNs takes in the modern kernel (create_zone_bm_rtree, §1.5.3).
+ * @bits: PFNs covered (one extent).
+ * @pageSize: bytes per frame.
+ *
+ * Leaves hold page_size × 8 bits; inner nodes hold page_size / 8 child pointers; the mem_zone_bm_rtree and one
+ * rtree_node per leaf and inner node come from a chain allocator whose linked pages hold page_size - 8 bytes.
+ */
+export function bitmapChargePages(bits: u32, pageSize: u32): u32 {
+  const bitsPerLeaf = pageSize << 3;
+  const fanout = pageSize >> 3;
+  const leaves = (bits + bitsPerLeaf - 1) / bitsPerLeaf;
+  let inner: u32 = 0;
+  let level = leaves;
+  while (level > 1) {
+    level = (level + fanout - 1) / fanout;
+    inner += level;
+  }
+  const dataSize = pageSize - LINKED_PAGE_DATA;
+  let chainPages: u32 = 0;
+  let used = dataSize;
+  const objects = leaves + inner + 1;
+  for (let i: u32 = 0; i < objects; i++) {
+    const size = i == 0 ? RTREE_ZONE_DESC_SIZE : RTREE_NODE_DESC_SIZE;
+    if (size > dataSize) {
+      chainPages += (size + dataSize - 1) / dataSize;
+      used = dataSize;
+      continue;
+    }
+    if (dataSize - used < size) {
+      chainPages++;
+      used = 0;
+    }
+    used += size;
+  }
+  return leaves + inner + chainPages;
+}
+
+/** bitmapStorageSize - Arena bytes that strategy @kind needs for @bits PFNs. */
+export function bitmapStorageSize(kind: u32, bits: u32): u32 {
+  switch (kind) {
+    case BM_FLAT: return flatStorageSize(bits);
+    default: return 0;
+  }
+}
+
+// @ts-ignore: decorator
+@inline function slotAddr(i: u32): usize {
+  return <usize>ctx32(CTX_BM_SLOTS) + <usize>i * <usize>ctx32(CTX_BM_SLOT_SIZE);
+}
+
+function releaseSlot(bm: usize): void {
+  store<u32>(bm, 0, BMD_IN_USE);
+  store<u32>(bm, 0, BMD_NR_CHARGED);
+}
+
+function initStorage(bm: usize): void {
+  switch (load<u32>(bm, BMD_KIND)) {
+    case BM_FLAT: flatInit(bm); break;
+    default: if (DEBUG) assert(false, "bitmap: unknown strategy");
+  }
+}
+
+/**
+ * memory_bm_create - Create a bitmap covering every PFN of the machine, all bits clear.
+ * @safeNeeded: PG_SAFE if every frame charged to it must be a safe page (restore only), PG_ANY otherwise.
+ *
+ * Returns the descriptor's address, or 0 if no slot is free or a frame could not be had (-ENOMEM for the caller);
+ * on failure every frame taken so far is given back, as memory_bm_free() does in the kernel.
+ */
+export function memoryBmCreate(safeNeeded: u32): usize {
+  const nrSlots = ctx32(CTX_BM_NR_SLOTS);
+  let bm: usize = 0;
+  for (let i: u32 = 0; i < nrSlots; i++) {
+    const s = slotAddr(i);
+    if (load<u32>(s, BMD_IN_USE) == 0) {
+      bm = s;
+      break;
+    }
+  }
+  if (bm == 0) return 0;
+  const charge = ctx32(CTX_BM_CHARGE);
+  store<u32>(bm, ctx32(CTX_BM_KIND), BMD_KIND);
+  store<u32>(bm, <u32>(bm + BMD_SIZE), BMD_CHARGED);
+  store<u32>(bm, <u32>((bm + BMD_SIZE + (<usize>charge << 2) + 7) & ~7), BMD_STORAGE);
+  store<u32>(bm, 0, BMD_START_PFN);
+  store<u32>(bm, ctx32(CTX_NR_FRAMES), BMD_END_PFN);
+  store<u32>(bm, 0, BMD_NR_CHARGED);
+  store<u32>(bm, 1, BMD_IN_USE);
+  const charged = <usize>load<u32>(bm, BMD_CHARGED);
+  for (let i: u32 = 0; i < charge; i++) {
+    const pfn = getImagePage(safeNeeded);
+    if (pfn == NO_PFN) {
+      memoryBmFree(bm, 1);
+      return 0;
+    }
+    store<u32>(charged + (<usize>i << 2), pfn);
+    store<u32>(bm, i + 1, BMD_NR_CHARGED);
+  }
+  incCtx32(CTX_NR_BITMAP_PAGES, charge);
+  initStorage(bm);
+  memoryBmPositionReset(bm);
+  return bm;
+}
+
+/**
+ * memory_bm_free - Free a bitmap and every frame charged to it.
+ * @clearNosaveFree: PG_UNSAFE_CLEAR also clears each frame's bit in free_pages_map; PG_UNSAFE_KEEP leaves it.
+ */
+export function memoryBmFree(bm: usize, clearNosaveFree: u32): void {
+  const charged = <usize>load<u32>(bm, BMD_CHARGED);
+  const n = load<u32>(bm, BMD_NR_CHARGED);
+  for (let i: u32 = 0; i < n; i++) freeImagePage(load<u32>(charged + (<usize>i << 2)), clearNosaveFree);
+  releaseSlot(bm);
+}
+
+/**
+ * memory_bm_recycle - Put every frame of a bitmap built from safe pages on safe_pages_list (§1.5.6), and drop it.
+ */
+export function memoryBmRecycle(bm: usize): void {
+  const charged = <usize>load<u32>(bm, BMD_CHARGED);
+  const n = load<u32>(bm, BMD_NR_CHARGED);
+  for (let i: u32 = 0; i < n; i++) recycleSafePage(load<u32>(charged + (<usize>i << 2)));
+  releaseSlot(bm);
+}
+
+/** memory_bm_position_reset - Put the iteration cursor before the first bit. */
+export function memoryBmPositionReset(bm: usize): void {
+  store<u32>(bm, 0, BMD_CUR_BIT);
+  store<u32>(bm, BM_END_OF_MAP, BMD_CUR_PFN);
+}
+
+/** memory_bm_pfn_present - True if @pfn is covered by the bitmap. */
+// @ts-ignore: decorator
+@inline export function memoryBmPfnPresent(bm: usize, pfn: u32): bool {
+  return pfn >= load<u32>(bm, BMD_START_PFN) && pfn < load<u32>(bm, BMD_END_PFN);
+}
+
+/** memory_bm_set_bit - Set the bit of @pfn, which must be covered by the bitmap. */
+// @ts-ignore: decorator
+@inline export function memoryBmSetBit(bm: usize, pfn: u32): void {
+  if (DEBUG) assert(memoryBmPfnPresent(bm, pfn), "memory_bm_set_bit: PFN outside the bitmap");
+  switch (load<u32>(bm, BMD_KIND)) {
+    default: flatSet(bm, pfn);
+  }
+}
+
+/** memory_bm_clear_bit - Clear the bit of @pfn, which must be covered by the bitmap. */
+// @ts-ignore: decorator
+@inline export function memoryBmClearBit(bm: usize, pfn: u32): void {
+  if (DEBUG) assert(memoryBmPfnPresent(bm, pfn), "memory_bm_clear_bit: PFN outside the bitmap");
+  switch (load<u32>(bm, BMD_KIND)) {
+    default: flatClear(bm, pfn);
+  }
+}
+
+/** memory_bm_test_bit - The bit of @pfn, which must be covered by the bitmap. */
+// @ts-ignore: decorator
+@inline export function memoryBmTestBit(bm: usize, pfn: u32): bool {
+  if (DEBUG) assert(memoryBmPfnPresent(bm, pfn), "memory_bm_test_bit: PFN outside the bitmap");
+  switch (load<u32>(bm, BMD_KIND)) {
+    default: return flatTest(bm, pfn);
+  }
+}
+
+/**
+ * memory_bm_next_pfn - The PFN of the next set bit after the cursor, in ascending order; BM_END_OF_MAP when none
+ * is left. Run memory_bm_position_reset() before the first call.
+ */
+// @ts-ignore: decorator
+@inline export function memoryBmNextPfn(bm: usize): u32 {
+  switch (load<u32>(bm, BMD_KIND)) {
+    default: return flatNextPfn(bm);
+  }
+}
+
+/** memory_bm_get_current - The PFN that memory_bm_next_pfn() returned last (BM_END_OF_MAP after a reset). */
+// @ts-ignore: decorator
+@inline export function memoryBmGetCurrent(bm: usize): u32 {
+  return load<u32>(bm, BMD_CUR_PFN);
+}
+
+/** memory_bm_clear_current - Clear the bit that memory_bm_next_pfn() returned last. */
+export function memoryBmClearCurrent(bm: usize): void {
+  const pfn = load<u32>(bm, BMD_CUR_PFN);
+  if (pfn != BM_END_OF_MAP) memoryBmClearBit(bm, pfn);
+}
+
+/** memoryBmCount - Number of set bits (the kernel counts by iterating; thaw's strategies count their words). */
+export function memoryBmCount(bm: usize): u32 {
+  switch (load<u32>(bm, BMD_KIND)) {
+    default: return flatCount(bm);
+  }
+}
+
+/**
+ * duplicate_memory_bitmap - Set in @dst every bit set in @src (a union into @dst, normally empty).
+ *
+ * Same strategy and range: a word-wise OR. Otherwise, as the kernel does: reset @src and set each of its bits in @dst.
+ */
+export function duplicateMemoryBitmap(dst: usize, src: usize): void {
+  const kind = load<u32>(src, BMD_KIND);
+  if (kind == load<u32>(dst, BMD_KIND) && kind == BM_FLAT) {
+    flatOr(dst, src);
+    return;
+  }
+  memoryBmPositionReset(src);
+  for (let pfn = memoryBmNextPfn(src); pfn != BM_END_OF_MAP; pfn = memoryBmNextPfn(src)) memoryBmSetBit(dst, pfn);
+}

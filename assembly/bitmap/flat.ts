@@ -1,0 +1,94 @@
+// flat - One array of 64-bit words over [start_pfn, end_pfn); find_next_bit by ctz over the words.
+//
+// The simplest strategy and the baseline of the benchmark lab. Random access is one word; iteration skips zero words
+// one at a time, so a sparse map costs a load per 64 PFNs. Bits past end_pfn in the last word stay 0.
+import { BMD_STORAGE, BMD_START_PFN, BMD_END_PFN, BMD_CUR_BIT, BMD_CUR_PFN, BM_END_OF_MAP } from "../portable/layout";
+
+// @ts-ignore: decorator
+@inline function wordAddr(bm: usize, bit: u32): usize {
+  return <usize>load<u32>(bm, BMD_STORAGE) + (<usize>(bit >> 6) << 3);
+}
+
+// @ts-ignore: decorator
+@inline function nbits(bm: usize): u32 {
+  return load<u32>(bm, BMD_END_PFN) - load<u32>(bm, BMD_START_PFN);
+}
+
+/** flatStorageSize - Bytes of storage for @bits bits. */
+export function flatStorageSize(bits: u32): u32 {
+  return ((bits + 63) >> 6) << 3;
+}
+
+/** flatInit - Clear every bit of a freshly created map. */
+export function flatInit(bm: usize): void {
+  memory.fill(<usize>load<u32>(bm, BMD_STORAGE), 0, <usize>flatStorageSize(nbits(bm)));
+}
+
+// @ts-ignore: decorator
+@inline export function flatSet(bm: usize, pfn: u32): void {
+  const bit = pfn - load<u32>(bm, BMD_START_PFN);
+  const w = wordAddr(bm, bit);
+  store<u64>(w, load<u64>(w) | (<u64>1 << <u64>(bit & 63)));
+}
+
+// @ts-ignore: decorator
+@inline export function flatClear(bm: usize, pfn: u32): void {
+  const bit = pfn - load<u32>(bm, BMD_START_PFN);
+  const w = wordAddr(bm, bit);
+  store<u64>(w, load<u64>(w) & ~(<u64>1 << <u64>(bit & 63)));
+}
+
+// @ts-ignore: decorator
+@inline export function flatTest(bm: usize, pfn: u32): bool {
+  const bit = pfn - load<u32>(bm, BMD_START_PFN);
+  return ((load<u64>(wordAddr(bm, bit)) >> <u64>(bit & 63)) & 1) != 0;
+}
+
+/**
+ * flatNextPfn - memory_bm_next_pfn for the flat map.
+ *
+ * Returns the PFN of the first set bit at or after the cursor and moves the cursor past it. At the end of the map
+ * the cursor stays at the end and BM_END_OF_MAP is returned until memory_bm_position_reset(), as with the radix tree.
+ */
+export function flatNextPfn(bm: usize): u32 {
+  const n = nbits(bm);
+  let bit = load<u32>(bm, BMD_CUR_BIT);
+  if (bit >= n) return BM_END_OF_MAP;
+  const storage = <usize>load<u32>(bm, BMD_STORAGE);
+  const nwords = (n + 63) >> 6;
+  let idx = bit >> 6;
+  let w = load<u64>(storage + (<usize>idx << 3)) & (<u64>-1 << <u64>(bit & 63));
+  while (w == 0) {
+    if (++idx >= nwords) {
+      store<u32>(bm, n, BMD_CUR_BIT);
+      store<u32>(bm, BM_END_OF_MAP, BMD_CUR_PFN);
+      return BM_END_OF_MAP;
+    }
+    w = load<u64>(storage + (<usize>idx << 3));
+  }
+  bit = (idx << 6) + <u32>ctz(w);
+  const pfn = load<u32>(bm, BMD_START_PFN) + bit;
+  store<u32>(bm, bit + 1, BMD_CUR_BIT);
+  store<u32>(bm, pfn, BMD_CUR_PFN);
+  return pfn;
+}
+
+/** flatCount - Number of set bits. */
+export function flatCount(bm: usize): u32 {
+  const storage = <usize>load<u32>(bm, BMD_STORAGE);
+  const nwords = (nbits(bm) + 63) >> 6;
+  let count: u64 = 0;
+  for (let i: u32 = 0; i < nwords; i++) count += popcnt(load<u64>(storage + (<usize>i << 3)));
+  return <u32>count;
+}
+
+/** flatOr - Set in @dst every bit set in @src; both flat maps over the same PFN range. */
+export function flatOr(dst: usize, src: usize): void {
+  const d = <usize>load<u32>(dst, BMD_STORAGE);
+  const s = <usize>load<u32>(src, BMD_STORAGE);
+  const nwords = (nbits(src) + 63) >> 6;
+  for (let i: u32 = 0; i < nwords; i++) {
+    const o = <usize>i << 3;
+    store<u64>(d + o, load<u64>(d + o) | load<u64>(s + o));
+  }
+}

@@ -1,0 +1,45 @@
+// The chain allocator (§1.2): a bump allocator for small records (PBEs, highmem PBEs) over linked pages.
+//
+// Records cannot be freed one by one, only with the whole chain. The restore's chain is never freed on success (the
+// image kernel's memory replaces it) and is reclaimed by swsusp_free() on failure: its pages are forbidden + free.
+import {
+  CTX_CA_CHAIN, CTX_CA_USED_SPACE, CTX_CA_SAFE_NEEDED, CTX_NR_CHAIN_PAGES, LINKED_PAGE_NEXT, LINKED_PAGE_DATA, NO_PFN,
+  PG_ANY,
+} from "./portable/layout";
+import { ctx32, setCtx32, incCtx32, pageSize, pfnToVirt } from "./common";
+import { getSafePage, getImagePage } from "./pages";
+
+// @ts-ignore: decorator
+@inline function linkedPageDataSize(): u32 {
+  return pageSize() - LINKED_PAGE_DATA;
+}
+
+/** chain_init - Start an empty chain whose pages are safe pages if @safeNeeded. */
+export function chainInit(safeNeeded: u32): void {
+  setCtx32(CTX_CA_CHAIN, 0);
+  setCtx32(CTX_CA_USED_SPACE, linkedPageDataSize());
+  setCtx32(CTX_CA_SAFE_NEEDED, safeNeeded);
+}
+
+/**
+ * chain_alloc - Carve @size bytes out of the chain.
+ *
+ * When the current page has less than @size bytes left, a new page (__get_safe_page() for a safe chain, else
+ * get_image_page(PG_ANY)) is pushed on the front of the chain. Returns the record's address, 0 when memory runs out.
+ */
+export function chainAlloc(size: u32): usize {
+  const dataSize = linkedPageDataSize();
+  let used = ctx32(CTX_CA_USED_SPACE);
+  if (dataSize - used < size) {
+    const pfn = ctx32(CTX_CA_SAFE_NEEDED) ? getSafePage() : getImagePage(PG_ANY);
+    if (pfn == NO_PFN) return 0;
+    const page = pfnToVirt(pfn);
+    store<u64>(page, <u64>ctx32(CTX_CA_CHAIN), LINKED_PAGE_NEXT);
+    setCtx32(CTX_CA_CHAIN, <u32>page);
+    incCtx32(CTX_NR_CHAIN_PAGES);
+    used = 0;
+  }
+  const record = <usize>ctx32(CTX_CA_CHAIN) + LINKED_PAGE_DATA + <usize>used;
+  setCtx32(CTX_CA_USED_SPACE, used + size);
+  return record;
+}

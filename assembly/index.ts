@@ -1,0 +1,27 @@
+// The WASM ABI of thaw: every export the host may call, grouped by the structure it works on.
+// Addresses are byte offsets into the shared memory (layout.ts); failures are negative errno values (errno.ts).
+
+export { markRangeUsed, markBootMapUsed, frameIsUsed, frameTouched } from "./machine/allocator";
+export { fillBootFrames, fillImageFrames } from "./machine/pattern";
+
+export {
+  bitmapChargePages, bitmapStorageSize, memoryBmCreate, memoryBmFree, memoryBmPositionReset, memoryBmCount,
+  duplicateMemoryBitmap,
+} from "./bitmap/bitmap";
+export { bmSetBit, bmClearBit, bmTestBit, bmNextPfn, bmClearCurrent } from "./bitmap/calls";
+
+export { safePagesListLength } from "./pages";
+
+export {
+  createBasicMemoryBitmaps, freeBasicMemoryBitmaps, loadHeader, unpackOrigPfns, markUnsafePages, prepareImage,
+  loadImagePages, snapshotWriteFinalize, swsuspFree,
+} from "./snapshot";
+export { restoreHighmem, atomicCopy } from "./restore";
+
+export { markZeroEntries, gatherDataPages } from "./suspend";
+export { verifyImagePages, verifyUntouchedFrames } from "./verify";
+
+/** layoutHeapBase - End of the AssemblyScript static data; must stay below AS_RESERVED_SIZE (layout.ts). */
+export function layoutHeapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,130 @@
+// The model's page allocator: the boot kernel's buddy allocator as the hibernation code sees it.
+//
+// Each allocation class (lowmem: DMA + Normal, and HighMem) has an order: a permutation of its PFNs laid out by the
+// host (ascending, descending, seeded random, buddy-like, or given explicitly by a scenario). An allocation returns the
+// first frame at or after the class's cursor, in that order, that is free, and moves the cursor past it; a frame
+// freed later is found again when the cursor comes round. The used map has one bit per frame: set for the boot
+// kernel's frames, holes, nosave regions and every frame handed out. The touched map remembers every frame handed
+// out since the resume began, freed or not, so that verification knows which frames must still hold what they held.
+import {
+  CTX_USED_MAP, CTX_ORDER_LOW, CTX_ORDER_LOW_LEN, CTX_ORDER_LOW_CURSOR, CTX_ORDER_HIGH, CTX_ORDER_HIGH_LEN,
+  CTX_ORDER_HIGH_CURSOR, CTX_NR_FREE_LOW, CTX_NR_FREE_HIGH, CTX_ALLOC_COUNT, CTX_ALLOC_FAIL_AT, NO_PFN,
+  ZONE_CLASS_HIGH, CTX_HIGHMEM_START_PFN, CTX_NR_FRAMES, CTX_TOUCHED_MAP, CTX_BOOT_MAP,
+} from "../portable/layout";
+import { ctx32, setCtx32, DEBUG } from "../common";
+
+// @ts-ignore: decorator
+@inline function usedWord(pfn: u32): usize {
+  return <usize>ctx32(CTX_USED_MAP) + (<usize>(pfn >> 6) << 3);
+}
+
+// @ts-ignore: decorator
+@inline function setTouched(pfn: u32): void {
+  const w = <usize>ctx32(CTX_TOUCHED_MAP) + (<usize>(pfn >> 6) << 3);
+  store<u64>(w, load<u64>(w) | (<u64>1 << <u64>(pfn & 63)));
+}
+
+/** frameTouched - True if frame @pfn has been handed out since the touched map was last cleared. */
+export function frameTouched(pfn: u32): bool {
+  const w = <usize>ctx32(CTX_TOUCHED_MAP) + (<usize>(pfn >> 6) << 3);
+  return ((load<u64>(w) >> <u64>(pfn & 63)) & 1) != 0;
+}
+
+/** pageUsed - True if frame @pfn is not free in the page allocator. */
+// @ts-ignore: decorator
+@inline export function pageUsed(pfn: u32): bool {
+  return ((load<u64>(usedWord(pfn)) >> <u64>(pfn & 63)) & 1) != 0;
+}
+
+// @ts-ignore: decorator
+@inline function setUsed(pfn: u32): void {
+  const w = usedWord(pfn);
+  store<u64>(w, load<u64>(w) | (<u64>1 << <u64>(pfn & 63)));
+}
+
+// @ts-ignore: decorator
+@inline function clearUsed(pfn: u32): void {
+  const w = usedWord(pfn);
+  store<u64>(w, load<u64>(w) & ~(<u64>1 << <u64>(pfn & 63)));
+}
+
+/**
+ * alloc_page - Take one free frame of @zoneClass from the model's allocator.
+ * @zoneClass: ZONE_CLASS_LOW (DMA + Normal, GFP_KERNEL/GFP_ATOMIC) or ZONE_CLASS_HIGH (__GFP_HIGHMEM).
+ *
+ * Returns the PFN, or NO_PFN when the class has no free frame left or when fault injection makes this allocation
+ * fail (CTX_ALLOC_FAIL_AT counts allocations from 1). The frame's contents are left as they are.
+ */
+export function allocFrame(zoneClass: u32): u32 {
+  const count = ctx32(CTX_ALLOC_COUNT) + 1;
+  setCtx32(CTX_ALLOC_COUNT, count);
+  if (count == ctx32(CTX_ALLOC_FAIL_AT)) return NO_PFN;
+  const high = zoneClass == ZONE_CLASS_HIGH;
+  const freeField: usize = high ? CTX_NR_FREE_HIGH : CTX_NR_FREE_LOW;
+  const nrFree = ctx32(freeField);
+  if (nrFree == 0) return NO_PFN;
+  const order = <usize>ctx32(high ? CTX_ORDER_HIGH : CTX_ORDER_LOW);
+  const len = ctx32(high ? CTX_ORDER_HIGH_LEN : CTX_ORDER_LOW_LEN);
+  const cursorField: usize = high ? CTX_ORDER_HIGH_CURSOR : CTX_ORDER_LOW_CURSOR;
+  let cursor = ctx32(cursorField);
+  for (let step: u32 = 0; step < len; step++) {
+    const pfn = load<u32>(order + (<usize>cursor << 2));
+    cursor = cursor + 1 == len ? 0 : cursor + 1;
+    if (!pageUsed(pfn)) {
+      setUsed(pfn);
+      setTouched(pfn);
+      setCtx32(cursorField, cursor);
+      setCtx32(freeField, nrFree - 1);
+      return pfn;
+    }
+  }
+  if (DEBUG) assert(false, "allocator: free count disagrees with the used map");
+  return NO_PFN;
+}
+
+/** __free_page - Give frame @pfn back to the model's allocator. */
+export function freeFrame(pfn: u32): void {
+  if (DEBUG) assert(pageUsed(pfn), "allocator: double free");
+  clearUsed(pfn);
+  const field: usize = pfn >= ctx32(CTX_HIGHMEM_START_PFN) ? CTX_NR_FREE_HIGH : CTX_NR_FREE_LOW;
+  setCtx32(field, ctx32(field) + 1);
+}
+
+/**
+ * markRangeUsed - Take the frames [@start, @end) out of the allocator for good: the boot kernel's frames, holes and
+ * nosave regions. Host setup only; frames already taken are skipped.
+ */
+export function markRangeUsed(start: u32, end: u32): void {
+  const nrFrames = ctx32(CTX_NR_FRAMES);
+  if (end > nrFrames) end = nrFrames;
+  const highStart = ctx32(CTX_HIGHMEM_START_PFN);
+  let low: u32 = 0;
+  let high: u32 = 0;
+  for (let pfn = start; pfn < end; pfn++) {
+    if (pageUsed(pfn)) continue;
+    setUsed(pfn);
+    if (pfn >= highStart) high++;
+    else low++;
+  }
+  setCtx32(CTX_NR_FREE_LOW, ctx32(CTX_NR_FREE_LOW) - low);
+  setCtx32(CTX_NR_FREE_HIGH, ctx32(CTX_NR_FREE_HIGH) - high);
+}
+
+/** markBootMapUsed - Take every frame of the boot kernel's footprint (CTX_BOOT_MAP) out of the allocator. */
+export function markBootMapUsed(): void {
+  const nrFrames = ctx32(CTX_NR_FRAMES);
+  const boot = <usize>ctx32(CTX_BOOT_MAP);
+  for (let base: u32 = 0; base < nrFrames; base += 64) {
+    let w = load<u64>(boot + (<usize>(base >> 6) << 3));
+    while (w != 0) {
+      const pfn = base + <u32>ctz(w);
+      w &= w - 1;
+      if (pfn < nrFrames) markRangeUsed(pfn, pfn + 1);
+    }
+  }
+}
+
+/** frameIsUsed - Exported test of the used map, for the host's restore map and tests. */
+export function frameIsUsed(pfn: u32): bool {
+  return pageUsed(pfn);
+}

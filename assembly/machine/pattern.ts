@@ -1,0 +1,104 @@
+// Frame contents of the model: deterministic patterns, so that any frame can be checked without keeping a copy.
+//
+// Every word of a pattern page is derived from (seed, pfn, word index); word 0 is odd, so a pattern page is never
+// all zero. The boot kernel's frames get one pattern, every other frame "leftover RAM" of another, and the image
+// kernel's pages a third, each from its own seed.
+import { CTX_NR_FRAMES, CTX_BOOT_MAP, PFN_ENTRY_SIZE } from "../portable/layout";
+import { ctx32, pageSize, pfnToVirt, pfnValid } from "../common";
+
+// @ts-ignore: decorator
+@inline const GOLDEN: u64 = 0x9e3779b97f4a7c15;
+// @ts-ignore: decorator
+@inline const ZERO_FLAG: u64 = <u64>1 << 63;
+// @ts-ignore: decorator
+@inline const PFN_MASK: u64 = ~(<u64>1 << 63);
+
+/** Tags that derive the two seeds of a booted machine from one. */
+export const BOOT_TAG: u64 = 0xb007b007b007b007;
+export const LEFTOVER_TAG: u64 = 0x1ef7071ef7071ef7;
+
+// @ts-ignore: decorator
+@inline function mix64(x: u64): u64 {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111eb;
+  x ^= x >> 31;
+  return x;
+}
+
+// @ts-ignore: decorator
+@inline function pageBase(seed: u64, pfn: u32): u64 {
+  return mix64(seed ^ (<u64>pfn * GOLDEN)) | 1;
+}
+
+/** fillPatternPage - Write the pattern of (@seed, @pfn) into the page at @addr. */
+export function fillPatternPage(addr: usize, seed: u64, pfn: u32): void {
+  const base = pageBase(seed, pfn);
+  const words = pageSize() >> 3;
+  let x = base;
+  for (let i: u32 = 0; i < words; i++) {
+    store<u64>(addr + (<usize>i << 3), x);
+    x += GOLDEN;
+  }
+}
+
+/** patternPageMatches - True if the page at @addr holds the pattern of (@seed, @pfn). */
+export function patternPageMatches(addr: usize, seed: u64, pfn: u32): bool {
+  const base = pageBase(seed, pfn);
+  const words = pageSize() >> 3;
+  let x = base;
+  for (let i: u32 = 0; i < words; i++) {
+    if (load<u64>(addr + (<usize>i << 3)) != x) return false;
+    x += GOLDEN;
+  }
+  return true;
+}
+
+/** pageIsZero - True if every byte of the page at @addr is 0 (the OR-of-all-words test of copy_data_pages()). */
+export function pageIsZero(addr: usize): bool {
+  const words = pageSize() >> 3;
+  let acc: u64 = 0;
+  for (let i: u32 = 0; i < words; i++) acc |= load<u64>(addr + (<usize>i << 3));
+  return acc == 0;
+}
+
+// @ts-ignore: decorator
+@inline export function bootFrame(pfn: u32): bool {
+  const w = <usize>ctx32(CTX_BOOT_MAP) + (<usize>(pfn >> 6) << 3);
+  return ((load<u64>(w) >> <u64>(pfn & 63)) & 1) != 0;
+}
+
+/** expectedSeed - The seed of the pattern that frame @pfn held when the machine booted. */
+// @ts-ignore: decorator
+@inline export function bootSeedOf(seed: u64, pfn: u32): u64 {
+  return bootFrame(pfn) ? seed ^ BOOT_TAG : seed ^ LEFTOVER_TAG;
+}
+
+/**
+ * fillBootFrames - Boot the machine: the boot kernel's frames (CTX_BOOT_MAP) get its pattern, every other valid frame
+ * the leftover pattern. Frames in holes are left alone.
+ */
+export function fillBootFrames(seed: u64): void {
+  const n = ctx32(CTX_NR_FRAMES);
+  for (let pfn: u32 = 0; pfn < n; pfn++) {
+    if (pfnValid(pfn)) fillPatternPage(pfnToVirt(pfn), bootSeedOf(seed, pfn), pfn);
+  }
+}
+
+/**
+ * fillImageFrames - Give the image kernel's saveable pages their contents: @n PFN entries at @entries (u64, §3.5);
+ * a zero-flagged entry's frame is cleared, any other gets the pattern of (@seed, pfn). The flag is then dropped:
+ * copy_data_pages() finds zero pages by their contents (markZeroEntries).
+ */
+export function fillImageFrames(entries: usize, n: u32, seed: u64): void {
+  for (let i: u32 = 0; i < n; i++) {
+    const at = entries + <usize>i * PFN_ENTRY_SIZE;
+    const entry = load<u64>(at);
+    const pfn = <u32>(entry & PFN_MASK);
+    const addr = pfnToVirt(pfn);
+    if (entry & ZERO_FLAG) memory.fill(addr, 0, <usize>pageSize());
+    else fillPatternPage(addr, seed, pfn);
+    store<u64>(at, entry & PFN_MASK);
+  }
+}

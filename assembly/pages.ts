@@ -1,0 +1,123 @@
+// Image-page allocation (§2.2) and safe_pages_list (§2.3).
+//
+// During a restore two bits per frame say who may use it (§2.1): "forbidden" marks frames the hibernation code
+// allocated (and nosave regions), "free" marks frames it allocated and, after mark_unsafe_pages(), every image PFN.
+// A frame with both bits set is ours; swsusp_free() gives back exactly those.
+import {
+  CTX_FORBIDDEN_PAGES_MAP, CTX_FREE_PAGES_MAP, CTX_ALLOCATED_UNSAFE_PAGES, CTX_SAFE_PAGES_LIST,
+  NO_PFN, PG_UNSAFE_CLEAR, ZONE_CLASS_LOW, LINKED_PAGE_NEXT, CTX_HAS_CONTENTS,
+} from "./portable/layout";
+import { ctx32, setCtx32, incCtx32, pfnToVirt, virtToPfn, zeroPage } from "./common";
+import { allocFrame, freeFrame } from "./machine/allocator";
+import { memoryBmSetBit, memoryBmClearBit, memoryBmTestBit } from "./bitmap/bitmap";
+
+// @ts-ignore: decorator
+@inline function hasContents(): bool {
+  return ctx32(CTX_HAS_CONTENTS) != 0;
+}
+
+/** swsusp_page_is_forbidden - The forbidden bit of @pfn (false while the basic bitmaps do not exist). */
+// @ts-ignore: decorator
+@inline export function pageIsForbidden(pfn: u32): bool {
+  const bm = <usize>ctx32(CTX_FORBIDDEN_PAGES_MAP);
+  return bm != 0 && memoryBmTestBit(bm, pfn);
+}
+
+/** swsusp_page_is_free - The free bit of @pfn; after mark_unsafe_pages(), true for every image PFN. */
+// @ts-ignore: decorator
+@inline export function pageIsFree(pfn: u32): bool {
+  const bm = <usize>ctx32(CTX_FREE_PAGES_MAP);
+  return bm != 0 && memoryBmTestBit(bm, pfn);
+}
+
+// @ts-ignore: decorator
+@inline export function setPageForbidden(pfn: u32): void {
+  const bm = <usize>ctx32(CTX_FORBIDDEN_PAGES_MAP);
+  if (bm != 0) memoryBmSetBit(bm, pfn);
+}
+
+// @ts-ignore: decorator
+@inline export function setPageFree(pfn: u32): void {
+  const bm = <usize>ctx32(CTX_FREE_PAGES_MAP);
+  if (bm != 0) memoryBmSetBit(bm, pfn);
+}
+
+// @ts-ignore: decorator
+@inline export function unsetPageForbidden(pfn: u32): void {
+  const bm = <usize>ctx32(CTX_FORBIDDEN_PAGES_MAP);
+  if (bm != 0) memoryBmClearBit(bm, pfn);
+}
+
+// @ts-ignore: decorator
+@inline export function unsetPageFree(pfn: u32): void {
+  const bm = <usize>ctx32(CTX_FREE_PAGES_MAP);
+  if (bm != 0) memoryBmClearBit(bm, pfn);
+}
+
+/** clearFrame - get_zeroed_page()'s clearing, skipped when the model has no frame contents. */
+// @ts-ignore: decorator
+@inline export function clearFrame(pfn: u32): void {
+  if (hasContents()) zeroPage(pfnToVirt(pfn));
+}
+
+/**
+ * get_image_page - Allocate a zeroed lowmem page for the hibernation code.
+ * @safeNeeded: PG_SAFE: the page must not be an image PFN. Each image PFN the allocator returns instead is marked
+ *   forbidden, kept allocated (it is now an owned original frame) and counted in allocated_unsafe_pages.
+ *
+ * The page returned is marked forbidden + free. Returns its PFN, or NO_PFN when memory runs out.
+ */
+export function getImagePage(safeNeeded: u32): u32 {
+  let pfn = allocFrame(ZONE_CLASS_LOW);
+  if (pfn == NO_PFN) return NO_PFN;
+  if (safeNeeded) {
+    while (pageIsFree(pfn)) {
+      setPageForbidden(pfn);
+      incCtx32(CTX_ALLOCATED_UNSAFE_PAGES);
+      pfn = allocFrame(ZONE_CLASS_LOW);
+      if (pfn == NO_PFN) return NO_PFN;
+    }
+  }
+  clearFrame(pfn);
+  setPageForbidden(pfn);
+  setPageFree(pfn);
+  return pfn;
+}
+
+/**
+ * free_image_page - Give back a page that get_image_page() returned.
+ * @clearNosaveFree: PG_UNSAFE_CLEAR also clears the free bit; PG_UNSAFE_KEEP leaves it (it may mark an image PFN).
+ */
+export function freeImagePage(pfn: u32, clearNosaveFree: u32): void {
+  unsetPageForbidden(pfn);
+  if (clearNosaveFree == PG_UNSAFE_CLEAR) unsetPageFree(pfn);
+  freeFrame(pfn);
+}
+
+/** recycle_safe_page - Push safe page @pfn onto safe_pages_list, linking it through its first 8 bytes. */
+export function recycleSafePage(pfn: u32): void {
+  const addr = pfnToVirt(pfn);
+  store<u64>(addr, <u64>ctx32(CTX_SAFE_PAGES_LIST), LINKED_PAGE_NEXT);
+  setCtx32(CTX_SAFE_PAGES_LIST, <u32>addr);
+}
+
+/**
+ * __get_safe_page - A zeroed safe page: the head of safe_pages_list, else get_image_page(PG_SAFE).
+ *
+ * Returns its PFN, or NO_PFN when memory runs out.
+ */
+export function getSafePage(): u32 {
+  const head = <usize>ctx32(CTX_SAFE_PAGES_LIST);
+  if (head == 0) return getImagePage(1);
+  setCtx32(CTX_SAFE_PAGES_LIST, <u32>load<u64>(head, LINKED_PAGE_NEXT));
+  const pfn = virtToPfn(head);
+  clearFrame(pfn);
+  return pfn;
+}
+
+/** safePagesListLength - Pages on safe_pages_list (walks the list; for reports and tests). */
+export function safePagesListLength(): u32 {
+  let n: u32 = 0;
+  for (let p = <usize>ctx32(CTX_SAFE_PAGES_LIST); p != 0; p = <usize>load<u64>(p, LINKED_PAGE_NEXT)) n++;
+  return n;
+}

@@ -1,0 +1,14 @@
+// Shared by assembly/ and src/ (portable: integer constants only). Engine functions return these negated, as the
+// kernel does (-ENOMEM, -EFAULT, ...); src/errors.ts turns them into a ResumeError naming the phase.
+
+export const EPERM = 1;
+export const EIO = 5;
+export const ENOMEM = 12;
+export const EFAULT = 14;
+export const EBUSY = 16;
+export const ENODEV = 19;
+export const EINVAL = 22;
+export const ENOSPC = 28;
+export const ENODATA = 61;
+export const EOVERFLOW = 75;
+export const EBADMSG = 74;

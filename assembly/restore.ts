@@ -1,0 +1,52 @@
+// The last two steps of a resume (§4.7, §4.10): restore_highmem() and the atomic copy of core_restore_code.
+import {
+  CTX_RESTORE_PBLIST, CTX_HIGHMEM_PBLIST, CTX_NR_COPIED, CTX_NR_HIGHMEM_SWAPPED, NO_PFN, PG_SAFE, PG_UNSAFE_CLEAR,
+  PBE_ADDRESS, PBE_ORIG_ADDRESS, PBE_NEXT, HIGHMEM_PBE_COPY_PAGE, HIGHMEM_PBE_ORIG_PAGE, HIGHMEM_PBE_NEXT,
+} from "./portable/layout";
+import { ENOMEM } from "./portable/errno";
+import { ctx32, setCtx32, pfnToVirt, physToPfn, copyPage } from "./common";
+import { getImagePage, freeImagePage } from "./pages";
+
+/**
+ * restore_highmem - Swap every highmem PBE's copy with its original frame through one temporary safe page.
+ *
+ * Runs just before the atomic copy. A swap is its own inverse: if the resume fails after this, a second call puts the
+ * boot kernel's highmem back. Returns the number of pages swapped, or -ENOMEM.
+ */
+export function restoreHighmem(): i32 {
+  let pbe = <usize>ctx32(CTX_HIGHMEM_PBLIST);
+  if (pbe == 0) return 0;
+  const tmpPfn = getImagePage(PG_SAFE);
+  if (tmpPfn == NO_PFN) return -ENOMEM;
+  const tmp = pfnToVirt(tmpPfn);
+  let n: i32 = 0;
+  while (pbe != 0) {
+    const copy = pfnToVirt(physToPfn(load<u64>(pbe, HIGHMEM_PBE_COPY_PAGE)));
+    const orig = pfnToVirt(physToPfn(load<u64>(pbe, HIGHMEM_PBE_ORIG_PAGE)));
+    copyPage(tmp, copy);
+    copyPage(copy, orig);
+    copyPage(orig, tmp);
+    n++;
+    pbe = <usize>load<u64>(pbe, HIGHMEM_PBE_NEXT);
+  }
+  freeImagePage(tmpPfn, PG_UNSAFE_CLEAR);
+  setCtx32(CTX_NR_HIGHMEM_SWAPPED, ctx32(CTX_NR_HIGHMEM_SWAPPED) + <u32>n);
+  return n;
+}
+
+/**
+ * core_restore_code - The atomic copy: walk restore_pblist and copy each PBE's page to its original frame.
+ *
+ * The loop of arch/x86/power/hibernate_asm_64.S: `rep movsq` of PAGE_SIZE bytes from pbe->address to
+ * pbe->orig_address, then pbe = pbe->next until NULL. Every source is a safe page, so the order does not matter
+ * (§4.11). Returns the number of pages copied.
+ */
+export function atomicCopy(): u32 {
+  let n: u32 = 0;
+  for (let pbe = <usize>ctx32(CTX_RESTORE_PBLIST); pbe != 0; pbe = <usize>load<u64>(pbe, PBE_NEXT)) {
+    copyPage(pfnToVirt(physToPfn(load<u64>(pbe, PBE_ORIG_ADDRESS))), pfnToVirt(physToPfn(load<u64>(pbe, PBE_ADDRESS))));
+    n++;
+  }
+  setCtx32(CTX_NR_COPIED, n);
+  return n;
+}

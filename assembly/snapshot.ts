@@ -1,0 +1,525 @@
+// The restore half of kernel/power/snapshot.c: from the header to the loaded image (§4.2–§4.8).
+//
+// The kernel drives all of this from snapshot_write_next(), one stream page per call. thaw keeps the kernel's order
+// and decisions exactly but takes a batch of stream pages per call from the host: unpackOrigPfns() takes every
+// metadata page at once, loadImagePages() a batch of data pages.
+import {
+  CTX_FORBIDDEN_PAGES_MAP, CTX_FREE_PAGES_MAP, CTX_COPY_BM, CTX_ZERO_BM, CTX_ORIG_BM, CTX_SAFE_HIGHMEM_BM,
+  CTX_BUFFER, CTX_SAFE_PAGES_LIST, CTX_RESTORE_PBLIST, CTX_HIGHMEM_PBLIST, CTX_NR_COPY_PAGES, CTX_NR_META_PAGES,
+  CTX_NR_ZERO_PAGES, CTX_NR_HIGHMEM, CTX_ALLOCATED_UNSAFE_PAGES, CTX_SAFE_HIGHMEM_PAGES, CTX_LAST_HIGHMEM_PAGE,
+  CTX_HANDLE_BUFFERS, CTX_NR_PFN_ENTRIES, CTX_NR_IMAGE_HIGHMEM, CTX_NR_DIRECT, CTX_NR_PBES, CTX_NR_HIGHMEM_PBES,
+  CTX_NR_CHAIN_PAGES, CTX_NR_RESERVED, CTX_NR_PREALLOCATED, CTX_NR_BITMAP_PAGES, CTX_NR_OWNED, CTX_NR_SAFE_PAGES,
+  CTX_NR_FRAMES, CTX_NR_FREE_HIGH, CTX_NR_NOSAVE, NOSAVE_START, RANGE_SIZE, CTX_CA_CHAIN, CTX_VERIFY_PFNS,
+  CTX_PFN_LIST_UNSORTED, CTX_NR_FREE_LOW, ERR_WHAT_PAGES_NEEDED, CTX_BM_CHARGE,
+  NO_PFN, BM_END_OF_MAP, PG_ANY, PG_SAFE, PG_UNSAFE_KEEP, PG_UNSAFE_CLEAR, ZONE_CLASS_LOW, ZONE_CLASS_HIGH,
+  PBE_SIZE, PBE_ADDRESS, PBE_ORIG_ADDRESS, PBE_NEXT, HIGHMEM_PBE_COPY_PAGE, HIGHMEM_PBE_ORIG_PAGE,
+  HIGHMEM_PBE_NEXT, LINKED_PAGE_DATA, PFN_ENTRY_SIZE, ERR_WHAT_PFN, ERR_WHAT_COUNT,
+} from "./portable/layout";
+import { ENOMEM, EFAULT, EINVAL, ENODATA } from "./portable/errno";
+import {
+  ctx32, setCtx32, incCtx32, pageSize, pageShift, pfnToVirt, pfnToPhys, pageHighMem, pfnValid, pfnIsNosave,
+  setError, zeroPage, copyPage,
+} from "./common";
+import { allocFrame, freeFrame } from "./machine/allocator";
+import {
+  memoryBmCreate, memoryBmFree, memoryBmRecycle, memoryBmSetBit, memoryBmTestBit, memoryBmNextPfn,
+  memoryBmPositionReset, memoryBmGetCurrent, memoryBmClearCurrent, memoryBmPfnPresent, duplicateMemoryBitmap,
+} from "./bitmap/bitmap";
+import {
+  getImagePage, freeImagePage, recycleSafePage, getSafePage, clearFrame, pageIsForbidden, pageIsFree,
+  setPageForbidden, setPageFree, safePagesListLength,
+} from "./pages";
+import { chainInit, chainAlloc } from "./chain";
+
+// @ts-ignore: decorator
+@inline const ENCODED_PFN_ZERO_FLAG: u64 = <u64>1 << 63;
+// @ts-ignore: decorator
+@inline const ENCODED_PFN_MASK: u64 = ~ENCODED_PFN_ZERO_FLAG;
+// @ts-ignore: decorator
+@inline const PFN_LIST_END: u64 = <u64>-1;
+
+// @ts-ignore: decorator
+@inline function bmOf(field: usize): usize {
+  return <usize>ctx32(field);
+}
+
+// @ts-ignore: decorator
+@inline function pbesPerLinkedPage(): u32 {
+  return (pageSize() - LINKED_PAGE_DATA) / PBE_SIZE;
+}
+
+/**
+ * create_basic_memory_bitmaps - Create forbidden_pages_map and free_pages_map, and mark the nosave regions forbidden.
+ *
+ * Both are made with PG_ANY before either is published, so their own frames carry no bits (§2.1). Returns 0 or
+ * -ENOMEM.
+ */
+export function createBasicMemoryBitmaps(): i32 {
+  const forbidden = memoryBmCreate(PG_ANY);
+  if (forbidden == 0) return -ENOMEM;
+  const free = memoryBmCreate(PG_ANY);
+  if (free == 0) {
+    memoryBmFree(forbidden, PG_UNSAFE_CLEAR);
+    return -ENOMEM;
+  }
+  setCtx32(CTX_FORBIDDEN_PAGES_MAP, <u32>forbidden);
+  setCtx32(CTX_FREE_PAGES_MAP, <u32>free);
+  // mark_nosave_pages
+  const n = ctx32(CTX_NR_NOSAVE);
+  for (let i: u32 = 0; i < n; i++) {
+    const r = <usize>NOSAVE_START + <usize>i * RANGE_SIZE;
+    const end = load<u32>(r, 4);
+    for (let pfn = load<u32>(r); pfn < end; pfn++) {
+      if (pfnValid(pfn) && memoryBmPfnPresent(forbidden, pfn)) memoryBmSetBit(forbidden, pfn);
+    }
+  }
+  return 0;
+}
+
+/** free_basic_memory_bitmaps - Unpublish and free the two basic bitmaps. */
+export function freeBasicMemoryBitmaps(): void {
+  const forbidden = bmOf(CTX_FORBIDDEN_PAGES_MAP);
+  const free = bmOf(CTX_FREE_PAGES_MAP);
+  setCtx32(CTX_FORBIDDEN_PAGES_MAP, 0);
+  setCtx32(CTX_FREE_PAGES_MAP, 0);
+  if (forbidden != 0) memoryBmFree(forbidden, PG_UNSAFE_CLEAR);
+  if (free != 0) memoryBmFree(free, PG_UNSAFE_CLEAR);
+}
+
+/**
+ * load_header - The state changes of snapshot_write_next() for stream pages 0 and 1 (§4.2).
+ * @nrCopyPages: image_pages of the header (C).
+ * @nrMetaPages: pages - image_pages - 1 (M).
+ *
+ * Takes the bounce page `buffer` (PG_ANY), records C and M, empties safe_pages_list and restore_pblist, and creates
+ * copy_bm and zero_bm (PG_ANY). The host has already checked the header (check_header). Returns 0 or -ENOMEM.
+ */
+export function loadHeader(nrCopyPages: u32, nrMetaPages: u32): i32 {
+  const buffer = getImagePage(PG_ANY);
+  if (buffer == NO_PFN) return -ENOMEM;
+  setCtx32(CTX_BUFFER, buffer);
+  setCtx32(CTX_RESTORE_PBLIST, 0);
+  setCtx32(CTX_HIGHMEM_PBLIST, 0);
+  setCtx32(CTX_NR_COPY_PAGES, nrCopyPages);
+  setCtx32(CTX_NR_META_PAGES, nrMetaPages);
+  setCtx32(CTX_SAFE_PAGES_LIST, 0);
+  setCtx32(CTX_LAST_HIGHMEM_PAGE, NO_PFN);
+  const copyBm = memoryBmCreate(PG_ANY);
+  if (copyBm == 0) return -ENOMEM;
+  setCtx32(CTX_COPY_BM, <u32>copyBm);
+  const zeroBm = memoryBmCreate(PG_ANY);
+  if (zeroBm == 0) return -ENOMEM;
+  setCtx32(CTX_ZERO_BM, <u32>zeroBm);
+  setCtx32(CTX_NR_ZERO_PAGES, 0);
+  return 0;
+}
+
+/**
+ * unpack_orig_pfns - Mark the PFNs of @nrPages metadata pages at @src in copy_bm (and zero-flagged ones in zero_bm).
+ *
+ * Each page holds page_size / 8 u64 entries; an all-ones entry ends the page; bit 63 flags a zero page (§3.5). Like
+ * the kernel, a PFN that is not a valid frame of the machine fails with -EFAULT; like S-2015, so does a PFN in a nosave
+ * region; unlike any kernel, a PFN listed twice fails with -EINVAL (the kernel would assign data to the wrong frames or
+ * run out of PFNs later, §4.3). CTX_ERR_VALUE then holds the PFN. Each entry accepted is also appended to the PFN
+ * list (CTX_VERIFY_PFNS) for verification. Returns the number of entries so far, or -errno.
+ */
+export function unpackOrigPfns(src: usize, nrPages: u32): i32 {
+  const copyBm = bmOf(CTX_COPY_BM);
+  const zeroBm = bmOf(CTX_ZERO_BM);
+  const nrFrames = ctx32(CTX_NR_FRAMES);
+  const perPage = pageSize() / PFN_ENTRY_SIZE;
+  const list = <usize>ctx32(CTX_VERIFY_PFNS);
+  let entries = ctx32(CTX_NR_PFN_ENTRIES);
+  let last: u64 = entries > 0 ? load<u64>(list + (<usize>(entries - 1) << 3)) & ENCODED_PFN_MASK : 0;
+  let zeros: u32 = 0;
+  for (let p: u32 = 0; p < nrPages; p++) {
+    const page = src + (<usize>p << <usize>pageShift());
+    for (let i: u32 = 0; i < perPage; i++) {
+      const entry = load<u64>(page + (<usize>i << 3));
+      if (entry == PFN_LIST_END) break;
+      const pfn64 = entry & ENCODED_PFN_MASK;
+      if (pfn64 >= <u64>nrFrames) {
+        setError(ERR_WHAT_PFN, pfn64, nrFrames);
+        return -EFAULT;
+      }
+      const pfn = <u32>pfn64;
+      if (!pfnValid(pfn) || !memoryBmPfnPresent(copyBm, pfn) || pfnIsNosave(pfn)) {
+        setError(ERR_WHAT_PFN, pfn64, nrFrames);
+        return -EFAULT;
+      }
+      if (memoryBmTestBit(copyBm, pfn)) {
+        setError(ERR_WHAT_PFN, pfn64, nrFrames);
+        return -EINVAL;
+      }
+      memoryBmSetBit(copyBm, pfn);
+      if (entry & ENCODED_PFN_ZERO_FLAG) {
+        memoryBmSetBit(zeroBm, pfn);
+        zeros++;
+      }
+      if (entries > 0 && pfn64 < last) setCtx32(CTX_PFN_LIST_UNSORTED, 1);
+      last = pfn64;
+      store<u64>(list + (<usize>entries << 3), entry);
+      entries++;
+    }
+  }
+  incCtx32(CTX_NR_ZERO_PAGES, zeros);
+  setCtx32(CTX_NR_PFN_ENTRIES, entries);
+  return <i32>entries;
+}
+
+/**
+ * markUnsafePages - The first three steps of prepare_image() (§4.5): free the bounce page, count the highmem image
+ * pages, and mark_unsafe_pages() (§4.4): clear free_pages_map and copy the image PFNs into it.
+ *
+ * From here on "free" means "this PFN is in the image". Returns the number of highmem image pages.
+ */
+export function markUnsafePages(): u32 {
+  const buffer = ctx32(CTX_BUFFER);
+  if (buffer != NO_PFN) {
+    freeImagePage(buffer, PG_UNSAFE_CLEAR);
+    setCtx32(CTX_BUFFER, NO_PFN);
+  }
+  const copyBm = bmOf(CTX_COPY_BM);
+  let nrHighmem: u32 = 0;
+  memoryBmPositionReset(copyBm);
+  for (let pfn = memoryBmNextPfn(copyBm); pfn != BM_END_OF_MAP; pfn = memoryBmNextPfn(copyBm)) {
+    if (pageHighMem(pfn)) nrHighmem++;
+  }
+  setCtx32(CTX_NR_HIGHMEM, nrHighmem);
+  setCtx32(CTX_NR_IMAGE_HIGHMEM, nrHighmem);
+  // mark_unsafe_pages
+  const free = bmOf(CTX_FREE_PAGES_MAP);
+  memoryBmPositionReset(free);
+  for (let pfn = memoryBmNextPfn(free); pfn != BM_END_OF_MAP; pfn = memoryBmNextPfn(free)) memoryBmClearCurrent(free);
+  duplicateMemoryBitmap(free, copyBm);
+  setCtx32(CTX_ALLOCATED_UNSAFE_PAGES, 0);
+  return nrHighmem;
+}
+
+/**
+ * prepare_highmem_image - Take safe highmem pages for the highmem image pages (§4.7).
+ *
+ * Creates safe_highmem_bm (PG_SAFE) and the bounce page `buffer` (PG_SAFE), then allocates min(free highmem pages,
+ * nr_highmem) highmem frames, lowering nr_highmem to that. A frame that is not an image PFN is a safe highmem page
+ * (set in safe_highmem_bm); every one is marked forbidden + free. Returns 0 or -ENOMEM.
+ */
+function prepareHighmemImage(): i32 {
+  const bm = memoryBmCreate(PG_SAFE);
+  if (bm == 0) return noMemory(ctx32(CTX_BM_CHARGE));
+  setCtx32(CTX_SAFE_HIGHMEM_BM, <u32>bm);
+  const buffer = getImagePage(PG_SAFE);
+  if (buffer == NO_PFN) return noMemory(1);
+  setCtx32(CTX_BUFFER, buffer);
+  let toAlloc = ctx32(CTX_NR_FREE_HIGH);
+  const nrHighmem = ctx32(CTX_NR_HIGHMEM);
+  if (toAlloc > nrHighmem) toAlloc = nrHighmem;
+  else setCtx32(CTX_NR_HIGHMEM, toAlloc);
+  let safe: u32 = 0;
+  while (toAlloc-- > 0) {
+    const pfn = allocFrame(ZONE_CLASS_HIGH);
+    if (pfn == NO_PFN) {
+      setError(ERR_WHAT_PAGES_NEEDED, <u64>(toAlloc + 1), <u64>ctx32(CTX_NR_FREE_HIGH));
+      return -ENOMEM;
+    }
+    if (!pageIsFree(pfn)) {
+      memoryBmSetBit(bm, pfn);
+      safe++;
+    }
+    setPageForbidden(pfn);
+    setPageFree(pfn);
+  }
+  setCtx32(CTX_SAFE_HIGHMEM_PAGES, safe);
+  memoryBmPositionReset(bm);
+  return 0;
+}
+
+/** noMemory - -ENOMEM, recording that @needed more lowmem frames were wanted and how many were free. */
+function noMemory(needed: u32): i32 {
+  setError(ERR_WHAT_PAGES_NEEDED, <u64>needed, <u64>ctx32(CTX_NR_FREE_LOW));
+  return -ENOMEM;
+}
+
+// @ts-ignore: decorator
+@inline function imagePagesNeedingFrames(): u32 {
+  return ctx32(CTX_NR_ZERO_PAGES) + ctx32(CTX_NR_COPY_PAGES) - ctx32(CTX_NR_HIGHMEM) -
+    ctx32(CTX_ALLOCATED_UNSAFE_PAGES);
+}
+
+/**
+ * prepare_image - Steps 4–8 of prepare_image() (§4.5): move orig_bm and zero_bm into safe pages, prepare highmem,
+ * reserve the PBE chain pages and preallocate a frame for every image page.
+ *
+ * Reserve ceil(n / PBES_PER_LINKED_PAGE) safe pages with n = (Z + C) - nr_highmem - allocated_unsafe_pages, then
+ * recompute n (the reserve may have hit image PFNs) and take n more frames with get_zeroed_page(): an image PFN
+ * becomes an owned original frame, any other frame goes on safe_pages_list. Then chain_init(PG_SAFE), reset the
+ * cursors and empty restore_pblist, as snapshot_write_next() does next. Returns 0, or -ENOMEM (the caller runs
+ * swsusp_free()).
+ */
+export function prepareImage(): i32 {
+  const copyBm = bmOf(CTX_COPY_BM);
+  const origBm = memoryBmCreate(PG_SAFE);
+  if (origBm == 0) return noMemory(ctx32(CTX_BM_CHARGE));
+  duplicateMemoryBitmap(origBm, copyBm);
+  memoryBmFree(copyBm, PG_UNSAFE_KEEP);
+  setCtx32(CTX_COPY_BM, 0);
+  setCtx32(CTX_ORIG_BM, <u32>origBm);
+
+  // zero_bm must live in safe pages too; the temporary copy is itself PG_SAFE and freed with PG_UNSAFE_CLEAR (the
+  // v6.6-rc fix of §4.5 step 5).
+  const tmp = memoryBmCreate(PG_SAFE);
+  if (tmp == 0) return noMemory(ctx32(CTX_BM_CHARGE));
+  const oldZero = bmOf(CTX_ZERO_BM);
+  duplicateMemoryBitmap(tmp, oldZero);
+  memoryBmFree(oldZero, PG_UNSAFE_KEEP);
+  setCtx32(CTX_ZERO_BM, 0);
+  const zeroBm = memoryBmCreate(PG_SAFE);
+  if (zeroBm == 0) {
+    memoryBmFree(tmp, PG_UNSAFE_CLEAR);
+    return noMemory(ctx32(CTX_BM_CHARGE));
+  }
+  duplicateMemoryBitmap(zeroBm, tmp);
+  memoryBmFree(tmp, PG_UNSAFE_CLEAR);
+  setCtx32(CTX_ZERO_BM, <u32>zeroBm);
+
+  if (ctx32(CTX_NR_HIGHMEM) > 0) {
+    const error = prepareHighmemImage();
+    if (error) return error;
+  }
+
+  const perPage = pbesPerLinkedPage();
+  let nrPages = (imagePagesNeedingFrames() + perPage - 1) / perPage;
+  setCtx32(CTX_NR_RESERVED, nrPages);
+  while (nrPages > 0) {
+    const pfn = getImagePage(PG_SAFE);
+    if (pfn == NO_PFN) return noMemory(nrPages + imagePagesNeedingFrames());
+    recycleSafePage(pfn);
+    nrPages--;
+  }
+
+  nrPages = imagePagesNeedingFrames();
+  setCtx32(CTX_NR_PREALLOCATED, nrPages);
+  while (nrPages > 0) {
+    const pfn = allocFrame(ZONE_CLASS_LOW);
+    if (pfn == NO_PFN) return noMemory(nrPages);
+    clearFrame(pfn);
+    if (!pageIsFree(pfn)) recycleSafePage(pfn);
+    setPageForbidden(pfn);
+    setPageFree(pfn);
+    nrPages--;
+  }
+  setCtx32(CTX_NR_SAFE_PAGES, safePagesListLength());
+
+  chainInit(PG_SAFE);
+  memoryBmPositionReset(origBm);
+  memoryBmPositionReset(zeroBm);
+  setCtx32(CTX_RESTORE_PBLIST, 0);
+  setCtx32(CTX_HANDLE_BUFFERS, 0);
+  return 0;
+}
+
+/**
+ * get_highmem_page_buffer - Where the data of highmem image page @pfn goes (§4.7).
+ *
+ * An owned original frame is filled through the bounce page: `buffer` is returned and last_highmem_page set to the
+ * frame. Otherwise a highmem PBE is prepended to highmem_pblist; its copy is the next safe highmem page (again
+ * through `buffer`) or, when those have run out, a lowmem safe page whose address is returned directly.
+ */
+function getHighmemPageBuffer(pfn: u32): isize {
+  const buffer = pfnToVirt(ctx32(CTX_BUFFER));
+  if (pageIsForbidden(pfn) && pageIsFree(pfn)) {
+    setCtx32(CTX_LAST_HIGHMEM_PAGE, pfn);
+    incCtx32(CTX_NR_DIRECT);
+    return <isize>buffer;
+  }
+  const pbe = chainAlloc(PBE_SIZE);
+  if (pbe == 0) return -ENOMEM;
+  store<u64>(pbe, pfnToPhys(pfn), HIGHMEM_PBE_ORIG_PAGE);
+  let kaddr: usize;
+  const safeHighmem = ctx32(CTX_SAFE_HIGHMEM_PAGES);
+  if (safeHighmem > 0) {
+    const copy = memoryBmNextPfn(bmOf(CTX_SAFE_HIGHMEM_BM));
+    setCtx32(CTX_SAFE_HIGHMEM_PAGES, safeHighmem - 1);
+    setCtx32(CTX_LAST_HIGHMEM_PAGE, copy);
+    store<u64>(pbe, pfnToPhys(copy), HIGHMEM_PBE_COPY_PAGE);
+    kaddr = buffer;
+  } else {
+    const copy = getSafePage();
+    if (copy == NO_PFN) return -ENOMEM;
+    store<u64>(pbe, pfnToPhys(copy), HIGHMEM_PBE_COPY_PAGE);
+    kaddr = pfnToVirt(copy);
+  }
+  store<u64>(pbe, <u64>ctx32(CTX_HIGHMEM_PBLIST), HIGHMEM_PBE_NEXT);
+  setCtx32(CTX_HIGHMEM_PBLIST, <u32>pbe);
+  incCtx32(CTX_NR_HIGHMEM_PBES);
+  return <isize>kaddr;
+}
+
+/** copy_last_highmem_page - Copy the bounce page into the highmem frame it was filled for, if one is pending. */
+function copyLastHighmemPage(): void {
+  const last = ctx32(CTX_LAST_HIGHMEM_PAGE);
+  if (last == NO_PFN) return;
+  copyPage(pfnToVirt(last), pfnToVirt(ctx32(CTX_BUFFER)));
+  setCtx32(CTX_LAST_HIGHMEM_PAGE, NO_PFN);
+}
+
+/**
+ * get_buffer - The address where the next image page goes (§4.6).
+ *
+ * Takes the next PFN of orig_bm. An owned original frame (forbidden && free) is written in place; any other lowmem
+ * frame gets a PBE from the chain (chain_alloc() first, then the copy's safe page), prepended to restore_pblist.
+ * Returns the address, -EFAULT past the end of orig_bm, or -ENOMEM.
+ */
+function getBuffer(): isize {
+  const pfn = memoryBmNextPfn(bmOf(CTX_ORIG_BM));
+  if (pfn == BM_END_OF_MAP) return -EFAULT;
+  if (pageHighMem(pfn)) return getHighmemPageBuffer(pfn);
+  if (pageIsForbidden(pfn) && pageIsFree(pfn)) {
+    incCtx32(CTX_NR_DIRECT);
+    return <isize>pfnToVirt(pfn);
+  }
+  const pbe = chainAlloc(PBE_SIZE);
+  if (pbe == 0) return -ENOMEM;
+  store<u64>(pbe, pfnToPhys(pfn), PBE_ORIG_ADDRESS);
+  const copy = getSafePage();
+  if (copy == NO_PFN) return -ENOMEM;
+  store<u64>(pbe, pfnToPhys(copy), PBE_ADDRESS);
+  store<u64>(pbe, <u64>ctx32(CTX_RESTORE_PBLIST), PBE_NEXT);
+  setCtx32(CTX_RESTORE_PBLIST, <u32>pbe);
+  incCtx32(CTX_NR_PBES);
+  return <isize>pfnToVirt(copy);
+}
+
+/**
+ * snapshot_write_next - For data pages: the buffer for the next page of the stream (§4.2).
+ *
+ * Copies the pending highmem page, then asks get_buffer(); a zero-flagged PFN (§4.8) has its buffer cleared and
+ * consumes no stream page, so the loop goes on. Returns the address, 0 once all C + Z pages have a home, or -errno.
+ */
+function nextDataBuffer(): isize {
+  const total = ctx32(CTX_NR_COPY_PAGES) + ctx32(CTX_NR_ZERO_PAGES);
+  const origBm = bmOf(CTX_ORIG_BM);
+  const zeroBm = bmOf(CTX_ZERO_BM);
+  const hasZero = ctx32(CTX_NR_ZERO_PAGES) != 0;
+  for (;;) {
+    const given = ctx32(CTX_HANDLE_BUFFERS);
+    if (given >= total) return 0;
+    copyLastHighmemPage();
+    const dst = getBuffer();
+    if (dst < 0) return dst;
+    setCtx32(CTX_HANDLE_BUFFERS, given + 1);
+    if (hasZero && memoryBmTestBit(zeroBm, memoryBmGetCurrent(origBm))) {
+      zeroPage(<usize>dst);
+      continue;
+    }
+    return dst;
+  }
+}
+
+/**
+ * loadImagePages - Load @count data pages staged at @src, in stream order, as load_image() does page by page.
+ *
+ * Returns @count, -ENODATA if the stream holds more data pages than the PFN list has homes for, or the -errno of
+ * get_buffer().
+ */
+export function loadImagePages(src: usize, count: u32): i32 {
+  const shift = <usize>pageShift();
+  for (let i: u32 = 0; i < count; i++) {
+    const dst = nextDataBuffer();
+    if (dst <= 0) {
+      setError(ERR_WHAT_COUNT, <u64>i, <u64>count);
+      return dst == 0 ? -ENODATA : <i32>dst;
+    }
+    copyPage(<usize>dst, src + (<usize>i << shift));
+  }
+  return <i32>count;
+}
+
+/**
+ * snapshot_write_finalize - Finish loading: drain trailing zero pages, copy the last highmem page, recycle orig_bm's
+ * frames onto safe_pages_list and free the highmem data (safe_highmem_bm and `buffer`).
+ *
+ * Like the swap path's last snapshot_write_next() call (and Garcia's 2026 patch for /dev/snapshot), trailing zero
+ * pages are drained here. Returns 0, -ENODATA if the stream ended before every data page arrived, or -errno.
+ */
+export function snapshotWriteFinalize(): i32 {
+  const dst = nextDataBuffer();
+  if (dst < 0) return <i32>dst;
+  if (dst > 0) {
+    setError(ERR_WHAT_COUNT, <u64>ctx32(CTX_HANDLE_BUFFERS), <u64>(ctx32(CTX_NR_COPY_PAGES) + ctx32(CTX_NR_ZERO_PAGES)));
+    return -ENODATA;
+  }
+  copyLastHighmemPage();
+  const origBm = bmOf(CTX_ORIG_BM);
+  let owned: u32 = 0;
+  memoryBmPositionReset(origBm);
+  for (let pfn = memoryBmNextPfn(origBm); pfn != BM_END_OF_MAP; pfn = memoryBmNextPfn(origBm)) {
+    if (pageIsForbidden(pfn)) owned++;
+  }
+  setCtx32(CTX_NR_OWNED, owned);
+  memoryBmRecycle(origBm);
+  setCtx32(CTX_ORIG_BM, 0);
+  // free_highmem_data
+  const safeHighmemBm = bmOf(CTX_SAFE_HIGHMEM_BM);
+  if (safeHighmemBm != 0) {
+    memoryBmFree(safeHighmemBm, PG_UNSAFE_CLEAR);
+    setCtx32(CTX_SAFE_HIGHMEM_BM, 0);
+  }
+  const buffer = ctx32(CTX_BUFFER);
+  if (buffer != NO_PFN) {
+    freeImagePage(buffer, PG_UNSAFE_CLEAR);
+    setCtx32(CTX_BUFFER, NO_PFN);
+  }
+  return 0;
+}
+
+function freeRestoreBitmap(field: usize): void {
+  const bm = bmOf(field);
+  if (bm != 0) memoryBmFree(bm, PG_UNSAFE_CLEAR);
+  setCtx32(field, 0);
+}
+
+/**
+ * swsusp_free - Give back every frame the restore allocated (§2.4) and forget the restore's state.
+ *
+ * First the bitmaps the restore made (thaw frees them explicitly, so nothing depends on the bits their frames still
+ * carry), then every valid PFN set in both forbidden_pages_map and free_pages_map, found by merge-joining the two
+ * ascending iterators as the kernel has done since 2014.
+ */
+export function swsuspFree(): void {
+  freeRestoreBitmap(CTX_COPY_BM);
+  freeRestoreBitmap(CTX_ZERO_BM);
+  freeRestoreBitmap(CTX_ORIG_BM);
+  freeRestoreBitmap(CTX_SAFE_HIGHMEM_BM);
+  const forbidden = bmOf(CTX_FORBIDDEN_PAGES_MAP);
+  const free = bmOf(CTX_FREE_PAGES_MAP);
+  if (forbidden != 0 && free != 0) {
+    memoryBmPositionReset(forbidden);
+    memoryBmPositionReset(free);
+    let fb = memoryBmNextPfn(forbidden);
+    let fr = memoryBmNextPfn(free);
+    while (fb != BM_END_OF_MAP && fr != BM_END_OF_MAP) {
+      if (fb < fr) {
+        fb = memoryBmNextPfn(forbidden);
+      } else if (fr < fb) {
+        fr = memoryBmNextPfn(free);
+      } else {
+        if (pfnValid(fb)) {
+          memoryBmClearCurrent(forbidden);
+          memoryBmClearCurrent(free);
+          freeFrame(fb);
+        }
+        fb = memoryBmNextPfn(forbidden);
+        fr = memoryBmNextPfn(free);
+      }
+    }
+  }
+  setCtx32(CTX_NR_COPY_PAGES, 0);
+  setCtx32(CTX_NR_META_PAGES, 0);
+  setCtx32(CTX_NR_ZERO_PAGES, 0);
+  setCtx32(CTX_RESTORE_PBLIST, 0);
+  setCtx32(CTX_HIGHMEM_PBLIST, 0);
+  setCtx32(CTX_SAFE_PAGES_LIST, 0);
+  setCtx32(CTX_BUFFER, NO_PFN);
+  setCtx32(CTX_LAST_HIGHMEM_PAGE, NO_PFN);
+  setCtx32(CTX_CA_CHAIN, 0);
+}

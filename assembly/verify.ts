@@ -1,0 +1,80 @@
+// Verification after a resume: every image PFN holds its image page, every frame the restore never took holds what
+// it held when the machine booted.
+import {
+  CTX_NR_FRAMES, CTX_MISMATCHES, CTX_MISMATCH_CAPACITY, CTX_NR_MISMATCHES, CTX_NR_VERIFIED, CTX_SCRATCH,
+  CTX_NR_UNTOUCHED_CHECKED, CTX_NR_UNTOUCHED_MISMATCHES, PFN_ENTRY_SIZE,
+} from "./portable/layout";
+import { ctx32, setCtx32, incCtx32, pageShift, pageSize, pfnToVirt, pfnValid } from "./common";
+import { frameTouched } from "./machine/allocator";
+import { patternPageMatches, pageIsZero, bootSeedOf } from "./machine/pattern";
+
+// @ts-ignore: decorator
+@inline const ZERO_FLAG: u64 = <u64>1 << 63;
+// @ts-ignore: decorator
+@inline const PFN_MASK: u64 = ~(<u64>1 << 63);
+
+function recordMismatch(pfn: u32): void {
+  const n = ctx32(CTX_NR_MISMATCHES);
+  if (n < ctx32(CTX_MISMATCH_CAPACITY)) store<u32>(<usize>ctx32(CTX_MISMATCHES) + (<usize>n << 2), pfn);
+  setCtx32(CTX_NR_MISMATCHES, n + 1);
+}
+
+/**
+ * verifyImagePages - Check image PFNs against the stream, entry by entry from @from (entries sorted by PFN).
+ * @src: @count data pages of the stream, staged in order.
+ *
+ * A zero-flagged entry's frame must be all zero; a data entry's frame must equal the next staged page. Stops before the
+ * data entry that would need page @count. Returns the index of the first entry not checked; mismatching PFNs are
+ * appended to the mismatch list.
+ */
+export function verifyImagePages(entries: usize, n: u32, from: u32, src: usize, count: u32): u32 {
+  const shift = <usize>pageShift();
+  const size = <usize>pageSize();
+  let used: u32 = 0;
+  let i = from;
+  while (i < n) {
+    const entry = load<u64>(entries + <usize>i * PFN_ENTRY_SIZE);
+    const pfn = <u32>(entry & PFN_MASK);
+    const frame = pfnToVirt(pfn);
+    if (entry & ZERO_FLAG) {
+      if (!pageIsZero(frame)) recordMismatch(pfn);
+    } else {
+      if (used == count) break;
+      if (memory.compare(frame, src + (<usize>used << shift), size) != 0) recordMismatch(pfn);
+      used++;
+    }
+    incCtx32(CTX_NR_VERIFIED);
+    i++;
+  }
+  setCtx32(CTX_SCRATCH, used);
+  return i;
+}
+
+/**
+ * verifyUntouchedFrames - Check every valid frame that is not an image PFN and was never handed out by the allocator
+ * since boot: it must still hold its boot pattern (of @seed). @entries: the image's @n entries sorted by PFN.
+ * Returns the number of frames that differ; their PFNs go to the mismatch list.
+ */
+export function verifyUntouchedFrames(entries: usize, n: u32, seed: u64): u32 {
+  const nrFrames = ctx32(CTX_NR_FRAMES);
+  let next: u32 = 0;
+  let nextPfn: u32 = n > 0 ? <u32>(load<u64>(entries) & PFN_MASK) : nrFrames;
+  let checked: u32 = 0;
+  let bad: u32 = 0;
+  for (let pfn: u32 = 0; pfn < nrFrames; pfn++) {
+    if (pfn == nextPfn) {
+      next++;
+      nextPfn = next < n ? <u32>(load<u64>(entries + <usize>next * PFN_ENTRY_SIZE) & PFN_MASK) : nrFrames;
+      continue;
+    }
+    if (!pfnValid(pfn) || frameTouched(pfn)) continue;
+    checked++;
+    if (!patternPageMatches(pfnToVirt(pfn), bootSeedOf(seed, pfn), pfn)) {
+      bad++;
+      recordMismatch(pfn);
+    }
+  }
+  setCtx32(CTX_NR_UNTOUCHED_CHECKED, checked);
+  setCtx32(CTX_NR_UNTOUCHED_MISMATCHES, bad);
+  return bad;
+}

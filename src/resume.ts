@@ -1,0 +1,261 @@
+/**
+ * software_resume() / load_image_and_restore() (§4.1): open an image, build or take the machine, and run the phases
+ * in order — all at once (run) or one at a time (step), for research use.
+ *
+ * Any failure before atomicCopy runs swsusp_free() and free_basic_memory_bitmaps(): every frame the restore
+ * allocated goes back to the allocator, and the boot kernel's frames are as they were (§4.12). atomicCopy is the
+ * commit point. The image file is opened read-only and never written.
+ */
+import * as L from "../assembly/portable/layout.js";
+import { Machine, type CreateMachineOptions } from "./machine/machine.js";
+import type { MachineOptions, BitmapStrategy } from "./machine/config.js";
+import { ImageFile, readThawHeader, type ThawImageHeader } from "./image/thawImage.js";
+import { ResumeError } from "./errors.js";
+import { PHASES, type PhaseName } from "./phases/names.js";
+import type { ResumeState, VerifyReport } from "./phases/state.js";
+import type { ProgressListener } from "./progress.js";
+import { checkHeader } from "./phases/checkHeader.js";
+import { unpackOrigPfns } from "./phases/unpackOrigPfns.js";
+import { markUnsafePages } from "./phases/markUnsafePages.js";
+import { prepareImage } from "./phases/prepareImage.js";
+import { loadImage } from "./phases/loadImage.js";
+import { restoreHighmem } from "./phases/restoreHighmem.js";
+import { atomicCopy } from "./phases/atomicCopy.js";
+import { verify } from "./phases/verify.js";
+
+/** The machine the image is resumed into: the boot kernel, allocator, bitmap strategy and seed come from here. */
+export type ResumeMachineOptions = Pick<MachineOptions, "boot" | "allocator" | "bitmap" | "seed">;
+
+/** Options of a resume. */
+export interface ResumeOptions {
+  /** Resume into this machine (it is booted first). Default: a machine built from the image header. */
+  machine?: Machine;
+  /** Boot kernel, allocator, bitmap and seed of the machine built from the header. */
+  machineOptions?: ResumeMachineOptions;
+  /** Engine build for a machine built here. */
+  flavour?: CreateMachineOptions["flavour"];
+  /** Run the verify phase after the atomic copy (default true). */
+  verify?: boolean;
+  /** Fault injection: make the k-th page allocation of the resume fail. */
+  failAllocationAt?: number;
+  onProgress?: ProgressListener;
+}
+
+/** The counts of a resume (the JSON contract's `counts`). */
+export interface ResumeCounts {
+  /** Image PFNs: data pages plus zero pages (C + Z). */
+  imagePages: number;
+  /** Zero-flagged PFNs (Z). */
+  zeroPages: number;
+  /** Image PFNs in HighMem. */
+  highmemPages: number;
+  /** Image PFNs whose frames the restore allocated (owned original frames), counted after loading. */
+  ownedFrames: number;
+  /** Pages written straight into their original frame (lowmem in place, highmem through the bounce page). */
+  directPages: number;
+  /** Safe frames on safe_pages_list after prepare_image: the reserve plus the safe preallocated frames. */
+  safePages: number;
+  /** Pages of the restore's chain allocator (PBEs and highmem PBEs). */
+  chainPages: number;
+  /** PBEs on restore_pblist. */
+  pbes: number;
+  /** Entries on highmem_pblist. */
+  highmemPbes: number;
+  /** allocated_unsafe_pages: image frames get_image_page(PG_SAFE) kept while looking for safe pages. */
+  allocatedUnsafePages: number;
+  /** Frames charged to bitmaps during the resume (thaw's figure; see assembly/bitmap/bitmap.ts). */
+  bitmapPages: number;
+}
+
+/** One phase as it ran. */
+export interface PhaseRecord {
+  name: PhaseName;
+  /** The kernel function it simulates. */
+  kernel: string;
+  ms: number;
+  /** Pages the phase handled (stream pages read, pages copied or checked). */
+  pages: number;
+  /** Bytes the phase moved, for GB/s. */
+  bytes: number;
+}
+
+/** A PBE of restore_pblist, by PFN, in chain order. */
+export interface PbeEntry {
+  address: number;
+  origAddress: number;
+}
+
+/** The outcome of a whole resume. */
+export interface ResumeResult {
+  ok: true;
+  bitmap: BitmapStrategy;
+  pageSize: number;
+  counts: ResumeCounts;
+  phases: PhaseRecord[];
+  verify: VerifyReport | undefined;
+}
+
+const RUN: Record<PhaseName, (state: ResumeState) => unknown> = {
+  checkHeader, unpackOrigPfns, markUnsafePages, prepareImage, loadImage, restoreHighmem, atomicCopy, verify,
+};
+
+/**
+ * ResumeSession - One resume of one image into one machine, phase by phase.
+ */
+export class ResumeSession {
+  readonly machine: Machine;
+  readonly header: ThawImageHeader;
+  readonly phases: PhaseRecord[] = [];
+  private readonly state: ResumeState;
+  private readonly runVerify: boolean;
+  private next = 0;
+  private failed: ResumeError | undefined;
+
+  private constructor(state: ResumeState, runVerify: boolean) {
+    this.state = state;
+    this.machine = state.machine;
+    this.header = state.header;
+    this.runVerify = runVerify;
+  }
+
+  /**
+   * open - Open @path read-only, read its header, and boot the machine it will be resumed into.
+   * @throws ResumeError (checkHeader) when the header is not a valid thaw image header.
+   */
+  static async open(path: string, options: ResumeOptions = {}): Promise<ResumeSession> {
+    const image = new ImageFile(path);
+    try {
+      const header = readThawHeader(image);
+      const machine = options.machine ?? (await Machine.create(machineFromHeader(header, options.machineOptions), { flavour: options.flavour }));
+      machine.boot();
+      if (options.failAllocationAt) machine.failAllocationAt(options.failAllocationAt);
+      return new ResumeSession({ machine, image, header, crc: 0, onProgress: options.onProgress }, options.verify ?? true);
+    } catch (error) {
+      image.close();
+      throw error;
+    }
+  }
+
+  /** nextPhase - The phase step() would run, or undefined when the resume is over. */
+  get nextPhase(): PhaseName | undefined {
+    if (this.failed) return undefined;
+    const phase = PHASES[this.next];
+    if (!phase || (phase.name === "verify" && !this.runVerify)) return undefined;
+    return phase.name;
+  }
+
+  /**
+   * step - Run the next phase and return its record.
+   * @throws ResumeError; before atomicCopy everything the restore allocated has been freed by then.
+   */
+  step(): PhaseRecord {
+    const name = this.nextPhase;
+    if (!name) throw new Error(this.failed ? `the resume failed in ${this.failed.phase}` : "the resume is complete");
+    const t0 = performance.now();
+    const before = this.machine.ctx(L.CTX_NR_COPIED);
+    try {
+      RUN[name](this.state);
+    } catch (error) {
+      if (PHASES.findIndex((p) => p.name === name) < PHASES.findIndex((p) => p.name === "atomicCopy")) this.undo();
+      this.failed = error instanceof ResumeError ? error : new ResumeError(name, "EIO", (error as Error).message);
+      this.state.image.close();
+      throw this.failed;
+    }
+    const record: PhaseRecord = { name, kernel: PHASES[this.next]!.kernel, ms: performance.now() - t0, ...this.volume(name, before) };
+    this.phases.push(record);
+    this.next++;
+    if (!this.nextPhase) this.state.image.close();
+    return record;
+  }
+
+  /** run - Run every remaining phase. @throws ResumeError as step() does. */
+  run(): ResumeResult {
+    while (this.nextPhase) this.step();
+    return this.result();
+  }
+
+  /** result - The outcome so far. */
+  result(): ResumeResult {
+    return { ok: true, bitmap: this.machine.spec.bitmap, pageSize: this.machine.spec.pageSize, counts: this.counts(), phases: [...this.phases], verify: this.state.verify };
+  }
+
+  /** counts - The resume's counts, read from the engine's CTX record. */
+  counts(): ResumeCounts {
+    const c = (field: number) => this.machine.ctx(field);
+    return {
+      imagePages: c(L.CTX_NR_PFN_ENTRIES),
+      zeroPages: c(L.CTX_NR_ZERO_PAGES),
+      highmemPages: c(L.CTX_NR_IMAGE_HIGHMEM),
+      ownedFrames: c(L.CTX_NR_OWNED),
+      directPages: c(L.CTX_NR_DIRECT),
+      safePages: c(L.CTX_NR_SAFE_PAGES),
+      chainPages: c(L.CTX_NR_CHAIN_PAGES),
+      pbes: c(L.CTX_NR_PBES),
+      highmemPbes: c(L.CTX_NR_HIGHMEM_PBES),
+      allocatedUnsafePages: c(L.CTX_ALLOCATED_UNSAFE_PAGES),
+      bitmapPages: c(L.CTX_NR_BITMAP_PAGES),
+    };
+  }
+
+  /** restorePblist - restore_pblist in chain order, walked by following `next` in the machine's memory. */
+  restorePblist(): PbeEntry[] {
+    const { machine } = this;
+    const out: PbeEntry[] = [];
+    const shift = machine.spec.pageShift;
+    for (let pbe = machine.ctx(L.CTX_RESTORE_PBLIST); pbe !== 0; pbe = machine.u64(pbe + L.PBE_NEXT)) {
+      out.push({ address: machine.u64(pbe + L.PBE_ADDRESS) / 2 ** shift, origAddress: machine.u64(pbe + L.PBE_ORIG_ADDRESS) / 2 ** shift });
+      if (out.length > machine.spec.frames) throw new Error("restore_pblist does not end");
+    }
+    return out;
+  }
+
+  /** close - Release the image file (the machine stays as the resume left it). */
+  close(): void {
+    this.state.image.close();
+  }
+
+  private undo(): void {
+    this.machine.engine.swsuspFree();
+    this.machine.engine.freeBasicMemoryBitmaps();
+  }
+
+  private volume(name: PhaseName, copiedBefore: number): { pages: number; bytes: number } {
+    const { pageSize } = this.machine.spec;
+    const h = this.header;
+    const pages = (() => {
+      switch (name) {
+        case "unpackOrigPfns": return h.metaPages;
+        case "loadImage": return h.imagePages;
+        case "restoreHighmem": return this.machine.ctx(L.CTX_NR_HIGHMEM_SWAPPED);
+        case "atomicCopy": return this.machine.ctx(L.CTX_NR_COPIED) - copiedBefore;
+        case "verify": return this.state.verify?.pages ?? 0;
+        case "prepareImage": return this.machine.ctx(L.CTX_NR_PREALLOCATED);
+        default: return 0;
+      }
+    })();
+    const factor = name === "restoreHighmem" ? 3 : 1;
+    return { pages, bytes: pages * pageSize * factor };
+  }
+}
+
+/** machineFromHeader - The machine a thaw image was taken on, with the resume side's boot kernel and allocator. */
+export function machineFromHeader(header: ThawImageHeader, options: ResumeMachineOptions = {}): MachineOptions {
+  return {
+    ...options,
+    frames: header.numPhyspages,
+    pageSize: header.pageSize,
+    dma: header.dmaEndPfn * header.pageSize,
+    highmem: header.highmemStartPfn >= header.numPhyspages ? false : header.highmemStartPfn * header.pageSize,
+    holes: header.holes,
+    nosave: header.nosave,
+  };
+}
+
+/**
+ * resumeImage - Resume the thaw image at @path: open, run every phase, verify.
+ * @throws ResumeError naming the phase, errno and offending value.
+ */
+export async function resumeImage(path: string, options: ResumeOptions = {}): Promise<ResumeResult> {
+  const session = await ResumeSession.open(path, options);
+  return session.run();
+}
