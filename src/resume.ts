@@ -9,7 +9,8 @@
 import * as L from "../assembly/portable/layout.js";
 import { Machine, type CreateMachineOptions } from "./machine/machine.js";
 import type { MachineOptions, BitmapStrategy } from "./machine/config.js";
-import { ImageFile, readThawHeader, type ThawImageHeader } from "./image/thawImage.js";
+import { openImage } from "./image/open.js";
+import type { ImageSource } from "./image/source.js";
 import { ResumeError } from "./errors.js";
 import { PHASES, type PhaseName } from "./phases/names.js";
 import type { ResumeState, VerifyReport } from "./phases/state.js";
@@ -104,7 +105,7 @@ const RUN: Record<PhaseName, (state: ResumeState) => unknown> = {
  */
 export class ResumeSession {
   readonly machine: Machine;
-  readonly header: ThawImageHeader;
+  readonly source: ImageSource;
   readonly phases: PhaseRecord[] = [];
   private readonly state: ResumeState;
   private readonly runVerify: boolean;
@@ -114,7 +115,7 @@ export class ResumeSession {
   private constructor(state: ResumeState, runVerify: boolean) {
     this.state = state;
     this.machine = state.machine;
-    this.header = state.header;
+    this.source = state.source;
     this.runVerify = runVerify;
   }
 
@@ -123,15 +124,14 @@ export class ResumeSession {
    * @throws ResumeError (checkHeader) when the header is not a valid thaw image header.
    */
   static async open(path: string, options: ResumeOptions = {}): Promise<ResumeSession> {
-    const image = new ImageFile(path);
+    const source = openImage(path);
     try {
-      const header = readThawHeader(image);
-      const machine = options.machine ?? (await Machine.create(machineFromHeader(header, options.machineOptions), { flavour: options.flavour }));
+      const machine = options.machine ?? (await Machine.create(machineOf(source, options.machineOptions), { flavour: options.flavour }));
       machine.boot();
       if (options.failAllocationAt) machine.failAllocationAt(options.failAllocationAt);
-      return new ResumeSession({ machine, image, header, crc: 0, onProgress: options.onProgress }, options.verify ?? true);
+      return new ResumeSession({ machine, source, reader: source.stream(), crc: 0, onProgress: options.onProgress }, options.verify ?? true);
     } catch (error) {
-      image.close();
+      source.close();
       throw error;
     }
   }
@@ -158,13 +158,13 @@ export class ResumeSession {
     } catch (error) {
       if (PHASES.findIndex((p) => p.name === name) < PHASES.findIndex((p) => p.name === "atomicCopy")) this.undo();
       this.failed = error instanceof ResumeError ? error : new ResumeError(name, "EIO", (error as Error).message);
-      this.state.image.close();
+      this.state.source.close();
       throw this.failed;
     }
     const record: PhaseRecord = { name, kernel: PHASES[this.next]!.kernel, ms: performance.now() - t0, ...this.volume(name, before) };
     this.phases.push(record);
     this.next++;
-    if (!this.nextPhase) this.state.image.close();
+    if (!this.nextPhase) this.state.source.close();
     return record;
   }
 
@@ -211,7 +211,7 @@ export class ResumeSession {
 
   /** close - Release the image file (the machine stays as the resume left it). */
   close(): void {
-    this.state.image.close();
+    this.state.source.close();
   }
 
   private undo(): void {
@@ -221,11 +221,10 @@ export class ResumeSession {
 
   private volume(name: PhaseName, copiedBefore: number): { pages: number; bytes: number } {
     const { pageSize } = this.machine.spec;
-    const h = this.header;
     const pages = (() => {
       switch (name) {
-        case "unpackOrigPfns": return h.metaPages;
-        case "loadImage": return h.imagePages;
+        case "unpackOrigPfns": return this.source.metaPages;
+        case "loadImage": return this.source.imagePages;
         case "restoreHighmem": return this.machine.ctx(L.CTX_NR_HIGHMEM_SWAPPED);
         case "atomicCopy": return this.machine.ctx(L.CTX_NR_COPIED) - copiedBefore;
         case "verify": return this.state.verify?.pages ?? 0;
@@ -238,17 +237,9 @@ export class ResumeSession {
   }
 }
 
-/** machineFromHeader - The machine a thaw image was taken on, with the resume side's boot kernel and allocator. */
-export function machineFromHeader(header: ThawImageHeader, options: ResumeMachineOptions = {}): MachineOptions {
-  return {
-    ...options,
-    frames: header.numPhyspages,
-    pageSize: header.pageSize,
-    dma: header.dmaEndPfn * header.pageSize,
-    highmem: header.highmemStartPfn >= header.numPhyspages ? false : header.highmemStartPfn * header.pageSize,
-    holes: header.holes,
-    nosave: header.nosave,
-  };
+/** machineOf - The machine an image was taken on, with the resume side's boot kernel, allocator and bitmap. */
+export function machineOf(source: ImageSource, options: ResumeMachineOptions = {}): MachineOptions {
+  return { ...options, ...source.machine, frames: source.numPhyspages, pageSize: source.pageSize };
 }
 
 /**

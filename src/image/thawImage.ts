@@ -15,6 +15,7 @@ import * as L from "../../assembly/portable/layout.js";
 import { ResumeError } from "../errors.js";
 import { crc32Le, hex32 } from "../util/crc32.js";
 import type { PfnRange } from "../machine/config.js";
+import type { ImageSource, StreamReader } from "./source.js";
 
 /** "THAWIMG\0" */
 export const THAW_MAGIC = Buffer.from("THAWIMG\0", "latin1");
@@ -197,4 +198,71 @@ export function readThawHeader(file: ImageFile): ThawImageHeader {
   const block = Buffer.alloc(L.HDR_BLOCK_SIZE);
   const n = file.read(block, 0);
   return decodeHeader(block.subarray(0, n));
+}
+
+/** isThawImage - True if @block (the first bytes of a file) starts with the thaw magic. */
+export function isThawImage(block: Uint8Array): boolean {
+  return Buffer.from(block.buffer, block.byteOffset, Math.min(block.length, 8)).equals(THAW_MAGIC);
+}
+
+/**
+ * ThawImageSource - A thaw image as an ImageSource: stream page i is at file offset 4096 + (i - 1) × page_size.
+ */
+export class ThawImageSource implements ImageSource {
+  readonly format = "thaw";
+  readonly header: ThawImageHeader;
+  private readonly file: ImageFile;
+
+  /** @throws ResumeError (checkHeader) when @path is not a valid thaw image. */
+  constructor(path: string) {
+    this.file = new ImageFile(path);
+    try {
+      this.header = readThawHeader(this.file);
+    } catch (error) {
+      this.file.close();
+      throw error;
+    }
+  }
+
+  get path() { return this.file.path; }
+  get pageSize() { return this.header.pageSize; }
+  get numPhyspages() { return this.header.numPhyspages; }
+  get imagePages() { return this.header.imagePages; }
+  get metaPages() { return this.header.metaPages; }
+  get pages() { return this.header.pages; }
+  get crc32() { return this.header.flags & L.THAW_FLAG_CRC32 ? this.header.crc32 : undefined; }
+  get machine() {
+    const h = this.header;
+    return { zones: { dmaEndPfn: h.dmaEndPfn, highmemStartPfn: h.highmemStartPfn }, holes: h.holes, nosave: h.nosave };
+  }
+
+  check(): void {
+    const { header, file } = this;
+    if (file.size < header.size) {
+      throw new ResumeError("checkHeader", "ENODATA", `image is truncated: the header says ${header.size} bytes (${header.pages} pages), the file has ${file.size}`, { kind: "bytes", value: file.size, limit: header.size });
+    }
+    if (file.size > header.size) {
+      throw new ResumeError("checkHeader", "EINVAL", `image file is ${file.size} bytes, longer than the ${header.size} bytes its header describes`, { kind: "bytes", value: file.size, limit: header.size });
+    }
+  }
+
+  stream(): StreamReader {
+    const { file, header } = this;
+    let position = 0;
+    return {
+      get position() { return position; },
+      read(target: Uint8Array): number {
+        const want = Math.min(Math.floor(target.length / header.pageSize), header.pages - 1 - position);
+        if (want <= 0) return 0;
+        const bytes = file.read(target, streamOffset(header, 1 + position), want * header.pageSize);
+        const pages = Math.floor(bytes / header.pageSize);
+        position += pages;
+        return pages;
+      },
+    };
+  }
+
+  close(): void {
+    this.file.close();
+  }
 }

@@ -7,28 +7,24 @@ import { engineError, type ResumeState } from "./state.js";
  * @state: the resume; its header was decoded (and its structure checked) when the image was opened.
  *
  * The image must fit the machine: same page size, and num_physpages equal to the machine's frames, as the kernel
- * requires ("Image mismatch: memory size", -EPERM). The file must be exactly as long as the header says (-ENODATA
- * when truncated), so a short image fails here, before anything is allocated. Then the basic bitmaps are created,
+ * requires ("Image mismatch: memory size", -EPERM). The image's own structural checks follow (a thaw image must be
+ * exactly as long as its header says: -ENODATA when truncated), so a short image fails here, before anything is
+ * allocated. Then the basic bitmaps are created,
  * the bounce page taken, and copy_bm and zero_bm created (PG_ANY), as snapshot_write_next() does for pages 0 and 1.
  */
 export function checkHeader(state: ResumeState): void {
-  const { machine, header, image } = state;
+  const { machine, source } = state;
   const { spec } = machine;
-  if (header.pageSize !== spec.pageSize) {
-    throw new ResumeError("checkHeader", "EPERM", `Image mismatch: page size (image ${header.pageSize} bytes, machine ${spec.pageSize})`, { kind: "field", name: "page_size", value: header.pageSize, limit: spec.pageSize });
+  if (source.pageSize !== spec.pageSize) {
+    throw new ResumeError("checkHeader", "EPERM", `Image mismatch: page size (image ${source.pageSize} bytes, machine ${spec.pageSize})`, { kind: "field", name: "page_size", value: source.pageSize, limit: spec.pageSize });
   }
-  if (header.numPhyspages !== spec.frames) {
-    throw new ResumeError("checkHeader", "EPERM", `Image mismatch: memory size (image ${header.numPhyspages} frames, machine ${spec.frames})`, { kind: "field", name: "num_physpages", value: header.numPhyspages, limit: spec.frames });
+  if (source.numPhyspages !== spec.frames) {
+    throw new ResumeError("checkHeader", "EPERM", `Image mismatch: memory size (image ${source.numPhyspages} frames, machine ${spec.frames})`, { kind: "field", name: "num_physpages", value: source.numPhyspages, limit: spec.frames });
   }
-  if (image.size < header.size) {
-    throw new ResumeError("checkHeader", "ENODATA", `image is truncated: the header says ${header.size} bytes (${header.pages} pages), the file has ${image.size}`, { kind: "bytes", value: image.size, limit: header.size });
-  }
-  if (image.size > header.size) {
-    throw new ResumeError("checkHeader", "EINVAL", `image file is ${image.size} bytes, longer than the ${header.size} bytes its header describes`, { kind: "bytes", value: image.size, limit: header.size });
-  }
+  source.check();
   const engine = machine.engine;
   let ret = engine.createBasicMemoryBitmaps();
-  if (ret === 0) ret = engine.loadHeader(header.imagePages, header.metaPages);
+  if (ret === 0) ret = engine.loadHeader(source.imagePages, source.metaPages);
   if (ret < 0) {
     throw engineError(machine, "checkHeader", ret, () => `no memory for the basic bitmaps (${machine.arena.bmCharge} frames each; ${machine.freeFrames().low} lowmem frames free)`);
   }

@@ -2,8 +2,7 @@ import * as L from "../../assembly/portable/layout.js";
 import { ENOMEM, EFAULT } from "../../assembly/portable/errno.js";
 import { ResumeError } from "../errors.js";
 import { crc32Le, hex32 } from "../util/crc32.js";
-import { streamOffset } from "../image/thawImage.js";
-import { engineError, type ResumeState } from "./state.js";
+import { engineError, readPages, type ResumeState } from "./state.js";
 
 /**
  * loadImage - load_image(): every data page through snapshot_write_next()/get_buffer() (§4.2, §4.6–§4.8), then
@@ -15,28 +14,21 @@ import { engineError, type ResumeState } from "./state.js";
  * that differs from the header's fails with -ENODATA, as in the kernel, before anything is committed.
  */
 export function loadImage(state: ResumeState): void {
-  const { machine, header, image } = state;
-  const { pageSize } = machine.spec;
-  const batch = L.STAGING_SIZE / pageSize;
-  const first = 1 + header.metaPages;
-  for (let done = 0; done < header.imagePages; ) {
-    const count = Math.min(batch, header.imagePages - done);
-    const view = machine.bytes(L.STAGING_START, count * pageSize);
-    const read = image.read(view, streamOffset(header, first + done));
-    if (read < view.length) {
-      const page = done + Math.floor(read / pageSize);
-      throw new ResumeError("loadImage", "ENODATA", `image ends at data page ${page} of ${header.imagePages}`, { kind: "page", value: page, limit: header.imagePages });
-    }
+  const { machine, source } = state;
+  const batch = L.STAGING_SIZE / machine.spec.pageSize;
+  for (let done = 0; done < source.imagePages; ) {
+    const count = Math.min(batch, source.imagePages - done);
+    const view = readPages(state, "loadImage", count, "data page", done, source.imagePages);
     state.crc = crc32Le(view, state.crc);
     const ret = machine.engine.loadImagePages(L.STAGING_START, count);
     if (ret < 0) throw engineError(machine, "loadImage", ret, () => describe(ret, done + Number(machine.ctx64(L.CTX_ERR_VALUE))));
     done += count;
-    state.onProgress?.({ phase: "loadImage", done, total: header.imagePages });
+    state.onProgress?.({ phase: "loadImage", done, total: source.imagePages });
   }
   const ret = machine.engine.snapshotWriteFinalize();
-  if (ret < 0) throw engineError(machine, "loadImage", ret, () => describe(ret, header.imagePages));
-  if (header.flags & L.THAW_FLAG_CRC32 && state.crc !== header.crc32) {
-    throw new ResumeError("loadImage", "ENODATA", `CRC32 mismatch: the header says ${hex32(header.crc32)}, the stream gives ${hex32(state.crc)}`, { kind: "field", name: "crc32", value: hex32(header.crc32) });
+  if (ret < 0) throw engineError(machine, "loadImage", ret, () => describe(ret, source.imagePages));
+  if (source.crc32 !== undefined && state.crc !== source.crc32) {
+    throw new ResumeError("loadImage", "ENODATA", `CRC32 mismatch: the header says ${hex32(source.crc32)}, the stream gives ${hex32(state.crc)}`, { kind: "field", name: "crc32", value: hex32(source.crc32) });
   }
 }
 

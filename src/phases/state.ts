@@ -2,7 +2,7 @@
  * The host's side of one resume: what the phases share besides the engine's CTX record.
  */
 import type { Machine } from "../machine/machine.js";
-import type { ImageFile, ThawImageHeader } from "../image/thawImage.js";
+import type { ImageSource, StreamReader } from "../image/source.js";
 import type { ProgressListener } from "../progress.js";
 import { ResumeError, errnoName, type Offending } from "../errors.js";
 import type { PhaseName } from "./names.js";
@@ -11,8 +11,9 @@ import * as L from "../../assembly/portable/layout.js";
 /** The state of a resume in progress. */
 export interface ResumeState {
   machine: Machine;
-  image: ImageFile;
-  header: ThawImageHeader;
+  source: ImageSource;
+  /** The reader the loading phases share (stream page 1 onwards). */
+  reader: StreamReader;
   /** crc32_le of the stream pages read so far, in stream order (§5.7). */
   crc: number;
   onProgress: ProgressListener | undefined;
@@ -30,6 +31,20 @@ export interface VerifyReport {
   untouchedFrames: number;
   /** Those that changed. */
   untouchedMismatches: number[];
+}
+
+/**
+ * readPages - Read the next @count stream pages of @state's reader into the staging region; returns the view.
+ * @throws ResumeError (ENODATA) in @phase when the stream ends first, naming the page (@what: "PFN metadata page"…).
+ */
+export function readPages(state: ResumeState, phase: PhaseName, count: number, what: string, first: number, total: number): Uint8Array {
+  const { pageSize } = state.machine.spec;
+  const view = state.machine.bytes(L.STAGING_START, count * pageSize);
+  const got = state.reader.read(view);
+  if (got < count) {
+    throw new ResumeError(phase, "ENODATA", `image ends at ${what} ${first + got} of ${total}`, { kind: "page", value: first + got, limit: total });
+  }
+  return view;
 }
 
 /**

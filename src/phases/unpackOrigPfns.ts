@@ -2,8 +2,8 @@ import * as L from "../../assembly/portable/layout.js";
 import { EINVAL } from "../../assembly/portable/errno.js";
 import { ResumeError } from "../errors.js";
 import { crc32Le } from "../util/crc32.js";
-import { metaPagesFor, streamOffset } from "../image/thawImage.js";
-import { engineError, type ResumeState } from "./state.js";
+import { metaPagesFor } from "../image/thawImage.js";
+import { engineError, readPages, type ResumeState } from "./state.js";
 
 /**
  * unpackOrigPfns - unpack_orig_pfns() over every PFN metadata page (§4.3): the image PFNs into copy_bm, zero-flagged
@@ -15,16 +15,12 @@ import { engineError, type ResumeState } from "./state.js";
  * image_pages, and exactly ceil(entries × 8 / page_size) metadata pages (-EINVAL otherwise).
  */
 export function unpackOrigPfns(state: ResumeState): void {
-  const { machine, header, image } = state;
+  const { machine, source } = state;
   const { pageSize } = machine.spec;
   const batch = L.STAGING_SIZE / pageSize;
-  for (let page = 0; page < header.metaPages; page += batch) {
-    const count = Math.min(batch, header.metaPages - page);
-    const view = machine.bytes(L.STAGING_START, count * pageSize);
-    const read = image.read(view, streamOffset(header, 1 + page));
-    if (read < view.length) {
-      throw new ResumeError("unpackOrigPfns", "ENODATA", `image ends inside PFN metadata page ${1 + page + Math.floor(read / pageSize)} of ${header.metaPages}`, { kind: "page", value: 1 + page + Math.floor(read / pageSize), limit: header.metaPages });
-    }
+  for (let page = 0; page < source.metaPages; page += batch) {
+    const count = Math.min(batch, source.metaPages - page);
+    const view = readPages(state, "unpackOrigPfns", count, "PFN metadata page", 1 + page, source.metaPages);
     state.crc = crc32Le(view, state.crc);
     const ret = machine.engine.unpackOrigPfns(L.STAGING_START, count);
     if (ret < 0) {
@@ -36,14 +32,14 @@ export function unpackOrigPfns(state: ResumeState): void {
         return `PFN ${pfn} lies in ${inHole ? "a hole (no memory there)" : "a nosave region"} and cannot be restored`;
       });
     }
-    state.onProgress?.({ phase: "unpackOrigPfns", done: page + count, total: header.metaPages });
+    state.onProgress?.({ phase: "unpackOrigPfns", done: page + count, total: source.metaPages });
   }
   const entries = machine.ctx(L.CTX_NR_PFN_ENTRIES);
   const zero = machine.ctx(L.CTX_NR_ZERO_PAGES);
-  if (entries - zero !== header.imagePages) {
-    throw new ResumeError("unpackOrigPfns", "EINVAL", `the PFN metadata lists ${entries - zero} data pages (${entries} PFNs, ${zero} zero pages) but image_pages is ${header.imagePages}`, { kind: "field", name: "image_pages", value: header.imagePages, limit: entries - zero });
+  if (entries - zero !== source.imagePages) {
+    throw new ResumeError("unpackOrigPfns", "EINVAL", `the PFN metadata lists ${entries - zero} data pages (${entries} PFNs, ${zero} zero pages) but image_pages is ${source.imagePages}`, { kind: "field", name: "image_pages", value: source.imagePages, limit: entries - zero });
   }
-  if (metaPagesFor(entries, pageSize) !== header.metaPages) {
-    throw new ResumeError("unpackOrigPfns", "EINVAL", `${entries} PFN entries fill ${metaPagesFor(entries, pageSize)} metadata pages, but the header gives ${header.metaPages}`, { kind: "field", name: "pages", value: header.pages });
+  if (metaPagesFor(entries, pageSize) !== source.metaPages) {
+    throw new ResumeError("unpackOrigPfns", "EINVAL", `${entries} PFN entries fill ${metaPagesFor(entries, pageSize)} metadata pages, but the header gives ${source.metaPages}`, { kind: "field", name: "pages", value: source.pages });
   }
 }

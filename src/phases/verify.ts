@@ -1,6 +1,5 @@
 import * as L from "../../assembly/portable/layout.js";
 import { ResumeError } from "../errors.js";
-import { streamOffset } from "../image/thawImage.js";
 import type { ResumeState, VerifyReport } from "./state.js";
 
 /**
@@ -11,25 +10,28 @@ import type { ResumeState, VerifyReport } from "./state.js";
  * that are not image PFNs, the nosave regions, the frames nobody allocated.
  */
 export function verify(state: ResumeState): VerifyReport {
-  const { machine, header, image } = state;
+  const { machine, source } = state;
   const { engine, arena } = machine;
   const { pageSize } = machine.spec;
+  const reader = source.stream();
   const entries = machine.ctx(L.CTX_NR_PFN_ENTRIES);
   if (machine.ctx(L.CTX_PFN_LIST_UNSORTED)) sortPfnList(machine.bytes(arena.pfnList, entries * 8));
   machine.setCtx(L.CTX_NR_MISMATCHES, 0);
   machine.setCtx(L.CTX_NR_VERIFIED, 0);
   const batch = L.STAGING_SIZE / pageSize;
-  const first = 1 + header.metaPages;
-  let entry = 0;
-  for (let done = 0; done < header.imagePages; ) {
-    const count = Math.min(batch, header.imagePages - done);
-    const view = machine.bytes(L.STAGING_START, count * pageSize);
-    if (image.read(view, streamOffset(header, first + done)) < view.length) {
-      throw new ResumeError("verify", "EIO", `the image changed while it was restored: data page ${done} can no longer be read`, { kind: "page", value: done });
+  const readBatch = (count: number, what: string, index: number) => {
+    if (reader.read(machine.bytes(L.STAGING_START, count * pageSize)) < count) {
+      throw new ResumeError("verify", "EIO", `the image changed while it was restored: ${what} ${index} can no longer be read`, { kind: "page", value: index });
     }
+  };
+  for (let page = 0; page < source.metaPages; page += batch) readBatch(Math.min(batch, source.metaPages - page), "PFN metadata page", 1 + page);
+  let entry = 0;
+  for (let done = 0; done < source.imagePages; ) {
+    const count = Math.min(batch, source.imagePages - done);
+    readBatch(count, "data page", done);
     entry = engine.verifyImagePages(arena.pfnList, entries, entry, L.STAGING_START, count);
     done += count;
-    state.onProgress?.({ phase: "verify", done, total: header.imagePages });
+    state.onProgress?.({ phase: "verify", done, total: source.imagePages });
   }
   engine.verifyImagePages(arena.pfnList, entries, entry, L.STAGING_START, 0);
   const imageMismatches = machine.ctx(L.CTX_NR_MISMATCHES);

@@ -1,0 +1,52 @@
+/**
+ * An image as the resume phases see it: the kernel's snapshot stream (§3.6) behind a read-only source.
+ *
+ * Stream page 0 is the header (already parsed into these fields); stream pages 1 … metaPages are the PFN metadata
+ * pages; then imagePages data pages. A source hands the stream out sequentially, a batch of whole pages at a time,
+ * straight into the caller's memory (a view of the engine's staging region): swap_read_page()'s role in swap.c. A
+ * compressed format decompresses behind the same interface. The phases compute the CRC over what they receive.
+ */
+import type { MachineOptions } from "../machine/config.js";
+
+/** Formats thaw reads. */
+export type ImageFormat = "thaw" | "linux-swap";
+
+/** A sequential reader of stream pages, starting at stream page 1. */
+export interface StreamReader {
+  /**
+   * read - Fill @target with the next whole pages of the stream (at most target.length / pageSize).
+   * Returns the number of pages delivered; fewer than asked means the stream ended early (a truncated image).
+   * @throws ResumeError for a corrupt stream (e.g. a bad compressed chunk), naming the phase and offending value.
+   */
+  read(target: Uint8Array): number;
+  /** Stream pages delivered so far. */
+  readonly position: number;
+}
+
+/** An opened image. */
+export interface ImageSource {
+  readonly format: ImageFormat;
+  readonly path: string;
+  readonly pageSize: number;
+  /** Frames of the machine the image was taken on (num_physpages). */
+  readonly numPhyspages: number;
+  /** Data pages in the stream (image_pages, nr_copy_pages). */
+  readonly imagePages: number;
+  /** PFN metadata pages: pages - image_pages - 1. */
+  readonly metaPages: number;
+  /** Stream pages including the header. */
+  readonly pages: number;
+  /** The CRC32 (crc32_le, §5.7) the image carries over its stream after the header, if any. */
+  readonly crc32: number | undefined;
+  /** What the header says of the machine: zones, holes, nosave regions. */
+  readonly machine: Pick<MachineOptions, "zones" | "holes" | "nosave">;
+  /**
+   * check - Structural checks that need no machine: the image holds as many bytes as its header says, and so on.
+   * @throws ResumeError (checkHeader).
+   */
+  check(): void;
+  /** stream - A new reader at stream page 1 (verification reads the stream a second time). */
+  stream(): StreamReader;
+  /** close - Release the file; idempotent. The image is never written. */
+  close(): void;
+}
