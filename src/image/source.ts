@@ -38,6 +38,8 @@ export interface ImageSource {
   readonly pages: number;
   /** The CRC32 (crc32_le, §5.7) the image carries over its stream after the header, if any. */
   readonly crc32: number | undefined;
+  /** The header's fields by name, for `thaw inspect`. */
+  readonly headerFields: Record<string, unknown>;
   /** What the header says of the machine: zones, holes, nosave regions. */
   readonly machine: Pick<MachineOptions, "zones" | "holes" | "nosave">;
   /**

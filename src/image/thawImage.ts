@@ -231,6 +231,10 @@ export class ThawImageSource implements ImageSource {
   get metaPages() { return this.header.metaPages; }
   get pages() { return this.header.pages; }
   get crc32() { return this.header.flags & L.THAW_FLAG_CRC32 ? this.header.crc32 : undefined; }
+  get headerFields(): Record<string, unknown> {
+    const { crc32, ...rest } = this.header;
+    return { ...rest, crc32: hex32(crc32) };
+  }
   get machine() {
     const h = this.header;
     return { zones: { dmaEndPfn: h.dmaEndPfn, highmemStartPfn: h.highmemStartPfn }, holes: h.holes, nosave: h.nosave };

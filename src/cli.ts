@@ -1,0 +1,238 @@
+/**
+ * The `thaw` command: parse flags (commander), call the library, print a table or one JSON object. Failures set
+ * process.exitCode; with --json they print { "ok": false, "error": { phase, code, message } }.
+ */
+import { Command, Option, InvalidArgumentError } from "commander";
+import { simulate, type SimulateOptions } from "./simulate.js";
+import { createMachine } from "./machine/machine.js";
+import { suspendMachine } from "./suspend.js";
+import { ResumeSession } from "./resume.js";
+import { inspectImage } from "./inspect.js";
+import { loadScenario } from "./scenario.js";
+import { ResumeError, ConfigError } from "./errors.js";
+import { parseShare, parseSize, formatMiB } from "./util/units.js";
+import { terminalProgress } from "./cli/progress.js";
+import { describeMachine, describeSuspend, phaseTable, countsBlock, verifyLine, verifyOk } from "./cli/report.js";
+import type { MachineOptions, BootSpec, BootProfileName, AllocatorSpec, BitmapStrategy } from "./machine/config.js";
+
+const VERSION = "0.1.0";
+
+interface MachineFlags {
+  memory?: string;
+  pageSize?: number;
+  highmem?: string;
+  boot?: BootSpec;
+  allocator?: AllocatorSpec;
+  bitmap?: BitmapStrategy;
+  seed?: number;
+  json?: boolean;
+}
+
+const int = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+  return n;
+};
+
+const share = (value: string) => {
+  try {
+    return parseShare(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+};
+
+const size = (value: string) => {
+  try {
+    parseSize(value);
+    return value;
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+};
+
+function bootFlag(value: string): BootSpec {
+  const [profile, ratio] = value.split(":");
+  if (!["low", "scattered", "clustered"].includes(profile!)) throw new InvalidArgumentError(`profile must be low, scattered or clustered, got "${profile}"`);
+  return { profile: profile as BootProfileName, share: ratio === undefined ? 0.25 : share(ratio) };
+}
+
+function machineOptions(cmd: Command, { resume = false } = {}): Command {
+  if (!resume) {
+    cmd.addOption(new Option("--memory <size>", "memory size (KiB/MiB/GiB)").default("1GiB").argParser(size));
+    cmd.addOption(new Option("--page-size <bytes>", "bytes per frame, a power of two from 64 to 65536").default(4096).argParser(int("--page-size")));
+    cmd.addOption(new Option("--highmem <size|none>", "where HighMem starts (default 896MiB when memory is larger)"));
+  }
+  cmd.addOption(new Option("--boot <profile[:share]>", "boot kernel footprint: low, scattered or clustered, and its share").default(bootFlag("scattered:25%"), "scattered:25%").argParser(bootFlag));
+  cmd.addOption(new Option("--allocator <order>", "page allocator order").choices(["ascending", "descending", "random", "buddy"]).default("random"));
+  cmd.addOption(new Option("--bitmap <strategy>", "memory bitmap strategy").choices(["flat", "bmlist", "rtree", "summary"]).default("flat"));
+  cmd.addOption(new Option("--seed <n>", "seed of every random choice").default(1).argParser(int("--seed")));
+  cmd.addOption(new Option("--json", "print one JSON object and nothing else"));
+  return cmd;
+}
+
+function toMachine(flags: MachineFlags): MachineOptions {
+  return {
+    ...(flags.memory !== undefined && { memory: flags.memory }),
+    ...(flags.pageSize !== undefined && { pageSize: flags.pageSize }),
+    ...(flags.highmem !== undefined && { highmem: flags.highmem === "none" ? false : flags.highmem }),
+    ...(flags.boot !== undefined && { boot: flags.boot }),
+    ...(flags.allocator !== undefined && { allocator: flags.allocator }),
+    ...(flags.bitmap !== undefined && { bitmap: flags.bitmap }),
+    ...(flags.seed !== undefined && { seed: flags.seed }),
+  };
+}
+
+function print(json: boolean | undefined, object: unknown, text: () => string): void {
+  process.stdout.write(json ? JSON.stringify(object) + "\n" : text() + "\n");
+}
+
+function fail(json: boolean | undefined, error: unknown): void {
+  process.exitCode = 1;
+  if (error instanceof ResumeError) {
+    if (json) print(true, { ok: false, error: error.toJSON() }, () => "");
+    else process.stderr.write(`thaw: resume failed in ${error.phase}: ${error.message}\n  nothing was committed: every frame the restore took is free again and the boot kernel's frames are intact\n`);
+    return;
+  }
+  if (error instanceof ConfigError) {
+    if (json) print(true, { ok: false, error: { phase: "config", code: "EINVAL", message: error.message, ...(error.offending && { offending: error.offending }) } }, () => "");
+    else process.stderr.write(`thaw: ${error.message}\n`);
+    return;
+  }
+  const message = (error as Error)?.message ?? String(error);
+  if (json) print(true, { ok: false, error: { phase: "io", code: (error as { code?: string }).code ?? "EIO", message } }, () => "");
+  else process.stderr.write(`thaw: ${message}\n`);
+}
+
+function resumeJson(result: { bitmap: string; pageSize: number; counts: object; phases: { name: string; ms: number; pages: number; bytes: number }[]; verify?: object | undefined }, extra: object = {}) {
+  return {
+    ok: true,
+    bitmap: result.bitmap,
+    pageSize: result.pageSize,
+    counts: result.counts,
+    phases: result.phases.map((p) => ({ name: p.name, ms: Number(p.ms.toFixed(3)), pages: p.pages, bytes: p.bytes })),
+    verify: result.verify ?? null,
+    ...extra,
+  };
+}
+
+const program = new Command("thaw")
+  .version(VERSION)
+  .description("Restore hibernation images the way Linux swsusp does: memory bitmaps, PBE chains, the atomic copy.")
+  .addHelpText("after", `
+Examples:
+  $ thaw simulate                                  1 GiB machine, 40 % image, full suspend/resume, verified
+  $ thaw simulate --memory 4GiB --highmem none --bitmap flat --json
+  $ thaw simulate --scenario examples/swsusp-4.14.json
+  $ thaw suspend --out /tmp/x.thaw --memory 512MiB && thaw resume /tmp/x.thaw
+  $ thaw inspect /tmp/x.thaw`);
+
+machineOptions(
+  program.command("simulate")
+    .description("suspend a simulated machine to a thaw image, reboot it, resume the image and verify every page")
+    .addOption(new Option("--image <share>", "share of usable frames the image kernel saves").default(0.4, "40%").argParser(share))
+    .addOption(new Option("--zero <share>", "share of saved pages that are all zero").default(0.05, "5%").argParser(share))
+    .addOption(new Option("--scenario <file>", "JSON scenario fixing machine, boot kernel, allocator order and image PFNs"))
+    .addOption(new Option("--keep <file>", "write the image there and keep it")),
+).action(async (flags: MachineFlags & { image: number; zero: number; scenario?: string; keep?: string }) => {
+  const progress = terminalProgress(!flags.json);
+  try {
+    const base: SimulateOptions = flags.scenario ? loadScenario(flags.scenario) : { ...toMachine(flags), suspend: { image: flags.image, zero: flags.zero } };
+    const options: SimulateOptions = {
+      ...base,
+      ...(flags.keep && { suspend: { ...base.suspend, out: flags.keep } }),
+      restorePblist: Boolean(flags.scenario),
+      ...(progress.listener && { onProgress: progress.listener }),
+    };
+    const result = await simulate(options);
+    progress.finish();
+    const ok = verifyOk(result.verify, result.counts.imagePages);
+    if (!ok) process.exitCode = 2;
+    print(flags.json, resumeJson(result, { ok, suspend: { ...result.suspend, crc32: result.suspend.crc32.toString(16).padStart(8, "0") }, ...(result.restorePblist && { restorePblist: result.restorePblist }) }), () => [
+      describeMachine(result.machine.spec),
+      describeSuspend(result.suspend),
+      "",
+      phaseTable(result.phases),
+      "",
+      countsBlock(result.counts),
+      ...(result.restorePblist ? [`  restore_pblist: ${result.restorePblist.map((p) => `${p.address}→${p.origAddress}`).join(", ") || "empty"}`] : []),
+      "",
+      verifyLine(result.verify, result.counts.imagePages),
+    ].join("\n"));
+  } catch (error) {
+    progress.finish();
+    fail(flags.json, error);
+  }
+});
+
+machineOptions(
+  program.command("suspend")
+    .description("hibernate a simulated machine: write its image kernel's pages as a thaw image")
+    .requiredOption("--out <file>", "where to write the image")
+    .addOption(new Option("--image <share>", "share of usable frames the image kernel saves").default(0.4, "40%").argParser(share))
+    .addOption(new Option("--zero <share>", "share of saved pages that are all zero").default(0.05, "5%").argParser(share)),
+).action(async (flags: MachineFlags & { out: string; image: number; zero: number }) => {
+  const progress = terminalProgress(!flags.json);
+  try {
+    const machine = await createMachine(toMachine(flags));
+    const result = suspendMachine(machine, { out: flags.out, image: flags.image, zero: flags.zero, ...(progress.listener && { onProgress: progress.listener }) });
+    progress.finish();
+    print(flags.json, { ok: true, ...result, crc32: result.crc32.toString(16).padStart(8, "0") }, () => `${describeMachine(machine.spec)}\n${describeSuspend(result)}\nimage: ${result.path} (${formatMiB(result.bytes)})`);
+  } catch (error) {
+    progress.finish();
+    fail(flags.json, error);
+  }
+});
+
+machineOptions(
+  program.command("resume")
+    .description("resume an image into a model of the machine its header describes, then verify every page")
+    .argument("<image>", "image file (opened read-only)")
+    .option("--no-verify", "skip the verify phase"),
+  { resume: true },
+).action(async (path: string, flags: MachineFlags & { verify: boolean }) => {
+  const progress = terminalProgress(!flags.json);
+  try {
+    const session = await ResumeSession.open(path, { machineOptions: toMachine(flags), verify: flags.verify, ...(progress.listener && { onProgress: progress.listener }) });
+    const result = session.run();
+    progress.finish();
+    const ok = verifyOk(result.verify, result.counts.imagePages);
+    if (!ok) process.exitCode = 2;
+    print(flags.json, resumeJson(result, { ok, format: session.source.format }), () => [
+      describeMachine(session.machine.spec),
+      `image: ${path} (${session.source.format}, ${session.source.pages} pages)`,
+      "",
+      phaseTable(result.phases),
+      "",
+      countsBlock(result.counts),
+      "",
+      verifyLine(result.verify, result.counts.imagePages),
+    ].join("\n"));
+  } catch (error) {
+    progress.finish();
+    fail(flags.json, error);
+  }
+});
+
+program.command("inspect")
+  .description("report what is inside an image: header, PFN statistics, data pages, CRC")
+  .argument("<image>", "image file (opened read-only)")
+  .option("--json", "print one JSON object")
+  .action((path: string, flags: { json?: boolean }) => {
+    try {
+      const report = inspectImage(path);
+      const p = report.pfns;
+      print(flags.json, report, () => [
+        `${report.path}: ${report.format} image, page size ${report.pageSize}, machine of ${report.numPhyspages} frames`,
+        `  pages ${report.pages} = 1 header + ${report.metaPages} PFN metadata + ${report.imagePages} data pages (${formatMiB(report.bytes)})`,
+        `  PFNs ${p.count} (${p.zero} zero pages), min ${p.min}, max ${p.max}, ${p.runs} runs${p.ascending ? "" : ", NOT ascending"}${p.perZone ? `; DMA ${p.perZone.dma}, Normal ${p.perZone.normal}, HighMem ${p.perZone.highmem}` : ""}`,
+        `  data pages read ${report.dataPages}`,
+        `  CRC32 ${report.crc.stored === null ? `none stored (computed ${report.crc.computed})` : `stored ${report.crc.stored}, computed ${report.crc.computed}: ${report.crc.ok ? "ok" : "MISMATCH"}`}`,
+      ].join("\n"));
+      if (report.crc.ok === false) process.exitCode = 2;
+    } catch (error) {
+      fail(flags.json, error);
+    }
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,120 @@
+/**
+ * inspect - What is inside an image, without restoring it: header fields, PFN statistics, data pages and the CRC,
+ * read through the same ImageSource as a resume, in batches.
+ */
+import { openImage } from "./image/open.js";
+import type { ImageSource, ImageFormat } from "./image/source.js";
+import { crc32Le, hex32 } from "./util/crc32.js";
+import type { ProgressListener } from "./progress.js";
+
+/** PFN statistics of an image's metadata. */
+export interface PfnStats {
+  /** Every PFN entry, zero-flagged ones included. */
+  count: number;
+  /** Entries flagged as zero pages (bit 63). */
+  zero: number;
+  min: number | null;
+  max: number | null;
+  /** Maximal runs of consecutive PFNs. */
+  runs: number;
+  /** True if the entries are in ascending order (the kernel writes them so). */
+  ascending: boolean;
+  /** Entries per zone, by the zone boundaries the image gives (when it gives them). */
+  perZone?: { dma: number; normal: number; highmem: number };
+}
+
+/** An inspection report (the JSON of `thaw inspect`). */
+export interface InspectReport {
+  format: ImageFormat;
+  path: string;
+  pageSize: number;
+  numPhyspages: number;
+  imagePages: number;
+  pages: number;
+  metaPages: number;
+  bytes: number;
+  pfns: PfnStats;
+  /** Data pages read from the stream. */
+  dataPages: number;
+  crc: { stored: string | null; computed: string; ok: boolean | null };
+  /** Format-specific header fields. */
+  header: Record<string, unknown>;
+}
+
+const ZERO_FLAG = 1n << 63n;
+const PFN_MASK = ZERO_FLAG - 1n;
+const END = 0xffffffffffffffffn;
+const BATCH_BYTES = 4 * 2 ** 20;
+
+/**
+ * inspectSource - Read @source's metadata and data pages once and report on them.
+ * @throws ResumeError when the stream is corrupt or short.
+ */
+export function inspectSource(source: ImageSource, onProgress?: ProgressListener): Omit<InspectReport, "format" | "path" | "header"> {
+  const { pageSize } = source;
+  const reader = source.stream();
+  const perBatch = Math.max(1, Math.floor(BATCH_BYTES / pageSize));
+  const buffer = Buffer.alloc(perBatch * pageSize);
+  let crc = 0;
+  const stats: PfnStats = { count: 0, zero: 0, min: null, max: null, runs: 0, ascending: true };
+  const zones = source.machine.zones;
+  const perZone = { dma: 0, normal: 0, highmem: 0 };
+  let last = -2;
+  for (let page = 0; page < source.metaPages; ) {
+    const want = Math.min(perBatch, source.metaPages - page);
+    const got = reader.read(buffer.subarray(0, want * pageSize));
+    crc = crc32Le(buffer.subarray(0, got * pageSize), crc);
+    const entries = new BigUint64Array(buffer.buffer, buffer.byteOffset, (got * pageSize) / 8);
+    const perPage = pageSize / 8;
+    for (let p = 0; p < got; p++) {
+      for (let i = 0; i < perPage; i++) {
+        const entry = entries[p * perPage + i]!;
+        if (entry === END) break;
+        const pfn = Number(entry & PFN_MASK);
+        stats.count++;
+        if (entry & ZERO_FLAG) stats.zero++;
+        stats.min = stats.min === null ? pfn : Math.min(stats.min, pfn);
+        stats.max = stats.max === null ? pfn : Math.max(stats.max, pfn);
+        if (pfn !== last + 1) stats.runs++;
+        if (pfn <= last) stats.ascending = false;
+        last = pfn;
+        if (zones) {
+          if (pfn < (zones.dmaEndPfn ?? 0)) perZone.dma++;
+          else if (pfn < (zones.highmemStartPfn ?? Infinity)) perZone.normal++;
+          else perZone.highmem++;
+        }
+      }
+    }
+    page += got;
+    if (got < want) break;
+  }
+  if (zones) stats.perZone = perZone;
+  let dataPages = 0;
+  for (;;) {
+    const got = reader.read(buffer);
+    if (got === 0) break;
+    crc = crc32Le(buffer.subarray(0, got * pageSize), crc);
+    dataPages += got;
+    onProgress?.({ phase: "verify", done: dataPages, total: source.imagePages });
+  }
+  const stored = source.crc32;
+  return {
+    pageSize, numPhyspages: source.numPhyspages, imagePages: source.imagePages, pages: source.pages,
+    metaPages: source.metaPages, bytes: (source.pages - 1) * pageSize, pfns: stats, dataPages,
+    crc: { stored: stored === undefined ? null : hex32(stored), computed: hex32(crc), ok: stored === undefined ? null : stored === crc },
+  };
+}
+
+/**
+ * inspectImage - Open the image at @path read-only and report what is inside.
+ * @throws ResumeError (checkHeader) when it is not an image thaw can read.
+ */
+export function inspectImage(path: string, onProgress?: ProgressListener): InspectReport {
+  const source = openImage(path);
+  try {
+    const report = inspectSource(source, onProgress);
+    return { format: source.format, path, ...report, header: source.headerFields };
+  } finally {
+    source.close();
+  }
+}
