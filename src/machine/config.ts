@@ -114,11 +114,12 @@ export function resolveMachine(options: MachineOptions = {}): MachineSpec {
     throw new ConfigError(`a machine needs 1 to ${MAX_FRAMES} frames, got ${frames} (memory ${formatBytes(frames * pageSize)})`, { kind: "option", name: "memory", value: frames, limit: MAX_FRAMES });
   }
   const bytes = frames * pageSize;
-  const dmaEndPfn = options.zones?.dmaEndPfn ?? Math.min(frames, pfnOf(parseSize(options.dma ?? "16MiB"), pageSize, "up"));
   let highmemStartPfn = frames;
   const highmem = options.highmem ?? (bytes > 896 * 2 ** 20 ? "896MiB" : false);
   if (options.zones?.highmemStartPfn !== undefined) highmemStartPfn = options.zones.highmemStartPfn;
   else if (highmem !== false && highmem !== "none") highmemStartPfn = Math.min(frames, pfnOf(parseSize(highmem), pageSize, "up"));
+  const dmaGiven = options.zones?.dmaEndPfn ?? (options.dma === undefined ? undefined : pfnOf(parseSize(options.dma), pageSize, "up"));
+  const dmaEndPfn = dmaGiven ?? Math.min(frames, highmemStartPfn, pfnOf(16 * 2 ** 20, pageSize, "up"));
   if (!Number.isInteger(dmaEndPfn) || dmaEndPfn < 0 || dmaEndPfn > frames) {
     throw new ConfigError(`ZONE_DMA must end inside the machine's ${frames} frames, got PFN ${dmaEndPfn}`, { kind: "option", name: "dma", value: dmaEndPfn, limit: frames });
   }

@@ -1,0 +1,30 @@
+import { describe, it, expect } from "vitest";
+import { tempDir } from "../helpers/tmp.js";
+import { resumeRaw, expectCleanFailure } from "../helpers/resume.js";
+import { pageOf, ZERO } from "../helpers/images.js";
+import { simulate } from "../../src/simulate.js";
+
+const dir = tempDir();
+
+describe("loadImage()", () => {
+  it("fails with ENODATA on a CRC32 mismatch, before anything is committed (§5.7)", async () => {
+    const outcome = await resumeRaw(dir, { pageSize: 4096, frames: 256, entries: [100n, 101n], data: [pageOf(4096, 1), pageOf(4096, 2)], crc32: 0x12345678 });
+    expectCleanFailure(outcome, "loadImage", "ENODATA", /CRC32 mismatch: the header says 12345678, the stream gives [0-9a-f]{8}/);
+  });
+
+  it("drains trailing zero pages at the end of the stream (§4.2, §4.15 item 5)", async () => {
+    const outcome = await resumeRaw(dir, { pageSize: 4096, frames: 256, entries: [100n, 200n | ZERO, 201n | ZERO], data: [pageOf(4096, 1)] });
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.machine.frame(201).every((b) => b === 0)).toBe(true);
+    expect(outcome.session!.result().verify?.pages).toBe(3);
+  });
+
+  it("loads highmem pages through the bounce page, with both PBE lists in use", async () => {
+    const r = await simulate({ frames: 4096, pageSize: 1024, zones: { dmaEndPfn: 256, highmemStartPfn: 3072 }, holes: [], nosave: [], seed: 11, suspend: { image: 0.45, zero: 0.1 } });
+    expect(r.counts.highmemPages).toBeGreaterThan(0);
+    expect(r.counts.highmemPbes).toBeGreaterThan(0);
+    expect(r.counts.pbes).toBeGreaterThan(0);
+    expect(r.verify?.mismatches).toEqual([]);
+    expect(r.verify?.untouchedMismatches).toEqual([]);
+  });
+});

@@ -1,0 +1,29 @@
+import { describe, it, expect } from "vitest";
+import { join } from "node:path";
+import { tempDir } from "../helpers/tmp.js";
+import { createMachine } from "../../src/machine/machine.js";
+import { suspendMachine } from "../../src/suspend.js";
+import { ResumeSession } from "../../src/resume.js";
+
+const dir = tempDir();
+
+describe("verify()", () => {
+  it("reports an image PFN whose frame differs and an untouched frame that changed", async () => {
+    const machine = await createMachine({ frames: 512, pageSize: 4096, highmem: false, holes: [], nosave: [], seed: 2 });
+    const path = join(dir, "v.thaw");
+    const image = suspendMachine(machine, { out: path, image: 0.3 });
+    const session = await ResumeSession.open(path, { machine });
+    while (session.nextPhase !== "verify") session.step();
+    const list = new BigUint64Array(machine.memory.buffer, machine.arena.pfnList, image.entries);
+    const imagePfn = Number(list[3]! & ((1n << 63n) - 1n));
+    machine.frame(imagePfn)[17] ^= 0xff;
+    const inImage = new Set(Array.from(list, (e) => Number(e & ((1n << 63n) - 1n))));
+    const untouched = machine.bootPfns.find((pfn) => !inImage.has(pfn))!;
+    machine.frame(untouched)[0] ^= 1;
+    session.step();
+    const v = session.result().verify!;
+    expect(v.pages).toBe(image.entries);
+    expect(v.mismatches).toEqual([imagePfn]);
+    expect(v.untouchedMismatches).toEqual([untouched]);
+  });
+});
