@@ -28,7 +28,7 @@ describe("checkHeader()", () => {
     const path = join(dir, "bad-header-crc.thaw");
     writeThawImage(path, good());
     const bytes = readFileSync(path);
-    bytes[L.HDR_SEED] ^= 1;
+    bytes.writeUInt8(bytes.readUInt8(L.HDR_SEED) ^ 1, L.HDR_SEED);
     writeFileSync(path, bytes);
     expectCleanFailure(await resumeInto(await createMachine(SMALL), path), "checkHeader", "EINVAL", /header checksum mismatch/);
   });

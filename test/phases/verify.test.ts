@@ -16,10 +16,12 @@ describe("verify()", () => {
     while (session.nextPhase !== "verify") session.step();
     const list = new BigUint64Array(machine.memory.buffer, machine.arena.pfnList, image.entries);
     const imagePfn = Number(list[3]! & ((1n << 63n) - 1n));
-    machine.frame(imagePfn)[17] ^= 0xff;
+    const frame = machine.frame(imagePfn);
+    frame[17] = frame[17]! ^ 0xff;
     const inImage = new Set(Array.from(list, (e) => Number(e & ((1n << 63n) - 1n))));
     const untouched = machine.bootPfns.find((pfn) => !inImage.has(pfn))!;
-    machine.frame(untouched)[0] ^= 1;
+    const boot = machine.frame(untouched);
+    boot[0] = boot[0]! ^ 1;
     session.step();
     const v = session.result().verify!;
     expect(v.pages).toBe(image.entries);
