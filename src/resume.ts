@@ -239,7 +239,7 @@ export class ResumeSession {
 
 /** machineOf - The machine an image was taken on, with the resume side's boot kernel, allocator and bitmap. */
 export function machineOf(source: ImageSource, options: ResumeMachineOptions = {}): MachineOptions {
-  return { ...options, ...source.machine, frames: source.numPhyspages, pageSize: source.pageSize };
+  return { ...options, ...source.machine, pageSize: source.pageSize };
 }
 
 /**

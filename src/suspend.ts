@@ -132,7 +132,7 @@ export function suspendMachine(machine: Machine, options: SuspendOptions): Suspe
       options.onProgress?.({ phase: "suspend", done: written, total: imagePages });
     }
     const header = encodeHeader({
-      pageSize: spec.pageSize, numPhyspages: spec.frames, imagePages, pages, size: bytes, flags: L.THAW_FLAG_CRC32,
+      pageSize: spec.pageSize, numPhyspages: machine.numPhyspages, nrFrames: spec.frames, imagePages, pages, size: bytes, flags: L.THAW_FLAG_CRC32,
       crc32: crc, dmaEndPfn: spec.dmaEndPfn, highmemStartPfn: spec.highmemStartPfn, holes: spec.holes,
       nosave: spec.nosave, seed: options.imageSeed ?? spec.seed,
     });

@@ -203,7 +203,7 @@ export const PFN_ENTRY_SIZE = 8;
 // │ magic "THAWIMG\0"                                               │ 0x000 HDR_MAGIC (8)
 // │ version                                                          │ 0x008 HDR_VERSION
 // │ page_size                                                        │ 0x00C HDR_PAGE_SIZE
-// │ num_physpages  frames of the machine                             │ 0x010 HDR_NUM_PHYSPAGES (u64)
+// │ num_physpages  present frames (outside holes), as the kernel's   │ 0x010 HDR_NUM_PHYSPAGES (u64)
 // │ image_pages    data pages in the stream (zero pages excluded)    │ 0x018 HDR_IMAGE_PAGES (u64)
 // │ pages          1 + meta pages + data pages                       │ 0x020 HDR_PAGES (u64)
 // │ size           bytes of the file                                 │ 0x028 HDR_SIZE (u64)
@@ -214,6 +214,7 @@ export const PFN_ENTRY_SIZE = 8;
 // │ nr_holes, nr_nosave                                              │ 0x048 HDR_NR_HOLES, 0x04C HDR_NR_NOSAVE
 // │ seed           of the image kernel's contents (informational)    │ 0x050 HDR_SEED (u64)
 // │ header_crc32   crc32_le(0, this block with this field zeroed)    │ 0x058 HDR_HEADER_CRC32
+// │ nr_frames      PFN span of the machine (holes included)          │ 0x060 HDR_NR_FRAMES (u64)
 // │ holes          nr_holes × {u32 start_pfn, u32 end_pfn}           │ 0x100 HDR_HOLES
 // │ nosave         nr_nosave × {u32 start_pfn, u32 end_pfn}          │ 0x800 HDR_NOSAVE
 // └──────────────────────────────────────────────────────────────────┘ 0x1000 HDR_BLOCK_SIZE
@@ -233,8 +234,16 @@ export const HDR_NR_HOLES = 0x048;
 export const HDR_NR_NOSAVE = 0x04c;
 export const HDR_SEED = 0x050;
 export const HDR_HEADER_CRC32 = 0x058;
+export const HDR_NR_FRAMES = 0x060;
 export const HDR_HOLES = 0x100;
 export const HDR_NOSAVE = 0x800;
 export const HDR_MAX_RANGES = MAX_RANGES;
 export const THAW_IMAGE_VERSION = 1;
 export const THAW_FLAG_CRC32 = 1;
+
+// ── CTX, decompression (assembly/compress/): where the last failing lzo1xDecompressSafe / lz4DecompressSafe call
+// stopped. Written only when a call returns a negative code; with several workers on one memory the last failure wins.
+// Offsets 324–383 are left free for the fields above.
+export const CTX_DECOMP_IN_POS = 384; // input offset (from src) of the instruction or token that failed
+export const CTX_DECOMP_OUT_POS = 388; // bytes written to dst before it
+export const CTX_DECOMP_VALUE = 392; // what did not fit: a length, a distance or a byte (see assembly/portable/compress.ts)

@@ -28,7 +28,7 @@ export interface ImageSource {
   readonly format: ImageFormat;
   readonly path: string;
   readonly pageSize: number;
-  /** Frames of the machine the image was taken on (num_physpages). */
+  /** Present frames (outside holes) of the machine the image was taken on (num_physpages). */
   readonly numPhyspages: number;
   /** Data pages in the stream (image_pages, nr_copy_pages). */
   readonly imagePages: number;
@@ -40,8 +40,8 @@ export interface ImageSource {
   readonly crc32: number | undefined;
   /** The header's fields by name, for `thaw inspect`. */
   readonly headerFields: Record<string, unknown>;
-  /** What the header says of the machine: zones, holes, nosave regions. */
-  readonly machine: Pick<MachineOptions, "zones" | "holes" | "nosave">;
+  /** The machine the image came from, as far as the image tells: PFN span, zones, holes, nosave regions. */
+  readonly machine: Pick<MachineOptions, "frames" | "zones" | "holes" | "nosave">;
   /**
    * check - Structural checks that need no machine: the image holds as many bytes as its header says, and so on.
    * @throws ResumeError (checkHeader).

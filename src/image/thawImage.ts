@@ -24,8 +24,10 @@ export const THAW_MAGIC = Buffer.from("THAWIMG\0", "latin1");
 export interface ThawImageHeader {
   version: number;
   pageSize: number;
-  /** Frames of the machine the image was taken on (num_physpages). */
+  /** Present frames of the machine the image was taken on, holes excluded (num_physpages). */
   numPhyspages: number;
+  /** PFN span of that machine, holes included. */
+  nrFrames: number;
   /** Data pages in the stream (zero pages are not stored). */
   imagePages: number;
   /** Stream pages: 1 + metaPages + imagePages. */
@@ -71,6 +73,7 @@ export function encodeHeader(header: Omit<ThawImageHeader, "metaPages" | "versio
   block.writeUInt32LE(header.holes.length, L.HDR_NR_HOLES);
   block.writeUInt32LE(header.nosave.length, L.HDR_NR_NOSAVE);
   block.writeBigUInt64LE(BigInt(header.seed), L.HDR_SEED);
+  block.writeBigUInt64LE(BigInt(header.nrFrames), L.HDR_NR_FRAMES);
   header.holes.forEach((r, i) => {
     block.writeUInt32LE(r.start, L.HDR_HOLES + i * L.RANGE_SIZE);
     block.writeUInt32LE(r.end, L.HDR_HOLES + i * L.RANGE_SIZE + 4);
@@ -123,7 +126,7 @@ export function decodeHeader(block: Buffer): ThawImageHeader {
   const ranges = (at: number, n: number) =>
     Array.from({ length: n }, (_, i) => ({ start: block.readUInt32LE(at + i * L.RANGE_SIZE), end: block.readUInt32LE(at + i * L.RANGE_SIZE + 4) }));
   const header: ThawImageHeader = {
-    version, pageSize, numPhyspages, imagePages, pages, size: u64(block, L.HDR_SIZE, "size"),
+    version, pageSize, numPhyspages, nrFrames: u64(block, L.HDR_NR_FRAMES, "nr_frames"), imagePages, pages, size: u64(block, L.HDR_SIZE, "size"),
     flags: block.readUInt32LE(L.HDR_FLAGS), crc32: block.readUInt32LE(L.HDR_CRC32),
     dmaEndPfn: u64(block, L.HDR_DMA_END_PFN, "dma_end_pfn"), highmemStartPfn: u64(block, L.HDR_HIGHMEM_START_PFN, "highmem_start_pfn"),
     holes: ranges(L.HDR_HOLES, nrHoles), nosave: ranges(L.HDR_NOSAVE, nrNosave), seed: u64(block, L.HDR_SEED, "seed"),
@@ -138,7 +141,8 @@ export function decodeHeader(block: Buffer): ThawImageHeader {
  * and every loop before the first one starts, whatever a corrupt header says.
  */
 function checkCounts(h: ThawImageHeader): void {
-  if (h.numPhyspages < 1 || h.numPhyspages > 0xffffffff) fail(`num_physpages is ${h.numPhyspages}; a machine has 1 to ${0xffffffff} frames`, "num_physpages", h.numPhyspages);
+  if (h.nrFrames < 1 || h.nrFrames > 0xffffffff) fail(`nr_frames is ${h.nrFrames}; a machine has 1 to ${0xffffffff} frames`, "nr_frames", h.nrFrames);
+  if (h.numPhyspages < 1 || h.numPhyspages > h.nrFrames) fail(`num_physpages is ${h.numPhyspages}; the machine spans ${h.nrFrames} frames`, "num_physpages", h.numPhyspages, h.nrFrames);
   if (h.imagePages > h.numPhyspages) fail(`image_pages (${h.imagePages}) exceeds the machine's ${h.numPhyspages} frames`, "image_pages", h.imagePages, h.numPhyspages);
   if (h.pages < h.imagePages + 1) fail(`pages (${h.pages}) is less than image_pages + 1 (${h.imagePages + 1}): no room for the header`, "pages", h.pages, h.imagePages + 1);
   const maxMeta = metaPagesFor(h.numPhyspages, h.pageSize);
@@ -150,12 +154,12 @@ function checkCounts(h: ThawImageHeader): void {
   }
   const expectedSize = L.HDR_BLOCK_SIZE + (h.pages - 1) * h.pageSize;
   if (h.size !== expectedSize) fail(`size is ${h.size} bytes, but ${h.pages} pages of ${h.pageSize} bytes make ${expectedSize}`, "size", h.size, expectedSize);
-  if (h.highmemStartPfn > h.numPhyspages || h.dmaEndPfn > h.highmemStartPfn) {
-    fail(`zones out of order: ZONE_DMA ends at PFN ${h.dmaEndPfn}, HighMem starts at PFN ${h.highmemStartPfn}, ${h.numPhyspages} frames`, "highmem_start_pfn", h.highmemStartPfn, h.numPhyspages);
+  if (h.highmemStartPfn > h.nrFrames || h.dmaEndPfn > h.highmemStartPfn) {
+    fail(`zones out of order: ZONE_DMA ends at PFN ${h.dmaEndPfn}, HighMem starts at PFN ${h.highmemStartPfn}, ${h.nrFrames} frames`, "highmem_start_pfn", h.highmemStartPfn, h.nrFrames);
   }
   for (const [name, list] of [["holes", h.holes], ["nosave", h.nosave]] as const) {
     for (const r of list) {
-      if (r.end <= r.start || r.end > h.numPhyspages) fail(`${name} range [${r.start}, ${r.end}) is not inside the machine's ${h.numPhyspages} frames`, name, `${r.start}-${r.end}`, h.numPhyspages);
+      if (r.end <= r.start || r.end > h.nrFrames) fail(`${name} range [${r.start}, ${r.end}) is not inside the machine's ${h.nrFrames} frames`, name, `${r.start}-${r.end}`, h.nrFrames);
     }
   }
 }
@@ -237,7 +241,7 @@ export class ThawImageSource implements ImageSource {
   }
   get machine() {
     const h = this.header;
-    return { zones: { dmaEndPfn: h.dmaEndPfn, highmemStartPfn: h.highmemStartPfn }, holes: h.holes, nosave: h.nosave };
+    return { frames: h.nrFrames, zones: { dmaEndPfn: h.dmaEndPfn, highmemStartPfn: h.highmemStartPfn }, holes: h.holes, nosave: h.nosave };
   }
 
   check(): void {

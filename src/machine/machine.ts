@@ -192,6 +192,11 @@ export class Machine {
     return Number(this.view.getBigUint64(addr, true));
   }
 
+  /** num_physpages - Present frames: the PFN span less the holes, as get_num_physpages() counts them. */
+  get numPhyspages(): number {
+    return this.spec.frames - this.spec.holes.reduce((n, r) => n + r.end - r.start, 0);
+  }
+
   /** isBootFrame - True if @pfn belongs to the boot kernel's footprint. */
   isBootFrame(pfn: number): boolean {
     return (this.view.getUint8(this.arena.bootMap + (pfn >>> 3)) >> (pfn & 7)) & 1 ? true : false;

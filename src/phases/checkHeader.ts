@@ -6,7 +6,7 @@ import { engineError, type ResumeState } from "./state.js";
  * checkHeader - load_header()/check_header() (§4.3), after create_basic_memory_bitmaps() (§2.1).
  * @state: the resume; its header was decoded (and its structure checked) when the image was opened.
  *
- * The image must fit the machine: same page size, and num_physpages equal to the machine's frames, as the kernel
+ * The image must fit the machine: same page size, and num_physpages equal to the machine's present frames, as the kernel
  * requires ("Image mismatch: memory size", -EPERM). The image's own structural checks follow (a thaw image must be
  * exactly as long as its header says: -ENODATA when truncated), so a short image fails here, before anything is
  * allocated. Then the basic bitmaps are created,
@@ -18,8 +18,8 @@ export function checkHeader(state: ResumeState): void {
   if (source.pageSize !== spec.pageSize) {
     throw new ResumeError("checkHeader", "EPERM", `Image mismatch: page size (image ${source.pageSize} bytes, machine ${spec.pageSize})`, { kind: "field", name: "page_size", value: source.pageSize, limit: spec.pageSize });
   }
-  if (source.numPhyspages !== spec.frames) {
-    throw new ResumeError("checkHeader", "EPERM", `Image mismatch: memory size (image ${source.numPhyspages} frames, machine ${spec.frames})`, { kind: "field", name: "num_physpages", value: source.numPhyspages, limit: spec.frames });
+  if (source.numPhyspages !== machine.numPhyspages) {
+    throw new ResumeError("checkHeader", "EPERM", `Image mismatch: memory size (image ${source.numPhyspages} pages, machine ${machine.numPhyspages})`, { kind: "field", name: "num_physpages", value: source.numPhyspages, limit: machine.numPhyspages });
   }
   source.check();
   const engine = machine.engine;

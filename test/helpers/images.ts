@@ -41,7 +41,7 @@ export function writeThawImage(path: string, image: RawImage) {
   const stream = Buffer.concat([meta, ...image.data]);
   const pages = 1 + metaPages + image.data.length;
   const header = {
-    pageSize: image.pageSize, numPhyspages: image.frames, imagePages: image.data.length, pages,
+    pageSize: image.pageSize, numPhyspages: image.frames, nrFrames: image.frames, imagePages: image.data.length, pages,
     size: L.HDR_BLOCK_SIZE + (pages - 1) * image.pageSize, flags: L.THAW_FLAG_CRC32, crc32: image.crc32 ?? crc32Le(stream),
     dmaEndPfn: 0, highmemStartPfn: image.frames, holes: [], nosave: [], seed: 0, ...image.header,
   };

@@ -40,7 +40,7 @@ describe("checkHeader()", () => {
 
   it("rejects an image of another memory size (Image mismatch: memory size, EPERM)", async () => {
     const outcome = await resumeRaw(dir, { ...good(), frames: 512 }, SMALL);
-    expectCleanFailure(outcome, "checkHeader", "EPERM", /Image mismatch: memory size \(image 512 frames, machine 256\)/);
+    expectCleanFailure(outcome, "checkHeader", "EPERM", /Image mismatch: memory size \(image 512 pages, machine 256\)/);
   });
 
   it("rejects a truncated image before allocating anything (ENODATA, naming both sizes)", async () => {

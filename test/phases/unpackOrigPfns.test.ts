@@ -19,7 +19,7 @@ describe("unpackOrigPfns()", () => {
   });
 
   it("rejects a PFN in a hole", async () => {
-    const outcome = await resumeRaw(dir, { pageSize: 4096, frames: 256, entries: [100n, 150n], data: pages(2), header: { holes: [{ start: 140, end: 160 }] } }, { ...SMALL, holes: [{ start: 140, end: 160 }] });
+    const outcome = await resumeRaw(dir, { pageSize: 4096, frames: 256, entries: [100n, 150n], data: pages(2), header: { holes: [{ start: 140, end: 160 }], numPhyspages: 236 } }, { ...SMALL, holes: [{ start: 140, end: 160 }] });
     expectCleanFailure(outcome, "unpackOrigPfns", "EFAULT", /PFN 150 lies in a hole/);
   });
 
