@@ -187,13 +187,14 @@ machineOptions(
 machineOptions(
   program.command("resume")
     .description("resume an image into a model of the machine its header describes, then verify every page")
-    .argument("<image>", "image file (opened read-only)")
+    .argument("<image>", "thaw image or Linux swap device copy (opened read-only; .gz and .zst are unpacked first)")
+    .option("--offset <pages>", "swap file: resume_offset, the 4 KiB block of its swap header", int("--offset"))
     .option("--no-verify", "skip the verify phase"),
   { resume: true },
-).action(async (path: string, flags: MachineFlags & { verify: boolean }) => {
+).action(async (path: string, flags: MachineFlags & { verify: boolean; offset?: number }) => {
   const progress = terminalProgress(!flags.json);
   try {
-    const session = await ResumeSession.open(path, { machineOptions: toMachine(flags), verify: flags.verify, ...(progress.listener && { onProgress: progress.listener }) });
+    const session = await ResumeSession.open(path, { machineOptions: toMachine(flags), verify: flags.verify, ...(flags.offset !== undefined && { offset: flags.offset }), ...(progress.listener && { onProgress: progress.listener }) });
     const result = session.run();
     progress.finish();
     const ok = verifyOk(result.verify, result.counts.imagePages);
@@ -215,15 +216,18 @@ machineOptions(
 });
 
 program.command("inspect")
-  .description("report what is inside an image: header, PFN statistics, data pages, CRC")
-  .argument("<image>", "image file (opened read-only)")
+  .description("report what is inside an image (thaw or Linux swap): header, PFN statistics, data pages, CRC")
+  .argument("<image>", "image file or swap device copy (opened read-only; .gz and .zst are unpacked first)")
+  .option("--offset <pages>", "swap file: resume_offset, the 4 KiB block of its swap header", int("--offset"))
   .option("--json", "print one JSON object")
-  .action((path: string, flags: { json?: boolean }) => {
+  .action(async (path: string, flags: { json?: boolean; offset?: number }) => {
     try {
-      const report = inspectImage(path);
+      const report = await inspectImage(path, flags.offset === undefined ? {} : { offset: flags.offset });
       const p = report.pfns;
+      const extra = report as unknown as { signature?: string; flags?: string[]; compression?: string; compressionRatio?: number; chunks?: number };
       print(flags.json, report, () => [
-        `${report.path}: ${report.format} image, page size ${report.pageSize}, machine of ${report.numPhyspages} frames`,
+        `${report.path}: ${report.format} image, page size ${report.pageSize}, num_physpages ${report.numPhyspages}`,
+        ...(extra.signature !== undefined ? [`  signature ${extra.signature}, flags ${extra.flags?.join(" | ") || "none"}, ${extra.compression === "none" ? "uncompressed" : `${extra.compression?.toUpperCase()} in ${extra.chunks} chunks, compressed to ${((extra.compressionRatio ?? 0) * 100).toFixed(1)} %`}`] : []),
         `  pages ${report.pages} = 1 header + ${report.metaPages} PFN metadata + ${report.imagePages} data pages (${formatMiB(report.bytes)})`,
         `  PFNs ${p.count} (${p.zero} zero pages), min ${p.min}, max ${p.max}, ${p.runs} runs${p.ascending ? "" : ", NOT ascending"}${p.perZone ? `; DMA ${p.perZone.dma}, Normal ${p.perZone.normal}, HighMem ${p.perZone.highmem}` : ""}`,
         `  data pages read ${report.dataPages}`,

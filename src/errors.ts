@@ -30,17 +30,41 @@ export interface Offending {
   limit?: number;
 }
 
+/** Where an error arose: a resume phase, or `thaw inspect` reading an image. */
+export type ErrorPhase = PhaseName | "inspect";
+
+/**
+ * ImageFormatError - An image's bytes are wrong (a header field, a swap map entry, a compressed chunk). Raised by the
+ * image readers, which do not know the phase; the phase reading the stream turns it into a ResumeError.
+ */
+export class ImageFormatError extends Error {
+  override readonly name = "ImageFormatError";
+  readonly code: ErrnoName;
+  readonly offending: Offending | undefined;
+
+  constructor(code: ErrnoName, message: string, offending?: Offending) {
+    super(message);
+    this.code = code;
+    this.offending = offending;
+  }
+
+  /** inPhase - The ResumeError this becomes in @phase. */
+  inPhase(phase: ErrorPhase): ResumeError {
+    return new ResumeError(phase, this.code, this.message, this.offending);
+  }
+}
+
 /**
  * ResumeError - A resume failed in @phase with @code; nothing was committed (unless phase is after atomicCopy).
  */
 export class ResumeError extends Error {
   override readonly name = "ResumeError";
-  readonly phase: PhaseName;
+  readonly phase: ErrorPhase;
   readonly code: ErrnoName;
   readonly errno: number;
   readonly offending: Offending | undefined;
 
-  constructor(phase: PhaseName, code: ErrnoName, message: string, offending?: Offending) {
+  constructor(phase: ErrorPhase, code: ErrnoName, message: string, offending?: Offending) {
     super(`${phase}: ${message} (${code})`);
     this.phase = phase;
     this.code = code;
@@ -49,7 +73,7 @@ export class ResumeError extends Error {
   }
 
   /** toJSON - The `error` object of the CLI's JSON output. */
-  toJSON(): { phase: PhaseName; code: ErrnoName; message: string; offending?: Offending } {
+  toJSON(): { phase: ErrorPhase; code: ErrnoName; message: string; offending?: Offending } {
     return { phase: this.phase, code: this.code, message: this.message, ...(this.offending && { offending: this.offending }) };
   }
 }

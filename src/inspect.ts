@@ -2,9 +2,10 @@
  * inspect - What is inside an image, without restoring it: header fields, PFN statistics, data pages and the CRC,
  * read through the same ImageSource as a resume, in batches.
  */
-import { openImage } from "./image/open.js";
+import { openImage, type OpenImageOptions } from "./image/open.js";
 import type { ImageSource, ImageFormat } from "./image/source.js";
 import { crc32Le, hex32 } from "./util/crc32.js";
+import { ImageFormatError } from "./errors.js";
 import type { ProgressListener } from "./progress.js";
 
 /** PFN statistics of an image's metadata. */
@@ -109,11 +110,13 @@ export function inspectSource(source: ImageSource, onProgress?: ProgressListener
  * inspectImage - Open the image at @path read-only and report what is inside.
  * @throws ResumeError (checkHeader) when it is not an image thaw can read.
  */
-export function inspectImage(path: string, onProgress?: ProgressListener): InspectReport {
-  const source = openImage(path);
+export async function inspectImage(path: string, options: OpenImageOptions & { onProgress?: ProgressListener } = {}): Promise<InspectReport> {
+  const source = await openImage(path, options);
   try {
-    const report = inspectSource(source, onProgress);
-    return { format: source.format, path, ...report, header: source.headerFields };
+    const report = inspectSource(source, options.onProgress);
+    return { format: source.format, ...source.summaryFields?.(), path, ...report, header: source.headerFields };
+  } catch (error) {
+    throw error instanceof ImageFormatError ? error.inPhase("inspect") : error;
   } finally {
     source.close();
   }

@@ -37,6 +37,8 @@ export interface ResumeOptions {
   flavour?: CreateMachineOptions["flavour"];
   /** Run the verify phase after the atomic copy (default true). */
   verify?: boolean;
+  /** For a Linux swap file: resume_offset, the block of its swap header. */
+  offset?: number;
   /** Fault injection: make the k-th page allocation of the resume fail. */
   failAllocationAt?: number;
   onProgress?: ProgressListener;
@@ -124,7 +126,7 @@ export class ResumeSession {
    * @throws ResumeError (checkHeader) when the header is not a valid thaw image header.
    */
   static async open(path: string, options: ResumeOptions = {}): Promise<ResumeSession> {
-    const source = openImage(path);
+    const source = await openImage(path, options.offset === undefined ? {} : { offset: options.offset });
     try {
       const machine = options.machine ?? (await Machine.create(machineOf(source, options.machineOptions), { flavour: options.flavour }));
       machine.boot();

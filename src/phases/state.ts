@@ -4,7 +4,7 @@
 import type { Machine } from "../machine/machine.js";
 import type { ImageSource, StreamReader } from "../image/source.js";
 import type { ProgressListener } from "../progress.js";
-import { ResumeError, errnoName, type Offending } from "../errors.js";
+import { ResumeError, ImageFormatError, errnoName, type Offending } from "../errors.js";
 import type { PhaseName } from "./names.js";
 import * as L from "../../assembly/portable/layout.js";
 
@@ -40,7 +40,12 @@ export interface VerifyReport {
 export function readPages(state: ResumeState, phase: PhaseName, count: number, what: string, first: number, total: number): Uint8Array {
   const { pageSize } = state.machine.spec;
   const view = state.machine.bytes(L.STAGING_START, count * pageSize);
-  const got = state.reader.read(view);
+  let got: number;
+  try {
+    got = state.reader.read(view);
+  } catch (error) {
+    throw error instanceof ImageFormatError ? error.inPhase(phase) : error;
+  }
   if (got < count) {
     throw new ResumeError(phase, "ENODATA", `image ends at ${what} ${first + got} of ${total}`, { kind: "page", value: first + got, limit: total });
   }

@@ -1,5 +1,5 @@
 import * as L from "../../assembly/portable/layout.js";
-import { ResumeError } from "../errors.js";
+import { ResumeError, ImageFormatError } from "../errors.js";
 import type { ResumeState, VerifyReport } from "./state.js";
 
 /**
@@ -20,7 +20,13 @@ export function verify(state: ResumeState): VerifyReport {
   machine.setCtx(L.CTX_NR_VERIFIED, 0);
   const batch = L.STAGING_SIZE / pageSize;
   const readBatch = (count: number, what: string, index: number) => {
-    if (reader.read(machine.bytes(L.STAGING_START, count * pageSize)) < count) {
+    let got: number;
+    try {
+      got = reader.read(machine.bytes(L.STAGING_START, count * pageSize));
+    } catch (error) {
+      throw error instanceof ImageFormatError ? error.inPhase("verify") : error;
+    }
+    if (got < count) {
       throw new ResumeError("verify", "EIO", `the image changed while it was restored: ${what} ${index} can no longer be read`, { kind: "page", value: index });
     }
   };

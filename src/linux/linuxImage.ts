@@ -1,0 +1,317 @@
+/**
+ * A Linux hibernation image in a swap area (§5): the swsusp header in page 0, the swap map chain, the swsusp_info
+ * page, the PFN metadata pages and the data pages, uncompressed (SF_NOCOMPRESS_MODE) or in LZO / LZ4 chunks — as an
+ * ImageSource, so that the same phases inspect and restore it (§5.10's reader algorithm).
+ */
+import { ImageFormatError, ResumeError } from "../errors.js";
+import * as C from "../../assembly/portable/compress.js";
+import type { ImageSource, StreamReader } from "../image/source.js";
+import type { PfnRange } from "../machine/config.js";
+import { SwapDevice, SWAP_BLOCK_SIZE } from "./device.js";
+import { decodeSwapHeader, type SwapHeader, SF_NOCOMPRESS_MODE, SF_CRC32_MODE, SF_COMPRESSION_ALG_LZ4 } from "./swapHeader.js";
+import { loadSwapMap, type SwapMap } from "./swapMap.js";
+import { decodeSwsuspInfo, type SwsuspInfo } from "./swsuspInfo.js";
+import { ChunkDecompressor, type Compression } from "./decompressor.js";
+import { hex32 } from "../util/crc32.js";
+
+/** Options of opening a swap area. */
+export interface LinuxOpenOptions {
+  /** resume_offset: the block of the swap header within the device (swap files); default 0. */
+  offset?: number;
+}
+
+const PAGE = SWAP_BLOCK_SIZE;
+const ZERO_FLAG = 1n << 63n;
+const END = 0xffffffffffffffffn;
+
+function checkHeaderError(code: ConstructorParameters<typeof ImageFormatError>[0], message: string, name: string, value: number | string, limit?: number): ResumeError {
+  return new ResumeError("checkHeader", code, message, { kind: "field", name, value, ...(limit !== undefined && { limit }) });
+}
+
+/** What a compressed stream's chunks added up to, for `thaw inspect`. */
+export interface ChunkStats {
+  chunks: number;
+  compressedBytes: number;
+  uncompressedBytes: number;
+}
+
+/**
+ * LinuxSwapSource - An image written by the kernel's swap writer (kernel/power/swap.c), opened read-only.
+ */
+export class LinuxSwapSource implements ImageSource {
+  readonly format = "linux-swap";
+  readonly pageSize = PAGE;
+  readonly swapHeader: SwapHeader;
+  readonly info: SwsuspInfo;
+  readonly map: SwapMap;
+  readonly compression: Compression | "none";
+  readonly offset: number;
+  readonly deviceBlocks: number;
+  /** Totals of the last full pass over the stream (set by readers that reach the end). */
+  chunkStats: ChunkStats | undefined;
+  private readonly device: SwapDevice;
+  private readonly decompressor: ChunkDecompressor | undefined;
+  private hints: ImageSource["machine"] | undefined;
+
+  private constructor(device: SwapDevice, header: SwapHeader, info: SwsuspInfo, map: SwapMap, offset: number, deviceBlocks: number, decompressor: ChunkDecompressor | undefined) {
+    this.device = device;
+    this.swapHeader = header;
+    this.info = info;
+    this.map = map;
+    this.offset = offset;
+    this.deviceBlocks = deviceBlocks;
+    this.decompressor = decompressor;
+    this.compression = header.flags & SF_NOCOMPRESS_MODE ? "none" : header.flags & SF_COMPRESSION_ALG_LZ4 ? "lz4" : "lzo";
+  }
+
+  /**
+   * open - Read page 0, the swap map and the swsusp_info page of the swap area in @path.
+   * @throws ResumeError (checkHeader) naming what is not a hibernation image or what is inconsistent.
+   */
+  static async open(path: string, options: LinuxOpenOptions = {}): Promise<LinuxSwapSource> {
+    const device = new SwapDevice(path);
+    try {
+      const offset = options.offset ?? 0;
+      const header = decodeSwapHeader(device.readBlock(offset));
+      if (header.kind === "swap") throw checkHeaderError("EINVAL", `${path} is a swap area with no hibernation image (signature ${header.signature})`, "sig", header.signature);
+      if (header.kind === "hibernation-other") throw checkHeaderError("EINVAL", `${header.signatureName}: thaw reads images written by the kernel's own swap writer`, "sig", header.signature);
+      if (header.kind === "unknown") throw checkHeaderError("EINVAL", `no swap signature at block ${offset} (byte ${offset * PAGE + 4086}): found "${header.signature}"`, "sig", header.signature);
+      const sane = header.swap.lastPage > 0 && header.swap.lastPage < 2 ** 32;
+      const deviceBlocks = Math.max(device.blocks, sane ? offset + header.swap.lastPage + 1 : 0);
+      if (header.image === 0 || header.image >= deviceBlocks) {
+        throw checkHeaderError("EINVAL", `swsusp_header.image is block ${header.image}, outside the device's ${deviceBlocks} blocks`, "image", header.image, deviceBlocks);
+      }
+      let map: SwapMap;
+      try {
+        map = loadSwapMap(device, header.image, deviceBlocks);
+      } catch (error) {
+        throw error instanceof ImageFormatError ? error.inPhase("checkHeader") : error;
+      }
+      if (map.entries.length === 0) throw checkHeaderError("EINVAL", "the swap map is empty: no swsusp_info page", "entries", 0);
+      const info = decodeSwsuspInfo(device.readBlock(map.entries[0]!));
+      checkInfo(info, header, map);
+      const compressed = !(header.flags & SF_NOCOMPRESS_MODE);
+      return new LinuxSwapSource(device, header, info, map, offset, deviceBlocks, compressed ? await ChunkDecompressor.create() : undefined);
+    } catch (error) {
+      device.close();
+      throw error;
+    }
+  }
+
+  get path() { return this.device.path; }
+  get numPhyspages() { return this.info.numPhyspages; }
+  get imagePages() { return this.info.imagePages; }
+  get metaPages() { return this.info.pages - this.info.imagePages - 1; }
+  get pages() { return this.info.pages; }
+  get crc32() { return this.swapHeader.flags & SF_CRC32_MODE ? this.swapHeader.crc32 : undefined; }
+
+  get headerFields(): Record<string, unknown> {
+    const h = this.swapHeader;
+    return {
+      signature: h.signature, signatureName: h.signatureName, origSig: h.origSig, flags: h.flags, flagNames: h.flagNames,
+      hwSig: h.hwSig, crc32: hex32(h.crc32), image: h.image, offset: this.offset, deviceBlocks: this.deviceBlocks,
+      mapPages: this.map.mapPages.length, mapEntries: this.map.entries.length, compression: this.compression,
+      swap: h.swap, swsuspInfo: this.info,
+    };
+  }
+
+  summaryFields(): Record<string, unknown> {
+    const stats = this.chunkStats;
+    return {
+      signature: this.swapHeader.signature,
+      flags: this.swapHeader.flagNames,
+      compression: this.compression,
+      ...(stats && { chunks: stats.chunks, compressedBytes: stats.compressedBytes, compressionRatio: Number((stats.compressedBytes / stats.uncompressedBytes).toFixed(4)) }),
+    };
+  }
+
+  /**
+   * machine - The machine the image came from. The image gives num_physpages (present pages) and, through its PFNs,
+   * the span they reach; the PFN span is rounded up to 2 MiB and the pages that are not present are modelled as holes:
+   * the legacy VGA/BIOS hole [640 KiB, 1 MiB) when no image PFN lies there, then the widest gaps between image PFNs.
+   * x86_64 has no HighMem; ZONE_DMA is the first 16 MiB.
+   */
+  get machine(): ImageSource["machine"] {
+    this.hints ??= this.modelMachine();
+    return this.hints;
+  }
+
+  check(): void {
+    if (this.compression === "none" && this.map.entries.length < this.pages) {
+      throw new ResumeError("checkHeader", "ENODATA", `the swap map lists ${this.map.entries.length} pages, the image has ${this.pages} (it is truncated)`, { kind: "pages", value: this.map.entries.length, limit: this.pages });
+    }
+  }
+
+  stream(): StreamReader {
+    return this.decompressor ? new CompressedReader(this, this.device, this.decompressor) : new PlainReader(this, this.device);
+  }
+
+  close(): void {
+    this.device.close();
+  }
+
+  private modelMachine(): ImageSource["machine"] {
+    const entries = this.pfnEntries();
+    let max = -1;
+    for (const e of entries) max = Math.max(max, Number(e & ~ZERO_FLAG));
+    const present = this.numPhyspages;
+    const frames = Math.max(present, Math.ceil((max + 1) / 512) * 512);
+    const used = new Uint8Array(frames);
+    for (const e of entries) used[Number(e & ~ZERO_FLAG)] = 1;
+    let budget = frames - present;
+    const holes: PfnRange[] = [];
+    const legacy = { start: 0xa0, end: 0x100 };
+    if (budget >= legacy.end - legacy.start && frames >= legacy.end && !used.subarray(legacy.start, legacy.end).some((u) => u)) {
+      holes.push(legacy);
+      budget -= legacy.end - legacy.start;
+      used.fill(1, legacy.start, legacy.end);
+    }
+    const gaps: PfnRange[] = [];
+    for (let pfn = 0; pfn < frames; ) {
+      if (used[pfn]) {
+        pfn++;
+        continue;
+      }
+      const start = pfn;
+      while (pfn < frames && !used[pfn]) pfn++;
+      gaps.push({ start, end: pfn });
+    }
+    gaps.sort((a, b) => b.end - b.start - (a.end - a.start));
+    for (const gap of gaps) {
+      if (budget === 0) break;
+      const take = Math.min(budget, gap.end - gap.start);
+      holes.push({ start: gap.end - take, end: gap.end });
+      budget -= take;
+    }
+    if (budget > 0) throw checkHeaderError("EINVAL", `num_physpages (${present}) leaves no room for the image's ${entries.length} PFNs`, "num_physpages", present);
+    return { frames, zones: { dmaEndPfn: Math.min(frames, 4096), highmemStartPfn: frames }, holes: holes.sort((a, b) => a.start - b.start), nosave: [] };
+  }
+
+  /** pfnEntries - Every PFN entry of the metadata pages, as stored (bit 63 included). */
+  private pfnEntries(): bigint[] {
+    const reader = this.stream();
+    const out: bigint[] = [];
+    const page = new Uint8Array(PAGE);
+    for (let i = 0; i < this.metaPages; i++) {
+      let got: number;
+      try {
+        got = reader.read(page);
+      } catch (error) {
+        throw error instanceof ImageFormatError ? error.inPhase("checkHeader") : error;
+      }
+      if (got === 0) break;
+      const entries = new BigUint64Array(page.buffer);
+      for (const e of entries) {
+        if (e === END) break;
+        out.push(e);
+      }
+    }
+    return out;
+  }
+}
+
+function checkInfo(info: SwsuspInfo, header: SwapHeader, map: SwapMap): void {
+  if (info.numPhyspages < 1 || info.numPhyspages >= 2 ** 32) throw checkHeaderError("EINVAL", `swsusp_info.num_physpages is ${info.numPhyspages}`, "num_physpages", info.numPhyspages);
+  if (info.pages < info.imagePages + 2) {
+    throw checkHeaderError("EINVAL", `swsusp_info.pages (${info.pages}) leaves no PFN metadata page beside ${info.imagePages} image pages and the header`, "pages", info.pages, info.imagePages + 2);
+  }
+  if (info.imagePages > info.numPhyspages) throw checkHeaderError("EINVAL", `image_pages (${info.imagePages}) exceeds num_physpages (${info.numPhyspages})`, "image_pages", info.imagePages, info.numPhyspages);
+  const metaPages = info.pages - info.imagePages - 1;
+  const maxMeta = Math.ceil((info.numPhyspages * 8) / PAGE) * 2 + 1;
+  if (metaPages > maxMeta) throw checkHeaderError("EINVAL", `${metaPages} PFN metadata pages for a machine of ${info.numPhyspages} pages`, "pages", info.pages);
+  if (info.size !== info.pages * PAGE) throw checkHeaderError("EINVAL", `swsusp_info.size is ${info.size}, not pages × 4096 = ${info.pages * PAGE}`, "size", info.size, info.pages * PAGE);
+  if (header.flags & SF_NOCOMPRESS_MODE && header.flags & SF_COMPRESSION_ALG_LZ4) {
+    throw checkHeaderError("EINVAL", "flags say both SF_NOCOMPRESS_MODE and SF_COMPRESSION_ALG_LZ4", "flags", header.flags);
+  }
+  if (info.pages - 1 > map.entries.length * C.UNC_PAGES) {
+    throw checkHeaderError("EINVAL", `${info.pages} stream pages cannot come out of ${map.entries.length} map entries`, "pages", info.pages);
+  }
+}
+
+/** Reads runs of consecutive blocks in one call. */
+function readEntries(device: SwapDevice, entries: readonly number[], first: number, count: number, target: Uint8Array, offset = 0): void {
+  let i = 0;
+  while (i < count) {
+    let run = 1;
+    while (i + run < count && entries[first + i + run] === entries[first + i]! + run) run++;
+    device.readBlocks(entries[first + i]!, run, target, offset + i * PAGE);
+    i += run;
+  }
+}
+
+/** SF_NOCOMPRESS_MODE: stream page i is at map entry i (§5.5). */
+class PlainReader implements StreamReader {
+  position = 0;
+  constructor(private readonly source: LinuxSwapSource, private readonly device: SwapDevice) {}
+
+  read(target: Uint8Array): number {
+    const entries = this.source.map.entries;
+    const left = Math.min(this.source.pages - 1, entries.length - 1) - this.position;
+    const count = Math.min(Math.floor(target.length / PAGE), left);
+    if (count <= 0) return 0;
+    readEntries(this.device, entries, 1 + this.position, count, target);
+    this.position += count;
+    return count;
+  }
+}
+
+/**
+ * Compressed stream (§5.6): after the header page, chunks of an 8-byte cmp_len, cmp_len compressed bytes, padding
+ * to whole pages; each decompresses to 1–32 whole pages. The kernel's bounds apply: 0 < cmp_len ≤
+ * bytes_worst_compress(UNC_SIZE), 0 < unc_len ≤ UNC_SIZE, unc_len a multiple of the page size.
+ */
+class CompressedReader implements StreamReader {
+  position = 0;
+  private entry = 1;
+  private chunk = 0;
+  private pending = 0;
+  private pendingAt = 0;
+  private stats: ChunkStats = { chunks: 0, compressedBytes: 0, uncompressedBytes: 0 };
+
+  constructor(private readonly source: LinuxSwapSource, private readonly device: SwapDevice, private readonly decompressor: ChunkDecompressor) {}
+
+  read(target: Uint8Array): number {
+    const want = Math.min(Math.floor(target.length / PAGE), this.source.pages - 1 - this.position);
+    let delivered = 0;
+    while (delivered < want) {
+      if (this.pending === 0 && !this.nextChunk()) break;
+      const n = Math.min(this.pending, want - delivered);
+      target.set(this.decompressor.output((this.pendingAt + n) * PAGE).subarray(this.pendingAt * PAGE), delivered * PAGE);
+      this.pending -= n;
+      this.pendingAt += n;
+      delivered += n;
+    }
+    this.position += delivered;
+    if (this.position === this.source.pages - 1) this.source.chunkStats = { ...this.stats };
+    return delivered;
+  }
+
+  private nextChunk(): boolean {
+    const entries = this.source.map.entries;
+    if (this.entry >= entries.length) return false;
+    const input = this.decompressor.input();
+    const where = `chunk ${this.chunk} (map entry ${this.entry})`;
+    this.device.readBlocks(entries[this.entry]!, 1, input);
+    const cmpLen = Number(new DataView(input.buffer, input.byteOffset, 8).getBigUint64(0, true));
+    if (cmpLen === 0 || cmpLen > C.WORST_CMP_LEN) {
+      throw new ImageFormatError("EINVAL", `${where}: cmp_len ${cmpLen} is outside 1…${C.WORST_CMP_LEN} (bytes_worst_compress(UNC_SIZE))`, { kind: "field", name: "cmp_len", value: cmpLen, limit: C.WORST_CMP_LEN });
+    }
+    const cmpPages = Math.ceil((C.CMP_HEADER + cmpLen) / PAGE);
+    if (this.entry + cmpPages > entries.length) {
+      throw new ImageFormatError("ENODATA", `${where}: needs ${cmpPages} map entries, only ${entries.length - this.entry} are left (truncated chunk)`, { kind: "pages", value: entries.length - this.entry, limit: cmpPages });
+    }
+    if (cmpPages > 1) readEntries(this.device, entries, this.entry + 1, cmpPages - 1, input, PAGE);
+    const uncLen = this.decompressor.decompress(this.source.compression as Compression, cmpLen, where);
+    if (uncLen === 0 || uncLen > C.UNC_SIZE || uncLen % PAGE !== 0) {
+      throw new ImageFormatError("EINVAL", `${where}: decompresses to ${uncLen} bytes, not 1…${C.UNC_PAGES} whole pages`, { kind: "bytes", value: uncLen, limit: C.UNC_SIZE });
+    }
+    this.entry += cmpPages;
+    this.chunk++;
+    this.pending = uncLen / PAGE;
+    this.pendingAt = 0;
+    this.stats.chunks++;
+    this.stats.compressedBytes += cmpLen;
+    this.stats.uncompressedBytes += uncLen;
+    return true;
+  }
+}
