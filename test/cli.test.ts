@@ -46,7 +46,7 @@ describe("thaw (the CLI)", () => {
     expect(out.status).not.toBe(0);
     const json = JSON.parse(out.stdout);
     expect(json).toMatchObject({ ok: false, error: { phase: "checkHeader", code: "EINVAL" } });
-    expect(json.error.message).toMatch(/not a thaw image/);
+    expect(json.error.message).toMatch(/neither a thaw image .* nor a swap area/);
   });
 
   it("explains a machine that does not fit in wasm32, with the largest that would", () => {

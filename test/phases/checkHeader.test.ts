@@ -21,7 +21,7 @@ describe("checkHeader()", () => {
     const path = join(dir, "not-an-image.bin");
     writeFileSync(path, Buffer.alloc(8192, 0x41));
     const outcome = await resumeInto(await createMachine(SMALL), path);
-    expectCleanFailure(outcome, "checkHeader", "EINVAL", /not a thaw image: magic is "AAAAAAAA"/);
+    expectCleanFailure(outcome, "checkHeader", "EINVAL", /neither a thaw image \(magic "THAWIMG", found "AAAAAAAA"\) nor a swap area/);
   });
 
   it("rejects a header whose checksum does not match", async () => {
