@@ -25,3 +25,7 @@ export { verifyImagePages, verifyUntouchedFrames } from "./verify";
 export function layoutHeapBase(): usize {
   return __heap_base;
 }
+
+// compression
+export { lzo1xDecompressSafe } from "./compress/lzo1x";
+export { lz4DecompressSafe } from "./compress/lz4";

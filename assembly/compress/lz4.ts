@@ -1,0 +1,128 @@
+// LZ4 block decompression, the safe variant: what the resuming kernel (v6.9+, SF_COMPRESSION_ALG_LZ4) runs on every
+// chunk of an LZ4-compressed hibernation image (linux-swsusp.md §5.6). The chunk holds one raw block (crypto "lz4",
+// LZ4_compress_default: no frame, no size prefix), a sequence of sequences:
+//
+// ╒═════════════════════════════ LZ4 sequence ═════════════════════════════╕
+// │ token         high nibble L: literal count; low nibble M: match length  │ 1 byte
+// │ [L ext]       when L = 15: bytes added to it, up to and with one < 255  │ 0+ bytes
+// │ literals      L bytes copied to the output                              │ L bytes
+// │ offset        LE16, 1–65535: the match starts this far back             │ 2 bytes ┐ absent in the
+// │ [M ext]       when M = 15: bytes added to it, up to and with one < 255  │ 0+ bytes│ last sequence
+// │               the match copies M + 4 bytes                              │         ┘
+// └─────────────────────────────────────────────────────────────────────────┘
+// The block ends right after the literals of its last sequence, exactly at the end of the input.
+import {
+  DECOMP_E_ARGS, LZ4_E_INPUT_OVERRUN, LZ4_E_OUTPUT_OVERRUN, LZ4_E_LOOKBEHIND_OVERRUN, LZ4_E_OFFSET_ZERO,
+  LZ4_E_END_MISSING,
+} from "../portable/compress";
+import {
+  WILD_SLACK, buffersValid, decompressFail, copyLiterals, copyMatchWild, copyMatchTail,
+} from "./copy";
+
+/** The shortest match. */
+// @ts-ignore: decorator
+@inline const MINMATCH: usize = 4;
+
+/**
+ * Room a short sequence needs for the shortcut: 16 literal bytes read blind plus the offset, and up to 14 literals
+ * then an 18-byte match written blind.
+ */
+// @ts-ignore: decorator
+@inline const SHORTCUT_IN: usize = 16 + 2;
+// @ts-ignore: decorator
+@inline const SHORTCUT_OUT: usize = 14 + 18;
+
+/**
+ * LZ4_decompress_safe - Decompress one raw LZ4 block, checking every read and write.
+ * @src: address of the block (a chunk's data after its 8-byte cmp_len, §5.6).
+ * @srcLen: its exact length (cmp_len): the last sequence's literals must end there.
+ * @dst: address of the output buffer.
+ * @dstCap: its size; nothing outside [dst, dst+dstCap) is written (bytes past the returned length may be).
+ *
+ * Returns the number of bytes decompressed, or a negative LZ4_E_* / DECOMP_E_ARGS code (assembly/portable/compress.ts)
+ * with the failing token's input offset, the bytes written and the offending value in the CTX_DECOMP_* fields. Never
+ * reads outside [src, src+srcLen) or before dst, and never traps on any input.
+ */
+export function lz4DecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap: u32): i32 {
+  if (!buffersValid(src, srcLen, dst, dstCap)) return decompressFail(DECOMP_E_ARGS, 0, 0, 0);
+  const ipEnd = src + <usize>srcLen;
+  const opEnd = dst + <usize>dstCap;
+  let ip = src;
+  let op = dst;
+  if (srcLen == 0) return decompressFail(LZ4_E_INPUT_OVERRUN, 0, 0, 1);
+
+  while (true) {
+    const inst = ip;
+    const token = <usize>load<u8>(ip++);
+    let lit = token >> 4;
+    let ml = token & 15;
+
+    // Shortcut for the usual sequence: fewer than 15 literals and a match of at most 18 bytes at least 8 back, with
+    // room to copy 16 literal bytes and 18 match bytes blind. At least 2 input bytes then follow the match's offset,
+    // so the block cannot end here.
+    if (lit != 15 && ipEnd - ip >= SHORTCUT_IN && opEnd - op >= SHORTCUT_OUT) {
+      v128.store(op, v128.load(ip));
+      ip += lit;
+      op += lit;
+      const offset = <usize>load<u16>(ip);
+      if (ml != 15 && offset >= 8 && offset <= op - dst) {
+        const m = op - offset;
+        store<u64>(op, load<u64>(m));
+        store<u64>(op, load<u64>(m, 8), 8);
+        store<u16>(op, load<u16>(m, 16), 16);
+        ip += 2;
+        op += ml + MINMATCH;
+        continue;
+      }
+    } else {
+      if (lit == 15) {
+        lit = extendedLength(ip, ipEnd, 15, dstCap);
+        if (lit == 0) return decompressFail(LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
+        if (lit > <usize>dstCap) return decompressFail(LZ4_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>lit);
+        ip += (lit - 15) / 255 + 1;
+      }
+      if (lit > ipEnd - ip) return decompressFail(LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + lit));
+      if (lit > opEnd - op) return decompressFail(LZ4_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>lit);
+      copyLiterals(op, ip, lit, ipEnd - ip - lit >= WILD_SLACK && opEnd - op - lit >= WILD_SLACK);
+      ip += lit;
+      op += lit;
+      if (ip == ipEnd) return <i32>(op - dst);
+    }
+
+    if (ipEnd - ip < 2) return decompressFail(LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + 2));
+    const offset = <usize>load<u16>(ip);
+    ip += 2;
+    if (ml == 15) {
+      ml = extendedLength(ip, ipEnd, 15, dstCap);
+      if (ml == 0) return decompressFail(LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
+      if (ml > <usize>dstCap) return decompressFail(LZ4_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>ml);
+      ip += (ml - 15) / 255 + 1;
+    }
+    ml += MINMATCH;
+    if (offset == 0) return decompressFail(LZ4_E_OFFSET_ZERO, inst - src, op - dst, 0);
+    if (offset > op - dst) return decompressFail(LZ4_E_LOOKBEHIND_OVERRUN, inst - src, op - dst, <u32>offset);
+    if (ml > opEnd - op) return decompressFail(LZ4_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>ml);
+    if (opEnd - op - ml >= WILD_SLACK) copyMatchWild(op, offset, op + ml);
+    else copyMatchTail(op, offset, ml);
+    op += ml;
+    if (ip == ipEnd) return decompressFail(LZ4_E_END_MISSING, inst - src, op - dst, 0);
+  }
+  return 0; // unreachable: the loop only returns
+}
+
+/**
+ * Value of a length nibble of 15 extended by the bytes at @ip: 15 + each byte, up to and with the first one below
+ * 255. 0 when the input ends first. Stops adding once past @cap (the caller then fails with an output overrun), so
+ * the sum cannot wrap.
+ */
+function extendedLength(ip: usize, ipEnd: usize, base: usize, cap: u32): usize {
+  let len = base;
+  while (true) {
+    if (ip >= ipEnd) return 0;
+    const b = <usize>load<u8>(ip++);
+    len += b;
+    if (b != 255) return len;
+    if (len > <usize>cap) return len;
+  }
+  return 0;
+}

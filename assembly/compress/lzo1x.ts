@@ -1,0 +1,200 @@
+// LZO1X decompression, the safe variant: what the resuming kernel runs on every chunk of an LZO-compressed
+// hibernation image (linux-swsusp.md §5.6; lib/lzo/lzo1x_decompress_safe.c). The writer is lzo1x_1_compress (crypto
+// "lzo", plain LZO1X-1 with no LZO-RLE version marker); its output is a sequence of instructions:
+//
+// ╒══════════════ LZO1X instruction, by its first byte t ══════════════╤═══════════════════════════════════════╕
+// │ t 0–15, state 0    literal run                                       │ t+3 bytes; t = 0: 18 + 255·Z + b      │
+// │ t 0–15, state 1–3  M1 match, 2 bytes, then byte b                    │ distance 1 + (t>>2) + (b<<2)          │
+// │ t 0–15, state 4    M1 match, 3 bytes, then byte b                    │ distance 2049 + (t>>2) + (b<<2)       │
+// │ t 16–31            M4 match, (t&7)+2 bytes (0: 9 + 255·Z + b),       │ distance 16384 + ((t&8)<<11) + (d>>2);│
+// │                    then LE16 d                                       │ distance 16384 exactly = end of stream│
+// │ t 32–63            M3 match, (t&31)+2 bytes (0: 33 + 255·Z + b),     │ distance 1 + (d>>2)                   │
+// │                    then LE16 d                                       │                                       │
+// │ t 64–255           M2 match, (t>>5)+1 bytes, then byte b             │ distance 1 + ((t>>2)&7) + (b<<3)      │
+// ├──────────────────────────────────────────────────────────────────────┴───────────────────────────────────────┤
+// │ Z = number of 0 bytes before the non-zero byte b that ends an extended length.                               │
+// │ After a match, the low 2 bits of t (M1, M2) or of d (M3, M4) give 0–3 literal bytes that follow it; that     │
+// │ count is the next state. A literal run sets state 4. The stream starts in state 0, or with a first byte      │
+// │ t > 17: a literal run of t-17 bytes (state t-17 if below 4, else 4). It ends with the M4 "17 0 0".           │
+// └──────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
+import {
+  DECOMP_E_ARGS, LZO_E_ERROR, LZO_E_INPUT_OVERRUN, LZO_E_OUTPUT_OVERRUN, LZO_E_LOOKBEHIND_OVERRUN,
+  LZO_E_INPUT_NOT_CONSUMED, LZO_E_BITSTREAM_VERSION,
+} from "../portable/compress";
+import {
+  WILD_SLACK, buffersValid, decompressFail, copyLiterals, copyMatchWild, copyMatchTail,
+} from "./copy";
+
+/** The shortest instruction, the end-of-stream marker, is 3 bytes: at least this much input follows every one. */
+// @ts-ignore: decorator
+@inline const MIN_TAIL: usize = 3;
+
+/** M4 matches lie 16384 bytes further back than their distance field says. */
+// @ts-ignore: decorator
+@inline const M4_BASE: usize = 0x4000;
+
+/** M1 matches right after a literal run lie 2048 bytes further back than their distance field says. */
+// @ts-ignore: decorator
+@inline const M1_RUN_BASE: usize = 0x800;
+
+/**
+ * lzo1x_decompress_safe - Decompress one LZO1X-1 stream, checking every read and write.
+ * @src: address of the compressed bytes (a chunk's data after its 8-byte cmp_len, §5.6).
+ * @srcLen: cmp_len: the stream must end, with its end-of-stream marker, exactly there.
+ * @dst: address of the output buffer.
+ * @dstCap: its size; nothing outside [dst, dst+dstCap) is written (bytes past the returned length may be).
+ *
+ * Returns the number of bytes decompressed, or a negative LZO_E_* / DECOMP_E_ARGS code (assembly/portable/compress.ts)
+ * with the failing input offset, the bytes written and the offending value in the CTX_DECOMP_* fields. Never reads
+ * outside [src, src+srcLen) or before dst, and never traps on any input. Streams that start with the LZO-RLE marker
+ * (17, version) are refused: the kernel writes hibernation images with plain lzo1x_1_compress.
+ */
+export function lzo1xDecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap: u32): i32 {
+  if (!buffersValid(src, srcLen, dst, dstCap)) return decompressFail(DECOMP_E_ARGS, 0, 0, 0);
+  const ipEnd = src + <usize>srcLen;
+  const opEnd = dst + <usize>dstCap;
+  let ip = src;
+  let op = dst;
+  let inst = src;
+  let state: usize = 0;
+  let t: usize;
+
+  if (<usize>srcLen < MIN_TAIL) return decompressFail(LZO_E_INPUT_OVERRUN, 0, 0, <u32>MIN_TAIL);
+  t = <usize>load<u8>(ip);
+  if (t == 17 && srcLen >= 5) return decompressFail(LZO_E_BITSTREAM_VERSION, 0, 0, load<u8>(ip, 1));
+  if (t > 17) {
+    t -= 17;
+    ip++;
+    if (t > ipEnd - ip || ipEnd - ip - t < MIN_TAIL) {
+      return decompressFail(LZO_E_INPUT_OVERRUN, 0, 0, <u32>(t + 1 + MIN_TAIL));
+    }
+    if (t > opEnd - op) return decompressFail(LZO_E_OUTPUT_OVERRUN, 0, 0, <u32>t);
+    copyLiterals(op, ip, t, false);
+    ip += t;
+    op += t;
+    state = t < 4 ? t : 4;
+  }
+
+  while (true) {
+    inst = ip;
+    if (ipEnd - ip < MIN_TAIL) return decompressFail(LZO_E_INPUT_OVERRUN, ip - src, op - dst, <u32>MIN_TAIL);
+    t = <usize>load<u8>(ip);
+    let len: usize;
+    let dist: usize;
+    let next: usize;
+
+    if (t >= 64) {
+      // M2: the most common instruction in kernel images
+      dist = 1 + ((t >> 2) & 7) + (<usize>load<u8>(ip, 1) << 3);
+      len = (t >> 5) + 1;
+      next = t & 3;
+      ip += 2;
+    } else if (t >= 32) {
+      len = (t & 31) + 2;
+      ip++;
+      if (len == 2) {
+        len = extendedLength(ip, ipEnd, 31 + 2);
+        if (len == 0) return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
+        if (len > <usize>dstCap) return decompressFail(LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>len);
+        ip = extendedEnd(ip, len, 31 + 2);
+        if (ipEnd - ip < 2) return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + 2));
+      }
+      const d = <usize>load<u16>(ip);
+      dist = 1 + (d >> 2);
+      next = d & 3;
+      ip += 2;
+    } else if (t >= 16) {
+      len = (t & 7) + 2;
+      ip++;
+      if (len == 2) {
+        len = extendedLength(ip, ipEnd, 7 + 2);
+        if (len == 0) return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
+        if (len > <usize>dstCap) return decompressFail(LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>len);
+        ip = extendedEnd(ip, len, 7 + 2);
+        if (ipEnd - ip < 2) return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + 2));
+      }
+      const d = <usize>load<u16>(ip);
+      ip += 2;
+      dist = ((t & 8) << 11) + (d >> 2);
+      if (dist == 0) {
+        if (len != 3) return decompressFail(LZO_E_ERROR, inst - src, op - dst, <u32>len);
+        if (ip != ipEnd) return decompressFail(LZO_E_INPUT_NOT_CONSUMED, inst - src, op - dst, <u32>(ipEnd - ip));
+        return <i32>(op - dst);
+      }
+      dist += M4_BASE;
+      next = d & 3;
+    } else if (state == 0) {
+      // literal run
+      ip++;
+      len = t + 3;
+      if (t == 0) {
+        len = extendedLength(ip, ipEnd, 15 + 3);
+        if (len == 0) return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
+        if (len > <usize>dstCap) return decompressFail(LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>len);
+        ip = extendedEnd(ip, len, 15 + 3);
+      }
+      if (len > ipEnd - ip || ipEnd - ip - len < MIN_TAIL) {
+        return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + len + MIN_TAIL));
+      }
+      if (len > opEnd - op) return decompressFail(LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>len);
+      copyLiterals(op, ip, len, ipEnd - ip - len >= WILD_SLACK && opEnd - op - len >= WILD_SLACK);
+      ip += len;
+      op += len;
+      state = 4;
+      continue;
+    } else {
+      // M1: two bytes close by after a match's own literals, three bytes 2 KiB back after a literal run
+      const b = <usize>load<u8>(ip, 1);
+      if (state == 4) {
+        dist = 1 + M1_RUN_BASE + (t >> 2) + (b << 2);
+        len = 3;
+      } else {
+        dist = 1 + (t >> 2) + (b << 2);
+        len = 2;
+      }
+      next = t & 3;
+      ip += 2;
+    }
+
+    if (dist > op - dst) return decompressFail(LZO_E_LOOKBEHIND_OVERRUN, inst - src, op - dst, <u32>dist);
+    if (len > opEnd - op) return decompressFail(LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>len);
+    if (opEnd - op - len >= WILD_SLACK) copyMatchWild(op, dist, op + len);
+    else copyMatchTail(op, dist, len);
+    op += len;
+
+    // the 0–3 literals that follow the match
+    if (ipEnd - ip >= 4 && opEnd - op >= 4) {
+      store<u32>(op, load<u32>(ip));
+    } else {
+      if (next > ipEnd - ip) return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + next));
+      if (next > opEnd - op) return decompressFail(LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>next);
+      for (let i: usize = 0; i < next; i++) store<u8>(op + i, load<u8>(ip + i));
+    }
+    ip += next;
+    op += next;
+    state = next;
+  }
+  return 0; // unreachable: the loop only returns
+}
+
+/**
+ * Length of an extended length field that starts at @ip: @base + 255 for each 0 byte, plus the non-zero byte after
+ * them. 0 when the input ends first. A field longer than 2^23 zero bytes is cut short there: its length exceeds any
+ * dstCap, so the caller fails with an output overrun.
+ */
+function extendedLength(ip: usize, ipEnd: usize, base: usize): usize {
+  let zeros: usize = 0;
+  while (true) {
+    if (ip >= ipEnd) return 0;
+    const b = <usize>load<u8>(ip++);
+    if (b != 0) return base + zeros * 255 + b;
+    if (++zeros > 1 << 23) return <usize>0x80000000;
+  }
+  return 0;
+}
+
+/** The address after the extended length field at @ip that extendedLength() read as @len: 255·Z + b = @len - @base. */
+// @ts-ignore: decorator
+@inline function extendedEnd(ip: usize, len: usize, base: usize): usize {
+  return ip + (len - base - 1) / 255 + 1;
+}
