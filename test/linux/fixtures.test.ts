@@ -111,6 +111,10 @@ describe.each(CASES)("Linux fixture %s/%s", (kernel, name) => {
     expect(report.crc.computed).toBe(truth.crc32.computed_over_uncompressed_stream);
     expect(report.crc.stored).toBe(truth.crc32.stored_in_header);
     expect(report.crc.ok).toBe(truth.crc32.match);
+    const chunks = truth.lzo ?? truth.lz4;
+    if (chunks) {
+      expect(report).toMatchObject({ chunks: chunks.lzo_chunks ?? chunks.lz4_chunks, compressedBytes: chunks.compressed_bytes_total });
+    }
   });
 
   it("restores into a model of its machine with every page verified", async () => {
