@@ -21,6 +21,8 @@ export interface LinuxOpenOptions {
 }
 
 const PAGE = SWAP_BLOCK_SIZE;
+/** The most address space a model of a real machine may leave as holes: 4 GiB (the x86 PCI hole is at most that). */
+export const MAX_HOLE_PAGES = 2 ** 20;
 const ZERO_FLAG = 1n << 63n;
 const END = 0xffffffffffffffffn;
 
@@ -129,7 +131,8 @@ export class LinuxSwapSource implements ImageSource {
    * machine - The machine the image came from. The image gives num_physpages (present pages) and, through its PFNs,
    * the span they reach; the PFN span is rounded up to 2 MiB and the pages that are not present are modelled as holes:
    * the legacy VGA/BIOS hole [640 KiB, 1 MiB) when no image PFN lies there, then the widest gaps between image PFNs.
-   * x86_64 has no HighMem; ZONE_DMA is the first 16 MiB.
+   * x86_64 has no HighMem; ZONE_DMA is the first 16 MiB. A PFN more than 4 GiB of holes beyond num_physpages is
+   * refused (EFAULT): no machine of that size has it.
    */
   get machine(): ImageSource["machine"] {
     this.hints ??= this.modelMachine();
@@ -155,6 +158,9 @@ export class LinuxSwapSource implements ImageSource {
     let max = -1;
     for (const e of entries) max = Math.max(max, Number(e & ~ZERO_FLAG));
     const present = this.numPhyspages;
+    if (max >= present + MAX_HOLE_PAGES) {
+      throw new ResumeError("checkHeader", "EFAULT", `PFN ${max} lies beyond num_physpages (${present}) plus the largest hole thaw models (${MAX_HOLE_PAGES} pages, 4 GiB)`, { kind: "pfn", value: max, limit: present + MAX_HOLE_PAGES });
+    }
     const frames = Math.max(present, Math.ceil((max + 1) / 512) * 512);
     const used = new Uint8Array(frames);
     for (const e of entries) used[Number(e & ~ZERO_FLAG)] = 1;
