@@ -65,7 +65,7 @@ export function writeLinuxImage(path: string, spec: LinuxImageSpec) {
   } else {
     const size = spec.chunkBytes ?? 32 * PAGE;
     for (let at = 0, index = 0; at < stream.length; at += size, index++) {
-      let chunk = { cmpLen: 0, bytes: new Uint8Array(compressChunk(spec.compression, stream.subarray(at, Math.min(stream.length, at + size)))) };
+      let chunk: { cmpLen: number; bytes: Uint8Array } = { cmpLen: 0, bytes: new Uint8Array(compressChunk(spec.compression, stream.subarray(at, Math.min(stream.length, at + size)))) };
       chunk.cmpLen = chunk.bytes.length;
       if (spec.chunk) chunk = spec.chunk(index, chunk);
       const body = Buffer.alloc(Math.ceil((8 + chunk.bytes.length) / PAGE) * PAGE, 0xa5);
