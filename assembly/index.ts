@@ -9,6 +9,11 @@ export {
   duplicateMemoryBitmap,
 } from "./bitmap/bitmap";
 export { bmSetBit, bmClearBit, bmTestBit, bmNextPfn, bmClearCurrent } from "./bitmap/calls";
+export { bitmapStorageBytes, memoryBmStorageUsed, memoryBmSeek } from "./bitmap/bitmap";
+export { bmGetCurrent, bmSeek } from "./bitmap/calls";
+export {
+  memoryBmSetBits, memoryBmClearBits, memoryBmTestBits, memoryBmNextPfns, memoryBmWalk, memoryBmSeekPfns,
+} from "./bitmap/bulk";
 
 export { safePagesListLength } from "./pages";
 

@@ -12,6 +12,15 @@
 // holds the bits. The bits themselves live in a slot of the metadata arena. So every count, every owned frame and the
 // PBE chain are the kernel's and do not depend on the strategy, and strategies are compared on equal terms.
 //
+// The strategies build their structures inside the slot's storage, with real addresses in their records:
+//   flat.ts     one array of u64 words;
+//   bmlist.ts   the 2006 zone lists of one-page blocks, walked from a cached block (§1.3);
+//   rtree.ts    the 2014 radix tree of one-page leaves and inner nodes, cursor keyed on (zone, node_pfn) (§1.5);
+//   summary.ts  the flat words plus one summary bit per non-zero word, recursively.
+// They agree on every bit and on the order of iteration; where the kernel's designs differ (the end of the map,
+// memory_bm_clear_current, what a lookup does to the cursor), each keeps its own era's behaviour, documented below and
+// in test/bitmap/conformance.test.ts.
+//
 // ╒══════════ bitmap slot (CTX_BM_SLOT_SIZE bytes each, CTX_BM_NR_SLOTS of them) ══════════╕
 // │ descriptor    BMD_SIZE bytes (layout.ts)                                              │ +0
 // │ charged       CTX_BM_CHARGE × u32: the PFNs of the frames charged to the bitmap       │ +BMD_SIZE
@@ -19,11 +28,26 @@
 // └────────────────────────────────────────────────────────────────────────────────────────┘
 import {
   BMD_KIND, BMD_STORAGE, BMD_START_PFN, BMD_END_PFN, BMD_CUR_BIT, BMD_CUR_PFN, BMD_NR_CHARGED, BMD_CHARGED,
-  BMD_IN_USE, BMD_SIZE, BM_FLAT, BM_END_OF_MAP, CTX_BM_KIND, CTX_BM_SLOTS, CTX_BM_NR_SLOTS, CTX_BM_SLOT_SIZE,
-  CTX_BM_CHARGE, CTX_NR_FRAMES, NO_PFN, CTX_NR_BITMAP_PAGES, PBE_SIZE, LINKED_PAGE_DATA,
+  BMD_IN_USE, BMD_SIZE, BM_FLAT, BM_BMLIST, BM_RTREE, BM_SUMMARY, BM_END_OF_MAP, CTX_BM_KIND, CTX_BM_SLOTS,
+  CTX_BM_NR_SLOTS, CTX_BM_SLOT_SIZE, CTX_BM_CHARGE, CTX_NR_FRAMES, NO_PFN, CTX_NR_BITMAP_PAGES, PBE_SIZE,
+  LINKED_PAGE_DATA, MIN_PAGE_SHIFT, MAX_PAGE_SHIFT,
 } from "../portable/layout";
 import { ctx32, incCtx32, DEBUG } from "../common";
-import { flatStorageSize, flatInit, flatSet, flatClear, flatTest, flatNextPfn, flatCount, flatOr } from "./flat";
+import {
+  flatStorageSize, flatInit, flatSet, flatClear, flatTest, flatNextPfn, flatSeek, flatPositionEnd, flatCount, flatOr,
+} from "./flat";
+import {
+  bmlistStorageBytes, bmlistStorageUsed, bmlistInit, bmlistPositionReset, bmlistSet, bmlistClear, bmlistTest,
+  bmlistNextPfn, bmlistSeek, bmlistClearCurrent, bmlistCount, bmlistSameLayout, bmlistOr, bmlistTouchLast,
+} from "./bmlist";
+import {
+  rtreeStorageBytes, rtreeStorageUsed, rtreeInit, rtreePositionReset, rtreeSet, rtreeClear, rtreeTest, rtreeNextPfn,
+  rtreeSeek, rtreePositionEnd, rtreeClearCurrent, rtreeCount, rtreeSameLayout, rtreeOr, rtreeTouch,
+} from "./rtree";
+import {
+  summaryStorageBytes, summaryStorageUsed, summaryInit, summarySet, summaryClear, summaryTest, summaryNextPfn,
+  summarySeek, summaryPositionEnd, summaryCount, summaryOr,
+} from "./summary";
 import { getImagePage, freeImagePage, recycleSafePage } from "../pages";
 
 // sizeof(struct mem_zone_bm_rtree) and sizeof(struct rtree_node) on x86_64 (§1.5.2).
@@ -70,11 +94,42 @@ export function bitmapChargePages(bits: u32, pageSize: u32): u32 {
   return leaves + inner + chainPages;
 }
 
-/** bitmapStorageSize - Arena bytes that strategy @kind needs for @bits PFNs. */
-export function bitmapStorageSize(kind: u32, bits: u32): u32 {
+/**
+ * bitmapStorageBytes - Arena bytes that strategy @kind needs for @bits PFNs with @pageSize-byte pages (the block and
+ * node size of bmlist and rtree). Saturates at 0xffffffff.
+ */
+export function bitmapStorageBytes(kind: u32, bits: u32, pageSize: u32): u32 {
+  let bytes: u64;
   switch (kind) {
-    case BM_FLAT: return flatStorageSize(bits);
-    default: return 0;
+    case BM_FLAT: bytes = <u64>flatStorageSize(bits); break;
+    case BM_BMLIST: bytes = bmlistStorageBytes(bits, pageSize); break;
+    case BM_RTREE: bytes = rtreeStorageBytes(bits, pageSize); break;
+    case BM_SUMMARY: bytes = summaryStorageBytes(bits); break;
+    default: bytes = 0;
+  }
+  return bytes > 0xffffffff ? 0xffffffff : <u32>bytes;
+}
+
+/**
+ * bitmapStorageSize - Arena bytes that strategy @kind needs for @bits PFNs, whatever the page size: the largest
+ * bitmapStorageBytes() over every page size the machine model allows.
+ */
+export function bitmapStorageSize(kind: u32, bits: u32): u32 {
+  let most: u32 = 0;
+  for (let shift = <u32>MIN_PAGE_SHIFT; shift <= <u32>MAX_PAGE_SHIFT; shift++) {
+    const bytes = bitmapStorageBytes(kind, bits, <u32>1 << shift);
+    if (bytes > most) most = bytes;
+  }
+  return most;
+}
+
+/** memoryBmStorageUsed - Bytes of its slot's storage that bitmap @bm really takes (records, pages, levels). */
+export function memoryBmStorageUsed(bm: usize): u32 {
+  switch (load<u32>(bm, BMD_KIND)) {
+    case BM_FLAT: return flatStorageSize(load<u32>(bm, BMD_END_PFN) - load<u32>(bm, BMD_START_PFN));
+    case BM_BMLIST: return bmlistStorageUsed(bm);
+    case BM_RTREE: return rtreeStorageUsed(bm);
+    default: return summaryStorageUsed(bm);
   }
 }
 
@@ -91,6 +146,9 @@ function releaseSlot(bm: usize): void {
 function initStorage(bm: usize): void {
   switch (load<u32>(bm, BMD_KIND)) {
     case BM_FLAT: flatInit(bm); break;
+    case BM_BMLIST: bmlistInit(bm); break;
+    case BM_RTREE: rtreeInit(bm); break;
+    case BM_SUMMARY: summaryInit(bm); break;
     default: if (DEBUG) assert(false, "bitmap: unknown strategy");
   }
 }
@@ -158,10 +216,30 @@ export function memoryBmRecycle(bm: usize): void {
   releaseSlot(bm);
 }
 
-/** memory_bm_position_reset - Put the iteration cursor before the first bit. */
+/** memory_bm_position_reset - Put the iteration cursor before the first bit; memory_bm_get_current() is then END. */
 export function memoryBmPositionReset(bm: usize): void {
-  store<u32>(bm, 0, BMD_CUR_BIT);
-  store<u32>(bm, BM_END_OF_MAP, BMD_CUR_PFN);
+  switch (load<u32>(bm, BMD_KIND)) {
+    case BM_BMLIST: bmlistPositionReset(bm); break;
+    case BM_RTREE: rtreePositionReset(bm); break;
+    default:
+      store<u32>(bm, 0, BMD_CUR_BIT);
+      store<u32>(bm, BM_END_OF_MAP, BMD_CUR_PFN);
+  }
+}
+
+/**
+ * memoryBmSeek - Put the iteration cursor on @pfn, so that the next memory_bm_next_pfn() returns the first set bit at
+ * or after @pfn (BM_END_OF_MAP if there is none; a @pfn past the map ends it). Not a kernel operation: thaw's
+ * position reset to any PFN, found as each strategy finds a PFN (bmlist walks its blocks, rtree its tree).
+ * memory_bm_get_current() is then BM_END_OF_MAP, as after a reset.
+ */
+export function memoryBmSeek(bm: usize, pfn: u32): void {
+  switch (load<u32>(bm, BMD_KIND)) {
+    case BM_FLAT: flatSeek(bm, pfn); break;
+    case BM_BMLIST: bmlistSeek(bm, pfn); break;
+    case BM_RTREE: rtreeSeek(bm, pfn); break;
+    default: summarySeek(bm, pfn);
+  }
 }
 
 /** memory_bm_pfn_present - True if @pfn is covered by the bitmap. */
@@ -175,7 +253,10 @@ export function memoryBmPositionReset(bm: usize): void {
 @inline export function memoryBmSetBit(bm: usize, pfn: u32): void {
   if (DEBUG) assert(memoryBmPfnPresent(bm, pfn), "memory_bm_set_bit: PFN outside the bitmap");
   switch (load<u32>(bm, BMD_KIND)) {
-    default: flatSet(bm, pfn);
+    case BM_FLAT: flatSet(bm, pfn); break;
+    case BM_BMLIST: bmlistSet(bm, pfn); break;
+    case BM_RTREE: rtreeSet(bm, pfn); break;
+    default: summarySet(bm, pfn);
   }
 }
 
@@ -184,58 +265,124 @@ export function memoryBmPositionReset(bm: usize): void {
 @inline export function memoryBmClearBit(bm: usize, pfn: u32): void {
   if (DEBUG) assert(memoryBmPfnPresent(bm, pfn), "memory_bm_clear_bit: PFN outside the bitmap");
   switch (load<u32>(bm, BMD_KIND)) {
-    default: flatClear(bm, pfn);
+    case BM_FLAT: flatClear(bm, pfn); break;
+    case BM_BMLIST: bmlistClear(bm, pfn); break;
+    case BM_RTREE: rtreeClear(bm, pfn); break;
+    default: summaryClear(bm, pfn);
   }
 }
 
-/** memory_bm_test_bit - The bit of @pfn, which must be covered by the bitmap. */
+/**
+ * memory_bm_test_bit - The bit of @pfn, which must be covered by the bitmap. Like every lookup, it moves the radix
+ * tree's cursor (zone, node, node_pfn, cur_pfn) and the block list's caches, as in the kernel.
+ */
 // @ts-ignore: decorator
 @inline export function memoryBmTestBit(bm: usize, pfn: u32): bool {
   if (DEBUG) assert(memoryBmPfnPresent(bm, pfn), "memory_bm_test_bit: PFN outside the bitmap");
   switch (load<u32>(bm, BMD_KIND)) {
-    default: return flatTest(bm, pfn);
+    case BM_FLAT: return flatTest(bm, pfn);
+    case BM_BMLIST: return bmlistTest(bm, pfn);
+    case BM_RTREE: return rtreeTest(bm, pfn);
+    default: return summaryTest(bm, pfn);
   }
 }
 
 /**
  * memory_bm_next_pfn - The PFN of the next set bit after the cursor, in ascending order; BM_END_OF_MAP when none
  * is left. Run memory_bm_position_reset() before the first call.
+ *
+ * At the end of the map flat, rtree and summary keep the cursor at the end (BM_END_OF_MAP again until a reset, §1.5.5);
+ * bmlist resets it to the start, so the call after BM_END_OF_MAP starts over (§1.3, §4.15 item 8).
  */
 // @ts-ignore: decorator
 @inline export function memoryBmNextPfn(bm: usize): u32 {
   switch (load<u32>(bm, BMD_KIND)) {
-    default: return flatNextPfn(bm);
+    case BM_FLAT: return flatNextPfn(bm);
+    case BM_BMLIST: return bmlistNextPfn(bm);
+    case BM_RTREE: return rtreeNextPfn(bm);
+    default: return summaryNextPfn(bm);
   }
 }
 
-/** memory_bm_get_current - The PFN that memory_bm_next_pfn() returned last (BM_END_OF_MAP after a reset). */
+/**
+ * memory_bm_get_current - The PFN that memory_bm_next_pfn() returned last (BM_END_OF_MAP after a reset, a seek or
+ * the end of the map); for rtree also the PFN of the last lookup, as cur_pfn has been in the kernel since v6.6.
+ */
 // @ts-ignore: decorator
 @inline export function memoryBmGetCurrent(bm: usize): u32 {
   return load<u32>(bm, BMD_CUR_PFN);
 }
 
-/** memory_bm_clear_current - Clear the bit that memory_bm_next_pfn() returned last. */
+/**
+ * memory_bm_clear_current - Clear the bit that memory_bm_next_pfn() returned last.
+ *
+ * rtree does what the kernel does: clear bit max(node_bit - 1, 0) of the cursor's leaf, which is the bit returned last
+ * only while nothing but memory_bm_next_pfn() moved the cursor. bmlist clears the bit under its (block, chunk, bit)
+ * cursor; flat and summary the bit of memory_bm_get_current(). Those three do nothing after a reset, a seek or the
+ * end of the map.
+ */
 export function memoryBmClearCurrent(bm: usize): void {
-  const pfn = load<u32>(bm, BMD_CUR_PFN);
-  if (pfn != BM_END_OF_MAP) memoryBmClearBit(bm, pfn);
+  switch (load<u32>(bm, BMD_KIND)) {
+    case BM_BMLIST: bmlistClearCurrent(bm); break;
+    case BM_RTREE: rtreeClearCurrent(bm); break;
+    default: {
+      const pfn = load<u32>(bm, BMD_CUR_PFN);
+      if (pfn != BM_END_OF_MAP) memoryBmClearBit(bm, pfn);
+    }
+  }
 }
 
 /** memoryBmCount - Number of set bits (the kernel counts by iterating; thaw's strategies count their words). */
 export function memoryBmCount(bm: usize): u32 {
   switch (load<u32>(bm, BMD_KIND)) {
-    default: return flatCount(bm);
+    case BM_FLAT: return flatCount(bm);
+    case BM_BMLIST: return bmlistCount(bm);
+    case BM_RTREE: return rtreeCount(bm);
+    default: return summaryCount(bm);
+  }
+}
+
+function sameLayout(dst: usize, src: usize): bool {
+  const kind = load<u32>(src, BMD_KIND);
+  if (kind != load<u32>(dst, BMD_KIND)) return false;
+  if (load<u32>(src, BMD_START_PFN) != load<u32>(dst, BMD_START_PFN)) return false;
+  if (load<u32>(src, BMD_END_PFN) != load<u32>(dst, BMD_END_PFN)) return false;
+  switch (kind) {
+    case BM_BMLIST: return bmlistSameLayout(dst, src);
+    case BM_RTREE: return rtreeSameLayout(dst, src);
+    default: return true;
   }
 }
 
 /**
  * duplicate_memory_bitmap - Set in @dst every bit set in @src (a union into @dst, normally empty).
  *
- * Same strategy and range: a word-wise OR. Otherwise, as the kernel does: reset @src and set each of its bits in @dst.
+ * As the kernel does: reset @src and set each of its bits in @dst, so that @src's cursor ends at the end of the map
+ * and @dst's lookup state rests on the last bit set. When both share a layout (same strategy, range, zones and page
+ * size), thaw ORs word by word instead and leaves both cursors exactly as that loop would.
  */
 export function duplicateMemoryBitmap(dst: usize, src: usize): void {
-  const kind = load<u32>(src, BMD_KIND);
-  if (kind == load<u32>(dst, BMD_KIND) && kind == BM_FLAT) {
-    flatOr(dst, src);
+  if (sameLayout(dst, src)) {
+    switch (load<u32>(src, BMD_KIND)) {
+      case BM_FLAT:
+        flatOr(dst, src);
+        flatPositionEnd(src);
+        break;
+      case BM_BMLIST:
+        bmlistOr(dst, src);
+        bmlistTouchLast(dst);
+        bmlistPositionReset(src);
+        break;
+      case BM_RTREE: {
+        const last = rtreeOr(dst, src);
+        if (last != BM_END_OF_MAP) rtreeTouch(dst, last);
+        rtreePositionEnd(src);
+        break;
+      }
+      default:
+        summaryOr(dst, src);
+        summaryPositionEnd(src);
+    }
     return;
   }
   memoryBmPositionReset(src);

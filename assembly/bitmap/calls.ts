@@ -1,7 +1,8 @@
 // One-call-per-bit exports of the bitmap interface, for tests and for the benchmark lab's per-call figures. The
 // engine itself never crosses the boundary per bit.
 import {
-  memoryBmSetBit, memoryBmClearBit, memoryBmTestBit, memoryBmNextPfn, memoryBmClearCurrent,
+  memoryBmSetBit, memoryBmClearBit, memoryBmTestBit, memoryBmNextPfn, memoryBmClearCurrent, memoryBmGetCurrent,
+  memoryBmSeek,
 } from "./bitmap";
 
 /** memory_bm_set_bit, exported. */
@@ -27,4 +28,14 @@ export function bmNextPfn(bm: usize): u32 {
 /** memory_bm_clear_current, exported. */
 export function bmClearCurrent(bm: usize): void {
   memoryBmClearCurrent(bm);
+}
+
+/** memory_bm_get_current, exported. */
+export function bmGetCurrent(bm: usize): u32 {
+  return memoryBmGetCurrent(bm);
+}
+
+/** memoryBmSeek, exported: put the cursor on @pfn. */
+export function bmSeek(bm: usize, pfn: u32): void {
+  memoryBmSeek(bm, pfn);
 }

@@ -2,6 +2,12 @@
 //
 // The simplest strategy and the baseline of the benchmark lab. Random access is one word; iteration skips zero words
 // one at a time, so a sparse map costs a load per 64 PFNs. Bits past end_pfn in the last word stay 0.
+//
+// ╒══════════ flat storage (at BMD_STORAGE) ══════════╕
+// │ words   ceil(bits / 64) × u64, bit i of the map is │ +0
+// │         bit (i & 63) of word (i >> 6)              │
+// └────────────────────────────────────────────────────┘
+// Cursor: BMD_CUR_BIT is the next bit offset to examine. At the end of the map it stays at the end.
 import { BMD_STORAGE, BMD_START_PFN, BMD_END_PFN, BMD_CUR_BIT, BMD_CUR_PFN, BM_END_OF_MAP } from "../portable/layout";
 
 // @ts-ignore: decorator
@@ -53,7 +59,10 @@ export function flatInit(bm: usize): void {
 export function flatNextPfn(bm: usize): u32 {
   const n = nbits(bm);
   let bit = load<u32>(bm, BMD_CUR_BIT);
-  if (bit >= n) return BM_END_OF_MAP;
+  if (bit >= n) {
+    store<u32>(bm, BM_END_OF_MAP, BMD_CUR_PFN);
+    return BM_END_OF_MAP;
+  }
   const storage = <usize>load<u32>(bm, BMD_STORAGE);
   const nwords = (n + 63) >> 6;
   let idx = bit >> 6;
@@ -71,6 +80,21 @@ export function flatNextPfn(bm: usize): u32 {
   store<u32>(bm, bit + 1, BMD_CUR_BIT);
   store<u32>(bm, pfn, BMD_CUR_PFN);
   return pfn;
+}
+
+/** flatSeek - Put the cursor on @pfn: the next flatNextPfn() returns the first set bit at or after it. */
+export function flatSeek(bm: usize, pfn: u32): void {
+  const start = load<u32>(bm, BMD_START_PFN);
+  const n = nbits(bm);
+  const bit = pfn < start ? <u32>0 : pfn - start;
+  store<u32>(bm, bit < n ? bit : n, BMD_CUR_BIT);
+  store<u32>(bm, BM_END_OF_MAP, BMD_CUR_PFN);
+}
+
+/** flatPositionEnd - Leave the cursor where flatNextPfn() leaves it after returning BM_END_OF_MAP. */
+export function flatPositionEnd(bm: usize): void {
+  store<u32>(bm, nbits(bm), BMD_CUR_BIT);
+  store<u32>(bm, BM_END_OF_MAP, BMD_CUR_PFN);
 }
 
 /** flatCount - Number of set bits. */
@@ -91,4 +115,78 @@ export function flatOr(dst: usize, src: usize): void {
     const o = <usize>i << 3;
     store<u64>(d + o, load<u64>(d + o) | load<u64>(s + o));
   }
+}
+
+/** flatSetMany - Set the bits of the @n PFNs (u32) at @pfns. */
+export function flatSetMany(bm: usize, pfns: usize, n: u32): void {
+  const storage = <usize>load<u32>(bm, BMD_STORAGE);
+  const start = load<u32>(bm, BMD_START_PFN);
+  const end = <usize>pfns + (<usize>n << 2);
+  for (let p = pfns; p < end; p += 4) {
+    const bit = load<u32>(p) - start;
+    const w = storage + (<usize>(bit >> 6) << 3);
+    store<u64>(w, load<u64>(w) | (<u64>1 << <u64>(bit & 63)));
+  }
+}
+
+/** flatClearMany - Clear the bits of the @n PFNs (u32) at @pfns. */
+export function flatClearMany(bm: usize, pfns: usize, n: u32): void {
+  const storage = <usize>load<u32>(bm, BMD_STORAGE);
+  const start = load<u32>(bm, BMD_START_PFN);
+  const end = <usize>pfns + (<usize>n << 2);
+  for (let p = pfns; p < end; p += 4) {
+    const bit = load<u32>(p) - start;
+    const w = storage + (<usize>(bit >> 6) << 3);
+    store<u64>(w, load<u64>(w) & ~(<u64>1 << <u64>(bit & 63)));
+  }
+}
+
+/** flatTestMany - Test the @n PFNs at @pfns; write one byte (0/1) per PFN to @out unless it is 0. Returns the hits. */
+export function flatTestMany(bm: usize, pfns: usize, n: u32, out: usize): u32 {
+  const storage = <usize>load<u32>(bm, BMD_STORAGE);
+  const start = load<u32>(bm, BMD_START_PFN);
+  let hits: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const bit = load<u32>(pfns + (<usize>i << 2)) - start;
+    const b = <u32>(load<u64>(storage + (<usize>(bit >> 6) << 3)) >> <u64>(bit & 63)) & 1;
+    hits += b;
+    if (out != 0) store<u8>(out + <usize>i, <u8>b);
+  }
+  return hits;
+}
+
+/**
+ * flatNextMany - memory_bm_next_pfn until it returns BM_END_OF_MAP or @cap PFNs were found; each is written to @out
+ * unless it is 0. Returns the number found; fewer than @cap means the end of the map was reached.
+ */
+export function flatNextMany(bm: usize, out: usize, cap: u32): u32 {
+  const n = nbits(bm);
+  const from = load<u32>(bm, BMD_CUR_BIT);
+  if (cap == 0) return 0;
+  if (from >= n) {
+    store<u32>(bm, BM_END_OF_MAP, BMD_CUR_PFN);
+    return 0;
+  }
+  const storage = <usize>load<u32>(bm, BMD_STORAGE);
+  const start = load<u32>(bm, BMD_START_PFN);
+  const nwords = (n + 63) >> 6;
+  let idx = from >> 6;
+  let w = load<u64>(storage + (<usize>idx << 3)) & (<u64>-1 << <u64>(from & 63));
+  let count: u32 = 0;
+  for (;;) {
+    while (w != 0) {
+      const bit = (idx << 6) + <u32>ctz(w);
+      if (out != 0) store<u32>(out + (<usize>count << 2), start + bit);
+      w &= w - 1;
+      if (++count == cap) {
+        store<u32>(bm, bit + 1, BMD_CUR_BIT);
+        store<u32>(bm, start + bit, BMD_CUR_PFN);
+        return count;
+      }
+    }
+    if (++idx >= nwords) break;
+    w = load<u64>(storage + (<usize>idx << 3));
+  }
+  flatPositionEnd(bm);
+  return count;
 }

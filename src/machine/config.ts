@@ -31,7 +31,7 @@ export type AllocatorSpec = AllocatorOrderName | { order: readonly number[] };
 export type BitmapStrategy = "flat" | "bmlist" | "rtree" | "summary";
 
 /** Strategies this build of the engine implements. */
-export const BITMAP_STRATEGIES: readonly BitmapStrategy[] = ["flat"];
+export const BITMAP_STRATEGIES: readonly BitmapStrategy[] = ["flat", "bmlist", "rtree", "summary"];
 
 /** What a user may say about a machine. Every field has a default. */
 export interface MachineOptions {
