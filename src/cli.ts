@@ -8,6 +8,7 @@ import { createMachine } from "./machine/machine.js";
 import { suspendMachine } from "./suspend.js";
 import { ResumeSession } from "./resume.js";
 import { inspectImage } from "./inspect.js";
+import { restoreMap, writeSvg } from "./map.js";
 import { loadScenario } from "./scenario.js";
 import { ResumeError, ConfigError } from "./errors.js";
 import { parseShare, parseSize, formatMiB } from "./util/units.js";
@@ -133,8 +134,9 @@ machineOptions(
     .addOption(new Option("--image <share>", "share of usable frames the image kernel saves").default(0.4, "40%").argParser(share))
     .addOption(new Option("--zero <share>", "share of saved pages that are all zero").default(0.05, "5%").argParser(share))
     .addOption(new Option("--scenario <file>", "JSON scenario fixing machine, boot kernel, allocator order and image PFNs"))
-    .addOption(new Option("--keep <file>", "write the image there and keep it")),
-).action(async (flags: MachineFlags & { image: number; zero: number; scenario?: string; keep?: string }) => {
+    .addOption(new Option("--keep <file>", "write the image there and keep it"))
+    .addOption(new Option("--map <file.svg>", "draw the restore map: what the restore did with every frame")),
+).action(async (flags: MachineFlags & { image: number; zero: number; scenario?: string; keep?: string; map?: string }) => {
   const progress = terminalProgress(!flags.json);
   try {
     const base: SimulateOptions = flags.scenario ? loadScenario(flags.scenario) : { ...toMachine(flags), suspend: { image: flags.image, zero: flags.zero } };
@@ -146,6 +148,7 @@ machineOptions(
     };
     const result = await simulate(options);
     progress.finish();
+    if (flags.map) writeSvg(flags.map, restoreMap(result.machine), "thaw simulate: restore map", result.machine.spec.pageSize);
     const ok = verifyOk(result.verify, result.counts.imagePages);
     if (!ok) process.exitCode = 2;
     print(flags.json, resumeJson(result, { ok, suspend: { ...result.suspend, crc32: result.suspend.crc32.toString(16).padStart(8, "0") }, ...(result.restorePblist && { restorePblist: result.restorePblist }) }), () => [
@@ -189,14 +192,16 @@ machineOptions(
     .description("resume an image into a model of the machine its header describes, then verify every page")
     .argument("<image>", "thaw image or Linux swap device copy (opened read-only; .gz and .zst are unpacked first)")
     .option("--offset <pages>", "swap file: resume_offset, the 4 KiB block of its swap header", int("--offset"))
-    .option("--no-verify", "skip the verify phase"),
+    .option("--no-verify", "skip the verify phase")
+    .option("--map <file.svg>", "draw the restore map: what the restore did with every frame"),
   { resume: true },
-).action(async (path: string, flags: MachineFlags & { verify: boolean; offset?: number }) => {
+).action(async (path: string, flags: MachineFlags & { verify: boolean; offset?: number; map?: string }) => {
   const progress = terminalProgress(!flags.json);
   try {
     const session = await ResumeSession.open(path, { machineOptions: toMachine(flags), verify: flags.verify, ...(flags.offset !== undefined && { offset: flags.offset }), ...(progress.listener && { onProgress: progress.listener }) });
     const result = session.run();
     progress.finish();
+    if (flags.map) writeSvg(flags.map, restoreMap(session.machine), `thaw resume ${path}: restore map`, session.machine.spec.pageSize);
     const ok = verifyOk(result.verify, result.counts.imagePages);
     if (!ok) process.exitCode = 2;
     print(flags.json, resumeJson(result, { ok, format: session.source.format }), () => [
@@ -219,10 +224,11 @@ program.command("inspect")
   .description("report what is inside an image (thaw or Linux swap): header, PFN statistics, data pages, CRC")
   .argument("<image>", "image file or swap device copy (opened read-only; .gz and .zst are unpacked first)")
   .option("--offset <pages>", "swap file: resume_offset, the 4 KiB block of its swap header", int("--offset"))
+  .option("--map <file.svg>", "draw physical memory with the image's pages on it")
   .option("--json", "print one JSON object")
-  .action(async (path: string, flags: { json?: boolean; offset?: number }) => {
+  .action(async (path: string, flags: { json?: boolean; offset?: number; map?: string }) => {
     try {
-      const report = await inspectImage(path, flags.offset === undefined ? {} : { offset: flags.offset });
+      const report = await inspectImage(path, { ...(flags.offset !== undefined && { offset: flags.offset }), ...(flags.map && { map: flags.map }) });
       const p = report.pfns;
       const extra = report as unknown as { signature?: string; flags?: string[]; compression?: string; compressionRatio?: number; chunks?: number };
       print(flags.json, report, () => [

@@ -6,6 +6,7 @@ import { openImage, type OpenImageOptions } from "./image/open.js";
 import type { ImageSource, ImageFormat } from "./image/source.js";
 import { crc32Le, hex32 } from "./util/crc32.js";
 import { ImageFormatError } from "./errors.js";
+import { imageMap, writeSvg } from "./map.js";
 import type { ProgressListener } from "./progress.js";
 
 /** PFN statistics of an image's metadata. */
@@ -51,7 +52,7 @@ const BATCH_BYTES = 4 * 2 ** 20;
  * inspectSource - Read @source's metadata and data pages once and report on them.
  * @throws ResumeError when the stream is corrupt or short.
  */
-export function inspectSource(source: ImageSource, onProgress?: ProgressListener): Omit<InspectReport, "format" | "path" | "header"> {
+export function inspectSource(source: ImageSource, onProgress?: ProgressListener, keepEntries?: bigint[]): Omit<InspectReport, "format" | "path" | "header"> {
   const { pageSize } = source;
   const reader = source.stream();
   const perBatch = Math.max(1, Math.floor(BATCH_BYTES / pageSize));
@@ -72,6 +73,7 @@ export function inspectSource(source: ImageSource, onProgress?: ProgressListener
         const entry = entries[p * perPage + i]!;
         if (entry === END) break;
         const pfn = Number(entry & PFN_MASK);
+        keepEntries?.push(entry);
         stats.count++;
         if (entry & ZERO_FLAG) stats.zero++;
         stats.min = stats.min === null ? pfn : Math.min(stats.min, pfn);
@@ -110,10 +112,16 @@ export function inspectSource(source: ImageSource, onProgress?: ProgressListener
  * inspectImage - Open the image at @path read-only and report what is inside.
  * @throws ResumeError (checkHeader) when it is not an image thaw can read.
  */
-export async function inspectImage(path: string, options: OpenImageOptions & { onProgress?: ProgressListener } = {}): Promise<InspectReport> {
+export async function inspectImage(path: string, options: OpenImageOptions & { onProgress?: ProgressListener; map?: string } = {}): Promise<InspectReport> {
   const source = await openImage(path, options);
   try {
-    const report = inspectSource(source, options.onProgress);
+    const entries: bigint[] | undefined = options.map ? [] : undefined;
+    const report = inspectSource(source, options.onProgress, entries);
+    if (options.map && entries) {
+      const hints = source.machine;
+      const frames = hints.frames ?? Math.max(source.numPhyspages, (report.pfns.max ?? 0) + 1);
+      writeSvg(options.map, imageMap(frames, entries, hints.holes ?? []), `${path}: where the image's ${report.pfns.count} pages lie`, source.pageSize);
+    }
     return { format: source.format, ...source.summaryFields?.(), path, ...report, header: source.headerFields };
   } catch (error) {
     throw error instanceof ImageFormatError ? error.inPhase("inspect") : error;
