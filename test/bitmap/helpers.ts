@@ -1,0 +1,52 @@
+/**
+ * Shared pieces of the bitmap tests: the strategies, labs of a given geometry, and the expected answers from a sorted
+ * JS model.
+ */
+import { BitmapLab, type LabBitmap } from "../../src/bitmap/lab.js";
+import { BM_END_OF_MAP } from "../../assembly/portable/layout.js";
+import type { BitmapStrategy } from "../../src/machine/config.js";
+
+export const STRATEGIES: readonly BitmapStrategy[] = ["flat", "bmlist", "rtree", "summary"];
+export const END = BM_END_OF_MAP;
+
+/** A lab geometry: PFNs, page size, zone boundaries. */
+export interface Geometry {
+  pfns: number;
+  pageSize: number;
+  dmaEndPfn: number;
+  highmemStartPfn: number;
+}
+
+/** lab - A small lab (debug engine under vitest) for @g. */
+export function lab(g: Geometry, slots = 3): Promise<BitmapLab> {
+  return BitmapLab.create({ pfns: g.pfns, pageSize: g.pageSize, zones: { dmaEndPfn: g.dmaEndPfn, highmemStartPfn: g.highmemStartPfn }, slots, scratchBytes: 1 << 20 });
+}
+
+/** iterate - memory_bm_next_pfn from the cursor until BM_END_OF_MAP, one call at a time. */
+export function iterate(bm: LabBitmap): number[] {
+  const out: number[] = [];
+  for (let pfn = bm.next(); pfn !== END; pfn = bm.next()) out.push(pfn);
+  return out;
+}
+
+/** sorted - The members of @set, ascending. */
+export function sorted(set: Iterable<number>): number[] {
+  return [...set].sort((a, b) => a - b);
+}
+
+/** firstAtOrAfter - The first member of ascending @values at or after @pfn, or END. */
+export function firstAtOrAfter(values: readonly number[], pfn: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! < pfn) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < values.length ? values[lo]! : END;
+}
+
+/** How each strategy ends an iteration (§1.3, §1.5.5, §4.15 item 8). */
+export const END_BEHAVIOUR: Record<BitmapStrategy, "stays" | "wraps"> = {
+  flat: "stays", bmlist: "wraps", rtree: "stays", summary: "stays",
+};
