@@ -65,10 +65,10 @@ export function lzo1xDecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap:
   if (t > 17) {
     t -= 17;
     ip++;
+    if (t > opEnd - op) return decompressFail(LZO_E_OUTPUT_OVERRUN, 0, 0, <u32>t);
     if (t > ipEnd - ip || ipEnd - ip - t < MIN_TAIL) {
       return decompressFail(LZO_E_INPUT_OVERRUN, 0, 0, <u32>(t + 1 + MIN_TAIL));
     }
-    if (t > opEnd - op) return decompressFail(LZO_E_OUTPUT_OVERRUN, 0, 0, <u32>t);
     copyLiterals(op, ip, t, false);
     ip += t;
     op += t;
@@ -133,10 +133,10 @@ export function lzo1xDecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap:
         if (len > <usize>dstCap) return decompressFail(LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>len);
         ip = extendedEnd(ip, len, 15 + 3);
       }
+      if (len > opEnd - op) return decompressFail(LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>len);
       if (len > ipEnd - ip || ipEnd - ip - len < MIN_TAIL) {
         return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + len + MIN_TAIL));
       }
-      if (len > opEnd - op) return decompressFail(LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>len);
       copyLiterals(op, ip, len, ipEnd - ip - len >= WILD_SLACK && opEnd - op - len >= WILD_SLACK);
       ip += len;
       op += len;
