@@ -192,13 +192,14 @@ machineOptions(
     .description("resume an image into a model of the machine its header describes, then verify every page")
     .argument("<image>", "thaw image or Linux swap device copy (opened read-only; .gz and .zst are unpacked first)")
     .option("--offset <pages>", "swap file: resume_offset, the 4 KiB block of its swap header", int("--offset"))
+    .option("--workers <n>", "decompression workers for compressed images (0: main thread; default clamp(CPUs-1, 1, 3))", int("--workers"))
     .option("--no-verify", "skip the verify phase")
     .option("--map <file.svg>", "draw the restore map: what the restore did with every frame"),
   { resume: true },
-).action(async (path: string, flags: MachineFlags & { verify: boolean; offset?: number; map?: string }) => {
+).action(async (path: string, flags: MachineFlags & { verify: boolean; offset?: number; map?: string; workers?: number }) => {
   const progress = terminalProgress(!flags.json);
   try {
-    const session = await ResumeSession.open(path, { machineOptions: toMachine(flags), verify: flags.verify, ...(flags.offset !== undefined && { offset: flags.offset }), ...(progress.listener && { onProgress: progress.listener }) });
+    const session = await ResumeSession.open(path, { machineOptions: toMachine(flags), verify: flags.verify, ...(flags.offset !== undefined && { offset: flags.offset }), ...(flags.workers !== undefined && { workers: flags.workers }), ...(progress.listener && { onProgress: progress.listener }) });
     const result = session.run();
     progress.finish();
     if (flags.map) writeSvg(flags.map, restoreMap(session.machine), `thaw resume ${path}: restore map`, session.machine.spec.pageSize);
@@ -224,11 +225,12 @@ program.command("inspect")
   .description("report what is inside an image (thaw or Linux swap): header, PFN statistics, data pages, CRC")
   .argument("<image>", "image file or swap device copy (opened read-only; .gz and .zst are unpacked first)")
   .option("--offset <pages>", "swap file: resume_offset, the 4 KiB block of its swap header", int("--offset"))
+  .option("--workers <n>", "decompression workers for compressed images (0: main thread; default clamp(CPUs-1, 1, 3))", int("--workers"))
   .option("--map <file.svg>", "draw physical memory with the image's pages on it")
   .option("--json", "print one JSON object")
-  .action(async (path: string, flags: { json?: boolean; offset?: number; map?: string }) => {
+  .action(async (path: string, flags: { json?: boolean; offset?: number; map?: string; workers?: number }) => {
     try {
-      const report = await inspectImage(path, { ...(flags.offset !== undefined && { offset: flags.offset }), ...(flags.map && { map: flags.map }) });
+      const report = await inspectImage(path, { ...(flags.offset !== undefined && { offset: flags.offset }), ...(flags.workers !== undefined && { workers: flags.workers }), ...(flags.map && { map: flags.map }) });
       const p = report.pfns;
       const extra = report as unknown as { signature?: string; flags?: string[]; compression?: string; compressionRatio?: number; chunks?: number };
       print(flags.json, report, () => [

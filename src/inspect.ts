@@ -65,7 +65,7 @@ export function inspectSource(source: ImageSource, onProgress?: ProgressListener
   for (let page = 0; page < source.metaPages; ) {
     const want = Math.min(perBatch, source.metaPages - page);
     const got = reader.read(buffer.subarray(0, want * pageSize));
-    crc = crc32Le(buffer.subarray(0, got * pageSize), crc);
+    if (reader.crc32 === undefined) crc = crc32Le(buffer.subarray(0, got * pageSize), crc);
     const entries = new BigUint64Array(buffer.buffer, buffer.byteOffset, (got * pageSize) / 8);
     const perPage = pageSize / 8;
     for (let p = 0; p < got; p++) {
@@ -96,10 +96,11 @@ export function inspectSource(source: ImageSource, onProgress?: ProgressListener
   for (;;) {
     const got = reader.read(buffer);
     if (got === 0) break;
-    crc = crc32Le(buffer.subarray(0, got * pageSize), crc);
+    if (reader.crc32 === undefined) crc = crc32Le(buffer.subarray(0, got * pageSize), crc);
     dataPages += got;
     onProgress?.({ phase: "verify", done: dataPages, total: source.imagePages });
   }
+  if (reader.crc32 !== undefined) crc = reader.crc32;
   const stored = source.crc32;
   return {
     pageSize, numPhyspages: source.numPhyspages, imagePages: source.imagePages, pages: source.pages,

@@ -39,6 +39,8 @@ export interface ResumeOptions {
   verify?: boolean;
   /** For a Linux swap file: resume_offset, the block of its swap header. */
   offset?: number;
+  /** Decompression workers for a compressed Linux image (0: on the main thread). */
+  workers?: number;
   /** Fault injection: make the k-th page allocation of the resume fail. */
   failAllocationAt?: number;
   onProgress?: ProgressListener;
@@ -126,7 +128,7 @@ export class ResumeSession {
    * @throws ResumeError (checkHeader) when the header is not a valid thaw image header.
    */
   static async open(path: string, options: ResumeOptions = {}): Promise<ResumeSession> {
-    const source = await openImage(path, options.offset === undefined ? {} : { offset: options.offset });
+    const source = await openImage(path, { ...(options.offset !== undefined && { offset: options.offset }), ...(options.workers !== undefined && { workers: options.workers }) });
     try {
       const machine = options.machine ?? (await Machine.create(machineOf(source, options.machineOptions), { flavour: options.flavour }));
       machine.boot();

@@ -222,6 +222,11 @@ export class LabBitmap {
     return this.e.memoryBmCount(this.addr);
   }
 
+  /** memoryBmCheck: 0 when the strategy's structure is consistent, else the code of the first broken invariant. */
+  check(): number {
+    return this.e.memoryBmCheck(this.addr);
+  }
+
   /** Bytes of its slot's storage the bitmap really takes. */
   storageUsed(): number {
     return this.e.memoryBmStorageUsed(this.addr);

@@ -18,6 +18,8 @@ import { ResumeError } from "../errors.js";
 export interface OpenImageOptions {
   /** For swap files: resume_offset, the block (4 KiB page) of the swap header within the device. */
   offset?: number;
+  /** Decompression workers for compressed Linux images (0: on the calling thread; default as the kernel). */
+  workers?: number;
 }
 
 function readAt(path: string, position: number, length: number): Buffer {

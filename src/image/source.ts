@@ -21,6 +21,11 @@ export interface StreamReader {
   read(target: Uint8Array): number;
   /** Stream pages delivered so far. */
   readonly position: number;
+  /**
+   * crc32_le of the stream delivered so far, when the reader computes it itself (the compressed reader does, on its
+   * worker threads); otherwise undefined and the caller checksums what it receives.
+   */
+  readonly crc32?: number;
 }
 
 /** An opened image. */

@@ -11,13 +11,16 @@ import { SwapDevice, SWAP_BLOCK_SIZE } from "./device.js";
 import { decodeSwapHeader, type SwapHeader, SF_NOCOMPRESS_MODE, SF_CRC32_MODE, SF_COMPRESSION_ALG_LZ4 } from "./swapHeader.js";
 import { loadSwapMap, type SwapMap } from "./swapMap.js";
 import { decodeSwsuspInfo, type SwsuspInfo } from "./swsuspInfo.js";
-import { ChunkDecompressor, type Compression } from "./decompressor.js";
+import { ChunkPool, defaultWorkers, type Compression } from "./chunkPool.js";
+import { crc32Combine } from "../util/crc32Combine.js";
 import { hex32 } from "../util/crc32.js";
 
 /** Options of opening a swap area. */
 export interface LinuxOpenOptions {
   /** resume_offset: the block of the swap header within the device (swap files); default 0. */
   offset?: number;
+  /** Decompression workers (0: on the calling thread). Default: clamp(CPUs - 1, 1, 3), as the kernel. */
+  workers?: number;
 }
 
 const PAGE = SWAP_BLOCK_SIZE;
@@ -52,17 +55,17 @@ export class LinuxSwapSource implements ImageSource {
   /** Totals of the last full pass over the stream (set by readers that reach the end). */
   chunkStats: ChunkStats | undefined;
   private readonly device: SwapDevice;
-  private readonly decompressor: ChunkDecompressor | undefined;
+  private readonly pool: ChunkPool | undefined;
   private hints: ImageSource["machine"] | undefined;
 
-  private constructor(device: SwapDevice, header: SwapHeader, info: SwsuspInfo, map: SwapMap, offset: number, deviceBlocks: number, decompressor: ChunkDecompressor | undefined) {
+  private constructor(device: SwapDevice, header: SwapHeader, info: SwsuspInfo, map: SwapMap, offset: number, deviceBlocks: number, pool: ChunkPool | undefined) {
     this.device = device;
     this.swapHeader = header;
     this.info = info;
     this.map = map;
     this.offset = offset;
     this.deviceBlocks = deviceBlocks;
-    this.decompressor = decompressor;
+    this.pool = pool;
     this.compression = header.flags & SF_NOCOMPRESS_MODE ? "none" : header.flags & SF_COMPRESSION_ALG_LZ4 ? "lz4" : "lzo";
   }
 
@@ -93,7 +96,7 @@ export class LinuxSwapSource implements ImageSource {
       const info = decodeSwsuspInfo(device.readBlock(map.entries[0]!));
       checkInfo(info, header, map);
       const compressed = !(header.flags & SF_NOCOMPRESS_MODE);
-      return new LinuxSwapSource(device, header, info, map, offset, deviceBlocks, compressed ? await ChunkDecompressor.create() : undefined);
+      return new LinuxSwapSource(device, header, info, map, offset, deviceBlocks, compressed ? await ChunkPool.create(options.workers ?? defaultWorkers()) : undefined);
     } catch (error) {
       device.close();
       throw error;
@@ -146,10 +149,11 @@ export class LinuxSwapSource implements ImageSource {
   }
 
   stream(): StreamReader {
-    return this.decompressor ? new CompressedReader(this, this.device, this.decompressor) : new PlainReader(this, this.device);
+    return this.pool ? new CompressedReader(this, this.device, this.pool) : new PlainReader(this, this.device);
   }
 
   close(): void {
+    this.pool?.close();
     this.device.close();
   }
 
@@ -265,26 +269,32 @@ class PlainReader implements StreamReader {
  * Compressed stream (§5.6): after the header page, chunks of an 8-byte cmp_len, cmp_len compressed bytes, padding
  * to whole pages; each decompresses to 1–32 whole pages. The kernel's bounds apply: 0 < cmp_len ≤
  * bytes_worst_compress(UNC_SIZE), 0 < unc_len ≤ UNC_SIZE, unc_len a multiple of the page size.
+ *
+ * The main thread reads chunks into the pool's slots ahead of use (one per worker), the workers decompress and
+ * checksum them, and the reader hands the pages out in stream order, combining the checksums (crc32).
  */
 class CompressedReader implements StreamReader {
   position = 0;
+  crc32 = 0;
   private entry = 1;
   private chunk = 0;
-  private pending = 0;
-  private pendingAt = 0;
+  private readonly queue: { slot: number; where: string }[] = [];
+  private current: { slot: number; pages: number; at: number } | undefined;
   private stats: ChunkStats = { chunks: 0, compressedBytes: 0, uncompressedBytes: 0 };
 
-  constructor(private readonly source: LinuxSwapSource, private readonly device: SwapDevice, private readonly decompressor: ChunkDecompressor) {}
+  constructor(private readonly source: LinuxSwapSource, private readonly device: SwapDevice, private readonly pool: ChunkPool) {
+    pool.drain();
+  }
 
   read(target: Uint8Array): number {
     const want = Math.min(Math.floor(target.length / PAGE), this.source.pages - 1 - this.position);
     let delivered = 0;
     while (delivered < want) {
-      if (this.pending === 0 && !this.nextChunk()) break;
-      const n = Math.min(this.pending, want - delivered);
-      target.set(this.decompressor.output((this.pendingAt + n) * PAGE).subarray(this.pendingAt * PAGE), delivered * PAGE);
-      this.pending -= n;
-      this.pendingAt += n;
+      if ((!this.current || this.current.at === this.current.pages) && !this.nextChunk()) break;
+      const c = this.current!;
+      const n = Math.min(c.pages - c.at, want - delivered);
+      target.set(this.pool.output(c.slot, (c.at + n) * PAGE).subarray(c.at * PAGE), delivered * PAGE);
+      c.at += n;
       delivered += n;
     }
     this.position += delivered;
@@ -292,32 +302,47 @@ class CompressedReader implements StreamReader {
     return delivered;
   }
 
-  private nextChunk(): boolean {
+  /** Submit chunks to free slots until every slot is busy or the map is exhausted. */
+  private fill(): void {
     const entries = this.source.map.entries;
-    if (this.entry >= entries.length) return false;
-    const input = this.decompressor.input();
-    const where = `chunk ${this.chunk} (map entry ${this.entry})`;
-    this.device.readBlocks(entries[this.entry]!, 1, input);
-    const cmpLen = Number(new DataView(input.buffer, input.byteOffset, 8).getBigUint64(0, true));
-    if (cmpLen === 0 || cmpLen > C.WORST_CMP_LEN) {
-      throw new ImageFormatError("EINVAL", `${where}: cmp_len ${cmpLen} is outside 1…${C.WORST_CMP_LEN} (bytes_worst_compress(UNC_SIZE))`, { kind: "field", name: "cmp_len", value: cmpLen, limit: C.WORST_CMP_LEN });
+    const busy = new Set(this.queue.map((q) => q.slot));
+    if (this.current) busy.add(this.current.slot);
+    for (let slot = 0; slot < this.pool.slots && this.entry < entries.length; slot++) {
+      if (busy.has(slot)) continue;
+      const input = this.pool.input(slot);
+      const where = `chunk ${this.chunk} (map entry ${this.entry})`;
+      this.device.readBlocks(entries[this.entry]!, 1, input);
+      const cmpLen = Number(new DataView(input.buffer, input.byteOffset, 8).getBigUint64(0, true));
+      if (cmpLen === 0 || cmpLen > C.WORST_CMP_LEN) {
+        throw new ImageFormatError("EINVAL", `${where}: cmp_len ${cmpLen} is outside 1…${C.WORST_CMP_LEN} (bytes_worst_compress(UNC_SIZE))`, { kind: "field", name: "cmp_len", value: cmpLen, limit: C.WORST_CMP_LEN });
+      }
+      const cmpPages = Math.ceil((C.CMP_HEADER + cmpLen) / PAGE);
+      if (this.entry + cmpPages > entries.length) {
+        throw new ImageFormatError("ENODATA", `${where}: needs ${cmpPages} map entries, only ${entries.length - this.entry} are left (truncated chunk)`, { kind: "pages", value: entries.length - this.entry, limit: cmpPages });
+      }
+      if (cmpPages > 1) readEntries(this.device, entries, this.entry + 1, cmpPages - 1, input, PAGE);
+      this.pool.submit(slot, this.source.compression as Compression, cmpLen);
+      this.queue.push({ slot, where });
+      this.entry += cmpPages;
+      this.chunk++;
+      this.stats.compressedBytes += cmpLen;
     }
-    const cmpPages = Math.ceil((C.CMP_HEADER + cmpLen) / PAGE);
-    if (this.entry + cmpPages > entries.length) {
-      throw new ImageFormatError("ENODATA", `${where}: needs ${cmpPages} map entries, only ${entries.length - this.entry} are left (truncated chunk)`, { kind: "pages", value: entries.length - this.entry, limit: cmpPages });
-    }
-    if (cmpPages > 1) readEntries(this.device, entries, this.entry + 1, cmpPages - 1, input, PAGE);
-    const uncLen = this.decompressor.decompress(this.source.compression as Compression, cmpLen, where);
+  }
+
+  private nextChunk(): boolean {
+    this.current = undefined;
+    this.fill();
+    const next = this.queue.shift();
+    if (!next) return false;
+    const { uncLen, crc } = this.pool.wait(next.slot, this.source.compression as Compression, next.where);
     if (uncLen === 0 || uncLen > C.UNC_SIZE || uncLen % PAGE !== 0) {
-      throw new ImageFormatError("EINVAL", `${where}: decompresses to ${uncLen} bytes, not 1…${C.UNC_PAGES} whole pages`, { kind: "bytes", value: uncLen, limit: C.UNC_SIZE });
+      throw new ImageFormatError("EINVAL", `${next.where}: decompresses to ${uncLen} bytes, not 1…${C.UNC_PAGES} whole pages`, { kind: "bytes", value: uncLen, limit: C.UNC_SIZE });
     }
-    this.entry += cmpPages;
-    this.chunk++;
-    this.pending = uncLen / PAGE;
-    this.pendingAt = 0;
+    this.crc32 = crc32Combine(this.crc32, crc, uncLen);
+    this.current = { slot: next.slot, pages: uncLen / PAGE, at: 0 };
     this.stats.chunks++;
-    this.stats.compressedBytes += cmpLen;
     this.stats.uncompressedBytes += uncLen;
+    this.fill();
     return true;
   }
 }

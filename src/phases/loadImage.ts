@@ -1,8 +1,8 @@
 import * as L from "../../assembly/portable/layout.js";
 import { ENOMEM, EFAULT } from "../../assembly/portable/errno.js";
 import { ResumeError } from "../errors.js";
-import { crc32Le, hex32 } from "../util/crc32.js";
-import { engineError, readPages, type ResumeState } from "./state.js";
+import { hex32 } from "../util/crc32.js";
+import { engineError, readPages, streamCrc, type ResumeState } from "./state.js";
 
 /**
  * loadImage - load_image(): every data page through snapshot_write_next()/get_buffer() (§4.2, §4.6–§4.8), then
@@ -18,8 +18,7 @@ export function loadImage(state: ResumeState): void {
   const batch = L.STAGING_SIZE / machine.spec.pageSize;
   for (let done = 0; done < source.imagePages; ) {
     const count = Math.min(batch, source.imagePages - done);
-    const view = readPages(state, "loadImage", count, "data page", done, source.imagePages);
-    state.crc = crc32Le(view, state.crc);
+    readPages(state, "loadImage", count, "data page", done, source.imagePages);
     const ret = machine.engine.loadImagePages(L.STAGING_START, count);
     if (ret < 0) throw engineError(machine, "loadImage", ret, () => describe(ret, done + Number(machine.ctx64(L.CTX_ERR_VALUE))));
     done += count;
@@ -27,8 +26,9 @@ export function loadImage(state: ResumeState): void {
   }
   const ret = machine.engine.snapshotWriteFinalize();
   if (ret < 0) throw engineError(machine, "loadImage", ret, () => describe(ret, source.imagePages));
-  if (source.crc32 !== undefined && state.crc !== source.crc32) {
-    throw new ResumeError("loadImage", "ENODATA", `CRC32 mismatch: the header says ${hex32(source.crc32)}, the stream gives ${hex32(state.crc)}`, { kind: "field", name: "crc32", value: hex32(source.crc32) });
+  const crc = streamCrc(state);
+  if (source.crc32 !== undefined && crc !== source.crc32) {
+    throw new ResumeError("loadImage", "ENODATA", `CRC32 mismatch: the header says ${hex32(source.crc32)}, the stream gives ${hex32(crc)}`, { kind: "field", name: "crc32", value: hex32(source.crc32) });
   }
 }
 

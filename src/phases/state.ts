@@ -7,6 +7,7 @@ import type { ProgressListener } from "../progress.js";
 import { ResumeError, ImageFormatError, errnoName, type Offending } from "../errors.js";
 import type { PhaseName } from "./names.js";
 import * as L from "../../assembly/portable/layout.js";
+import { crc32Le } from "../util/crc32.js";
 
 /** The state of a resume in progress. */
 export interface ResumeState {
@@ -49,7 +50,13 @@ export function readPages(state: ResumeState, phase: PhaseName, count: number, w
   if (got < count) {
     throw new ResumeError(phase, "ENODATA", `image ends at ${what} ${first + got} of ${total}`, { kind: "page", value: first + got, limit: total });
   }
+  if (state.reader.crc32 === undefined) state.crc = crc32Le(view, state.crc);
   return view;
+}
+
+/** streamCrc - crc32_le of the stream read so far (the reader's own when it keeps one). */
+export function streamCrc(state: ResumeState): number {
+  return state.reader.crc32 ?? state.crc;
 }
 
 /**

@@ -1,7 +1,6 @@
 import * as L from "../../assembly/portable/layout.js";
 import { EINVAL } from "../../assembly/portable/errno.js";
 import { ResumeError } from "../errors.js";
-import { crc32Le } from "../util/crc32.js";
 import { metaPagesFor } from "../image/thawImage.js";
 import { engineError, readPages, type ResumeState } from "./state.js";
 
@@ -20,8 +19,7 @@ export function unpackOrigPfns(state: ResumeState): void {
   const batch = L.STAGING_SIZE / pageSize;
   for (let page = 0; page < source.metaPages; page += batch) {
     const count = Math.min(batch, source.metaPages - page);
-    const view = readPages(state, "unpackOrigPfns", count, "PFN metadata page", 1 + page, source.metaPages);
-    state.crc = crc32Le(view, state.crc);
+    readPages(state, "unpackOrigPfns", count, "PFN metadata page", 1 + page, source.metaPages);
     const ret = machine.engine.unpackOrigPfns(L.STAGING_START, count);
     if (ret < 0) {
       throw engineError(machine, "unpackOrigPfns", ret, (o) => {
