@@ -9,7 +9,7 @@ export {
   duplicateMemoryBitmap,
 } from "./bitmap/bitmap";
 export { bmSetBit, bmClearBit, bmTestBit, bmNextPfn, bmClearCurrent } from "./bitmap/calls";
-export { bitmapStorageBytes, memoryBmStorageUsed, memoryBmSeek } from "./bitmap/bitmap";
+export { bitmapStorageBytes, memoryBmStorageUsed, memoryBmSeek, memoryBmCheck } from "./bitmap/bitmap";
 export { bmGetCurrent, bmSeek } from "./bitmap/calls";
 export {
   memoryBmSetBits, memoryBmClearBits, memoryBmTestBits, memoryBmNextPfns, memoryBmWalk, memoryBmSeekPfns,
@@ -19,7 +19,7 @@ export { safePagesListLength } from "./pages";
 
 export {
   createBasicMemoryBitmaps, freeBasicMemoryBitmaps, loadHeader, unpackOrigPfns, markUnsafePages, prepareImage,
-  loadImagePages, snapshotWriteFinalize, swsuspFree,
+  loadImagePages, snapshotWriteFinalize, swsuspFree, planImage, loadPlannedPages,
 } from "./snapshot";
 export { restoreHighmem, atomicCopy } from "./restore";
 

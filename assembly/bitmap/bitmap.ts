@@ -35,18 +35,19 @@ import {
 import { ctx32, incCtx32, DEBUG } from "../common";
 import {
   flatStorageSize, flatInit, flatSet, flatClear, flatTest, flatNextPfn, flatSeek, flatPositionEnd, flatCount, flatOr,
+  flatCheck,
 } from "./flat";
 import {
   bmlistStorageBytes, bmlistStorageUsed, bmlistInit, bmlistPositionReset, bmlistSet, bmlistClear, bmlistTest,
-  bmlistNextPfn, bmlistSeek, bmlistClearCurrent, bmlistCount, bmlistSameLayout, bmlistOr, bmlistTouchLast,
+  bmlistNextPfn, bmlistSeek, bmlistClearCurrent, bmlistCount, bmlistSameLayout, bmlistOr, bmlistTouchLast, bmlistCheck,
 } from "./bmlist";
 import {
   rtreeStorageBytes, rtreeStorageUsed, rtreeInit, rtreePositionReset, rtreeSet, rtreeClear, rtreeTest, rtreeNextPfn,
-  rtreeSeek, rtreePositionEnd, rtreeClearCurrent, rtreeCount, rtreeSameLayout, rtreeOr, rtreeTouch,
+  rtreeSeek, rtreePositionEnd, rtreeClearCurrent, rtreeCount, rtreeSameLayout, rtreeOr, rtreeTouch, rtreeCheck,
 } from "./rtree";
 import {
   summaryStorageBytes, summaryStorageUsed, summaryInit, summarySet, summaryClear, summaryTest, summaryNextPfn,
-  summarySeek, summaryPositionEnd, summaryCount, summaryOr,
+  summarySeek, summaryPositionEnd, summaryCount, summaryOr, summaryCheck,
 } from "./summary";
 import { getImagePage, freeImagePage, recycleSafePage } from "../pages";
 
@@ -387,4 +388,18 @@ export function duplicateMemoryBitmap(dst: usize, src: usize): void {
   }
   memoryBmPositionReset(src);
   for (let pfn = memoryBmNextPfn(src); pfn != BM_END_OF_MAP; pfn = memoryBmNextPfn(src)) memoryBmSetBit(dst, pfn);
+}
+
+/**
+ * memoryBmCheck - 0 if the strategy's structure is consistent (for tests): no bit past the map, bmlist's zones and
+ * blocks tiling the map, rtree's leaves reachable through the tree in list order, summary bits exact. Otherwise a
+ * strategy-specific code naming the first broken invariant (see each strategy's *Check).
+ */
+export function memoryBmCheck(bm: usize): u32 {
+  switch (load<u32>(bm, BMD_KIND)) {
+    case BM_FLAT: return flatCheck(bm);
+    case BM_BMLIST: return bmlistCheck(bm);
+    case BM_RTREE: return rtreeCheck(bm);
+    default: return summaryCheck(bm);
+  }
 }

@@ -451,3 +451,31 @@ export function bmlistTouchLast(bm: usize): void {
     }
   }
 }
+
+/**
+ * bmlistCheck - 0 if the zones and blocks tile [start_pfn, end_pfn) in ascending order as memory_bm_create lays them
+ * out and no bit outside a block's range is set; else a code: 1 a zone gap or overlap, 2 a block gap, overlap or
+ * wrong size, 3 a bit past a block's end, 4 the map's ends are not covered.
+ */
+export function bmlistCheck(bm: usize): u32 {
+  const storage = storageOf(bm);
+  const bitsPerBlock = load<u32>(storage, HDR_PAGE_SIZE) << 3;
+  const words = load<u32>(storage, HDR_PAGE_SIZE) >> 3;
+  let pfn = load<u32>(bm, BMD_START_PFN);
+  for (let zone = <usize>load<u32>(storage, HDR_ZONES); zone != 0; zone = <usize>load<u32>(zone, ZBM_NEXT)) {
+    if (load<u32>(zone, ZBM_START_PFN) != pfn || load<u32>(zone, ZBM_END_PFN) <= pfn) return 1;
+    for (let bb = <usize>load<u32>(zone, ZBM_BLOCKS); bb != 0; bb = <usize>load<u32>(bb, BB_NEXT)) {
+      const start = load<u32>(bb, BB_START_PFN);
+      const end = load<u32>(bb, BB_END_PFN);
+      if (start != pfn || end <= start || end - start > bitsPerBlock) return 2;
+      if (load<u32>(bb, BB_SIZE_WORDS) != (end - start + 63) >> 6) return 2;
+      const data = <usize>load<u32>(bb, BB_DATA);
+      for (let b = end - start; b < words << 6; b++) {
+        if (((load<u64>(data + (<usize>(b >> 6) << 3)) >> <u64>(b & 63)) & 1) != 0) return 3;
+      }
+      pfn = end;
+    }
+    if (pfn != load<u32>(zone, ZBM_END_PFN)) return 2;
+  }
+  return pfn == load<u32>(bm, BMD_END_PFN) ? 0 : 4;
+}

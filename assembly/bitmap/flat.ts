@@ -190,3 +190,10 @@ export function flatNextMany(bm: usize, out: usize, cap: u32): u32 {
   flatPositionEnd(bm);
   return count;
 }
+
+/** flatCheck - 0 if no bit past the end of the map is set, else 1. */
+export function flatCheck(bm: usize): u32 {
+  const n = nbits(bm);
+  if ((n & 63) == 0) return 0;
+  return (load<u64>(wordAddr(bm, n - 1)) >> <u64>(n & 63)) != 0 ? 1 : 0;
+}

@@ -523,3 +523,43 @@ export function rtreeOr(dst: usize, src: usize): u32 {
 export function rtreeTouch(bm: usize, pfn: u32): void {
   rtreeFindLeaf(bm, pfn);
 }
+
+/**
+ * rtreeCheck - 0 if the tree is what create_zone_bm_rtree builds and holds no bit past the map; else a code: 1 a leaf
+ * of the leaves list is not the one the tree walk reaches for its block number, 2 the leaf count is wrong, 3 a bit
+ * past the extent's end is set, 4 the nodes do not add up to nr_nodes.
+ */
+export function rtreeCheck(bm: usize): u32 {
+  const storage = storageOf(bm);
+  const pageShift = load<u32>(storage, HDR_PAGE_SHIFT);
+  const blockShift = pageShift + 3;
+  const levelShift = pageShift - 3;
+  const levelMask = (<u32>1 << levelShift) - 1;
+  let nodes: u32 = 0;
+  for (let zone = <usize>load<u32>(storage, HDR_ZONES); zone != 0; zone = <usize>load<u32>(zone, Z_NEXT)) {
+    const pages = load<u32>(zone, Z_END_PFN) - load<u32>(zone, Z_START_PFN);
+    const blocks = load<u32>(zone, Z_BLOCKS);
+    if (<u64>blocks != (<u64>pages + (<u64>1 << <u64>blockShift) - 1) >> <u64>blockShift) return 2;
+    let blockNr: u32 = 0;
+    for (let leaf = <usize>load<u32>(zone, Z_LEAVES); leaf != 0; leaf = <usize>load<u32>(leaf, N_NEXT)) {
+      let node = <usize>load<u32>(zone, Z_RTREE);
+      for (let i = load<u32>(zone, Z_LEVELS); i > 0; i--) {
+        const index = (blockNr >> ((i - 1) * levelShift)) & levelMask;
+        node = <usize>load<u32>(<usize>load<u32>(node, N_DATA) + (<usize>index << 3));
+        if (node == 0) return 1;
+      }
+      if (node != leaf) return 1;
+      blockNr++;
+      nodes++;
+    }
+    if (blockNr != blocks) return 2;
+    const lastBits = pages - ((blocks - 1) << blockShift);
+    const data = <usize>load<u32>(<usize>load<u32>(zone, Z_LEAVES_TAIL), N_DATA);
+    const words = (<u32>1 << pageShift) >> 3;
+    for (let b = lastBits; b < words << 6; b++) {
+      if (((load<u64>(data + (<usize>(b >> 6) << 3)) >> <u64>(b & 63)) & 1) != 0) return 3;
+    }
+    for (let node = <usize>load<u32>(zone, Z_NODES); node != 0; node = <usize>load<u32>(node, N_NEXT)) nodes++;
+  }
+  return nodes == load<u32>(storage, HDR_NR_NODES) ? 0 : 4;
+}

@@ -338,3 +338,32 @@ export function summaryOr(dst: usize, src: usize): void {
   const bytes = words << 3;
   for (let o: usize = 0; o < bytes; o += 8) store<u64>(d + o, load<u64>(d + o) | load<u64>(s + o));
 }
+
+/**
+ * summaryCheck - 0 if every summary bit is exactly "the word below is non-zero" and no bit past the map is set; else
+ * the level (1-based) where the first violation lies.
+ */
+export function summaryCheck(bm: usize): u32 {
+  const s = storageOf(bm);
+  const n = nbits(bm);
+  const l0 = levelAddr(s, 0);
+  const words0 = levelWords(s, 0);
+  if ((n & 63) != 0 && (load<u64>(l0 + (<usize>(words0 - 1) << 3)) >> <u64>(n & 63)) != 0) return 1;
+  const nl = load<u32>(s, HDR_NR_LEVELS);
+  for (let k: u32 = 1; k < nl; k++) {
+    const below = levelAddr(s, k - 1);
+    const here = levelAddr(s, k);
+    const wordsBelow = levelWords(s, k - 1);
+    const words = levelWords(s, k);
+    for (let i: u32 = 0; i < words; i++) {
+      const w = load<u64>(here + (<usize>i << 3));
+      for (let b: u32 = 0; b < 64; b++) {
+        const j = (i << 6) + b;
+        const expect = j < wordsBelow && load<u64>(below + (<usize>j << 3)) != 0;
+        if ((((w >> <u64>b) & 1) != 0) != expect) return k + 1;
+      }
+    }
+  }
+  if (levelWords(s, nl - 1) != 1) return 100;
+  return 0;
+}

@@ -42,7 +42,9 @@ describe.each(STRATEGIES)("memory bitmap strategy %s", (strategy) => {
     const withMap = (fn: (bm: ReturnType<BitmapLab["create"]>) => void) => () => {
       const bm = l.create(strategy);
       try {
+        expect(bm.check()).toBe(0);
         fn(bm);
+        expect(bm.check()).toBe(0);
       } finally {
         bm.free();
       }
