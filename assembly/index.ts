@@ -19,7 +19,7 @@ export { safePagesListLength } from "./pages";
 
 export {
   createBasicMemoryBitmaps, freeBasicMemoryBitmaps, loadHeader, unpackOrigPfns, markUnsafePages, prepareImage,
-  loadImagePages, snapshotWriteFinalize, swsuspFree, planImage, loadPlannedPages,
+  loadImagePages, snapshotWriteFinalize, swsuspFree,
 } from "./snapshot";
 export { restoreHighmem, atomicCopy } from "./restore";
 
