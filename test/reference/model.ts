@@ -57,7 +57,10 @@ export type Content =
   | { kind: "image"; pfn: number }
   /** All zeros (a zeroed page nothing has written since). */
   | { kind: "zero" }
-  /** Restore metadata (bitmap, chain page, list link, bounce page): not predicted. */
+  /**
+   * Not predicted: restore metadata (bitmap, chain page, list link, bounce page), or a frame the restore took and
+   * gave back (free memory holds whatever it holds; the kernel zeroes pages when it allocates them, not when it frees).
+   */
   | { kind: "meta" };
 
 /** The phases, named as the engine names them (src/phases/names.ts). */
@@ -125,6 +128,8 @@ export interface ModelResult {
   phases: PhaseState[];
   /** What each frame holds at the end (after the atomic copy, or after the rollback). */
   content(pfn: number): Content;
+  /** For coverage: nr_highmem after prepare_highmem_image() and the safe HighMem pages it found. */
+  highmem: { imagePages: number; prepared: number; safePages: number };
 }
 
 // ── constants (§1.2, §1.5) ──
@@ -188,7 +193,7 @@ export function bitmapChargePages(frames: number, pageSize: number): number {
   const chainObjects: number[] = [RTREE_ZONE_SIZE];
   let nodePages = 0;
   let levels = 0;
-  const innerNodes = new Set<string>(); // (level, index of the subtree at that level)
+  const innerNodes = new Set<number>(); // level × 2^32 + index of the subtree at that level
   const digits = (n: number) => {
     let d = 0;
     while (n > 0) {
@@ -206,12 +211,12 @@ export function bitmapChargePages(frames: number, pageSize: number): number {
     while (levels < needed) {
       // a new root above the old one; it holds the old root (subtree 0) in slot 0
       levels++;
-      innerNodes.add(`${levels}:0`);
+      innerNodes.add(levels * 2 ** 32);
       allocNode();
     }
     allocNode(); // the leaf
     for (let level = levels; level >= 1; level--) {
-      const key = `${level}:${Math.floor(blockNr / fanout ** level)}`;
+      const key = level * 2 ** 32 + Math.floor(blockNr / fanout ** level);
       if (!innerNodes.has(key)) {
         innerNodes.add(key);
         allocNode();
@@ -274,6 +279,7 @@ class Restore {
   private origBm: Bitmap | null = null;
   private safeHighmemBm: Bitmap | null = null;
   private safeHighmemPages = 0;
+  private safeHighmemPagesPrepared = 0;
   private nrHighmem = 0;
   private restorePblist: ModelPbe[] = [];
   private highmemPblist: ModelHighmemPbe[] = [];
@@ -324,10 +330,11 @@ class Restore {
     return null;
   }
 
-  /** __free_page - Give a frame back; the cursor does not move. */
+  /** __free_page - Give a frame back; the cursor does not move. Its contents are no longer predicted. */
   private freePage(pfn: number): void {
     if (!this.inUse.has(pfn)) throw new Error(`model: double free of frame ${pfn}`);
     this.inUse.delete(pfn);
+    this.contents.set(pfn, { kind: "meta" });
   }
 
   private freeHighmemFrames(): number {
@@ -559,6 +566,7 @@ class Restore {
       this.setForbidden(pfn);
       this.setFree(pfn);
     }
+    this.safeHighmemPagesPrepared = this.safeHighmemPages;
   }
 
   /** chain_alloc - Room for one 24-byte record; a new chain page (via __get_safe_page) when the page is full. */
@@ -670,6 +678,28 @@ class Restore {
     this.buffer = null;
   }
 
+  /**
+   * rollback - What a failure before the atomic copy undoes: load_image_and_restore() runs swsusp_free() and
+   * free_basic_memory_bitmaps(), then boots normally (§4.1, §4.12).
+   *
+   * thaw gives back every frame the restore took (issue 2, item 7), where the kernel leaks a few: when prepare_image()
+   * fails before step 4 or 5 has freed copy_bm or the PG_ANY zero_bm, the frames of those bitmaps that are not image
+   * PFNs lost their "free" bit in mark_unsafe_pages() and swsusp_free() passes them by. So every bitmap still alive is
+   * freed first (PG_UNSAFE_CLEAR), then swsusp_free() frees the rest.
+   *
+   * The lists that point into freed pages are emptied: swsusp_free() frees every page on safe_pages_list and every
+   * chain page (all forbidden + free). The kernel leaves safe_pages_list and highmem_pblist as stale pointers until
+   * the next resume sets them again; thaw's lists are empty, and that is what the model reports.
+   */
+  private rollback(): void {
+    for (const bm of [this.copyBm, this.zeroBm, this.origBm, this.safeHighmemBm]) if (bm) this.memoryBmFree(bm, PG_UNSAFE_CLEAR);
+    this.copyBm = this.zeroBm = this.origBm = this.safeHighmemBm = null;
+    this.swsuspFree();
+    this.freeBasicMemoryBitmaps();
+    this.safePagesList = [];
+    this.highmemPblist = [];
+  }
+
   // ── driving and reporting ──
 
   content(pfn: number): Content {
@@ -702,9 +732,7 @@ class Restore {
         step();
       } catch (error) {
         if (!(error instanceof Enomem)) throw error;
-        // load_image_and_restore(): swsusp_free() and free_basic_memory_bitmaps(), then a normal boot (§4.1, §4.12)
-        this.swsuspFree();
-        this.freeBasicMemoryBitmaps();
+        this.rollback();
         this.record(phase);
         outcome = { ok: false, phase, code: "ENOMEM" };
         break;
@@ -734,6 +762,7 @@ class Restore {
       touched: ascending(this.touched),
       phases: this.phases,
       content: (pfn) => this.content(pfn),
+      highmem: { imagePages: this.imageHighmem, prepared: this.nrHighmem, safePages: this.safeHighmemPagesPrepared },
     };
   }
 }

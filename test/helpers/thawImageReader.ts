@@ -1,0 +1,45 @@
+/**
+ * Read a thaw image back by PFN, independently of the engine: the header's counts (HDR_* of
+ * assembly/portable/layout.ts), the PFN metadata pages (u64 entries, bit 63 = zero page, all ones = end), and the data
+ * pages, which follow in the order of the non-zero entries (src/image/thawImage.ts describes the format).
+ */
+import { readFileSync } from "node:fs";
+import * as L from "../../assembly/portable/layout.js";
+
+const ZERO_FLAG = 1n << 63n;
+const END = 0xffffffffffffffffn;
+
+/** An image read back: every PFN with its page (null for a zero page), in metadata order. */
+export interface ImagePages {
+  pageSize: number;
+  pages: Map<number, Uint8Array | null>;
+}
+
+/** readImagePages - Parse the thaw image at @path. */
+export function readImagePages(path: string): ImagePages {
+  const file = readFileSync(path);
+  const pageSize = file.readUInt32LE(L.HDR_PAGE_SIZE);
+  const imagePages = Number(file.readBigUInt64LE(L.HDR_IMAGE_PAGES));
+  const streamPages = Number(file.readBigUInt64LE(L.HDR_PAGES));
+  const metaPages = streamPages - imagePages - 1;
+  const entries: bigint[] = [];
+  const metaEnd = L.HDR_BLOCK_SIZE + metaPages * pageSize;
+  for (let at = L.HDR_BLOCK_SIZE; at < metaEnd; at += L.PFN_ENTRY_SIZE) {
+    const entry = file.readBigUInt64LE(at);
+    if (entry === END) break;
+    entries.push(entry);
+  }
+  const pages = new Map<number, Uint8Array | null>();
+  let data = metaEnd;
+  for (const entry of entries) {
+    const pfn = Number(entry & ~ZERO_FLAG);
+    if (entry & ZERO_FLAG) {
+      pages.set(pfn, null);
+    } else {
+      pages.set(pfn, file.subarray(data, data + pageSize));
+      data += pageSize;
+    }
+  }
+  if (data !== file.length) throw new Error(`${path}: ${file.length - data} bytes after the last data page`);
+  return { pageSize, pages };
+}
