@@ -43,6 +43,7 @@ function expectAgreement({ model, engine, contentMismatches }: Crosscheck): void
   expect(engine.restorePblist, "restore_pblist").toEqual(model.restorePblist);
   expect(engine.highmemPblist, "highmem_pblist").toEqual(model.highmemPblist);
   expect(engine.touched, "frames the allocator handed out").toEqual(model.touched);
+  expect(engine.allocations, "page allocations attempted").toBe(model.allocations);
   expect(contentMismatches, "frames whose contents differ from the model's").toEqual([]);
 }
 
@@ -80,6 +81,35 @@ describe("engine vs reference model: seeded random scenarios", () => {
     expect(coverage.enomemCheckHeader).toBeGreaterThanOrEqual(2);
     expect(coverage.enomemPrepareImage).toBeGreaterThanOrEqual(20);
     expect(coverage.enomemLoadImage).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe("engine vs reference model: every allocation failing in turn", () => {
+  // Small successful scenarios with HighMem PBEs; in each, allocation k = 1, 2, ... fails (ResumeOptions.
+  // failAllocationAt): every get_image_page(), __get_safe_page() fallback, preallocation and HighMem allocation runs
+  // out once, so ENOMEM and the rollback are compared in every phase that allocates, restoreHighmem included.
+  const picked: Scenario[] = [];
+  for (let seed = 1000; picked.length < 8; seed++) {
+    const scenario = randomScenario(seed, SCENARIO_KINDS[seed % SCENARIO_KINDS.length]!);
+    if (scenario.machine.frames > 400) continue;
+    const model = runModel(scenario.machine, scenario.image);
+    if (model.outcome.ok && model.highmemPblist.length > 0) picked.push(scenario);
+  }
+  const cases = picked.flatMap((scenario) => {
+    const allocations = runModel(scenario.machine, scenario.image).allocations;
+    return Array.from({ length: allocations + 1 }, (_, i) => [`${scenario.label}, allocation ${i + 1} of ${allocations} fails`, scenario, i + 1] as const);
+  });
+
+  it.each(cases)("%s", async (_label, scenario, k) => {
+    expectAgreement(await crosscheck(dir, scenario, k));
+  });
+
+  it("reach ENOMEM in every phase that allocates", () => {
+    const phases = new Set(cases.map(([, scenario, k]) => {
+      const { outcome } = runModel(scenario.machine, scenario.image, { failAllocationAt: k });
+      return outcome.ok ? "ok" : outcome.phase;
+    }));
+    expect([...phases].sort()).toEqual(["checkHeader", "loadImage", "ok", "prepareImage", "restoreHighmem"]);
   });
 });
 

@@ -47,6 +47,8 @@ export interface EngineRun {
   ownedFrames: number[];
   /** Frames the allocator handed out since the resume's boot. */
   touched: number[];
+  /** Page allocations attempted since the resume's boot. */
+  allocations: number;
   /** Every frame's contents when the resume began (after the boot that ResumeSession.open does). */
   before: Uint8Array;
   machine: Machine;
@@ -115,11 +117,11 @@ let counter = 0;
  * probeResume - Build the machine of @options, suspend @image into a thaw image in @dir (kept for reading), resume it
  * phase by phase, and record the engine's state after every phase (and after the rollback of a failure).
  */
-export async function probeResume(dir: string, options: MachineOptions, image: { pfns: readonly number[]; zeroPfns: readonly number[] }): Promise<EngineRun> {
+export async function probeResume(dir: string, options: MachineOptions, image: { pfns: readonly number[]; zeroPfns: readonly number[] }, failAllocationAt = 0): Promise<EngineRun> {
   const machine = await Machine.create(options);
   const imagePath = join(dir, `probe-${process.pid}-${counter++}.thaw`);
   suspendMachine(machine, { out: imagePath, pfns: image.pfns, zeroPfns: image.zeroPfns });
-  const session = await ResumeSession.open(imagePath, { machine, verify: false });
+  const session = await ResumeSession.open(imagePath, { machine, verify: false, failAllocationAt });
   const { frames, pageSize } = machine.spec;
   const before = machine.bytes(machine.arena.framesBase, frames * pageSize).slice();
   const phases: EnginePhaseState[] = [];
@@ -152,6 +154,7 @@ export async function probeResume(dir: string, options: MachineOptions, image: {
     highmemPblist: highmemPblist(machine),
     ownedFrames,
     touched,
+    allocations: machine.allocations(),
     before,
     machine,
     imagePath,

@@ -59,10 +59,13 @@ export function compareContents(model: ModelResult, engine: EngineRun): { mismat
   return { mismatches, checked };
 }
 
-/** crosscheck - Run @scenario in the model and in the engine (image written into @dir). */
-export async function crosscheck(dir: string, scenario: Scenario): Promise<Crosscheck> {
-  const model = runModel(scenario.machine, scenario.image);
-  const engine = await probeResume(dir, scenario.options, scenario.image);
+/**
+ * crosscheck - Run @scenario in the model and in the engine (image written into @dir), with the @failAllocationAt-th
+ * page allocation made to fail when it is not 0.
+ */
+export async function crosscheck(dir: string, scenario: Scenario, failAllocationAt = 0): Promise<Crosscheck> {
+  const model = runModel(scenario.machine, scenario.image, { failAllocationAt });
+  const engine = await probeResume(dir, scenario.options, scenario.image, failAllocationAt);
   const { mismatches, checked } = compareContents(model, engine);
   return { model, engine, contentMismatches: mismatches, contentChecked: checked };
 }

@@ -49,6 +49,12 @@ export interface ModelImage {
   zeroPfns: readonly number[];
 }
 
+/** How the model runs. */
+export interface ModelOptions {
+  /** Fault injection: the k-th page allocation of the resume fails (as ResumeOptions.failAllocationAt). */
+  failAllocationAt?: number;
+}
+
 /** What a frame holds, symbolically. */
 export type Content =
   /** What frame `pfn` held when the resume began (the boot kernel's data, or leftovers). */
@@ -130,6 +136,8 @@ export interface ModelResult {
   content(pfn: number): Content;
   /** For coverage: nr_highmem after prepare_highmem_image() and the safe HighMem pages it found. */
   highmem: { imagePages: number; prepared: number; safePages: number };
+  /** Page allocations attempted (the engine's CTX_ALLOC_COUNT). */
+  allocations: number;
 }
 
 // ── constants (§1.2, §1.5) ──
@@ -265,6 +273,8 @@ class Restore {
   private readonly touched = new Set<number>();
   private lowCursor = 0;
   private highCursor = 0;
+  private allocations = 0;
+  private readonly failAllocationAt: number;
   // frame contents (a frame not in the map holds what it held at boot)
   private readonly contents = new Map<number, Content>();
   // snapshot.c globals
@@ -293,9 +303,10 @@ class Restore {
   private safePagesAfterPrepare = 0;
   private bitmapPages = 0;
 
-  constructor(machine: ModelMachine, image: ModelImage) {
+  constructor(machine: ModelMachine, image: ModelImage, options: ModelOptions) {
     this.m = machine;
     this.image = image;
+    this.failAllocationAt = options.failAllocationAt ?? 0;
     this.charge = bitmapChargePages(machine.frames, machine.pageSize);
     for (let pfn = 0; pfn < machine.frames; pfn++) {
       if (inRanges(machine.holes, pfn) || inRanges(machine.nosave, pfn)) this.inUse.add(pfn);
@@ -313,8 +324,12 @@ class Restore {
     return pfn >= this.m.highmemStartPfn;
   }
 
-  /** alloc_page - The first frame not in use at or after the class's cursor, wrapping at most once; null if none. */
+  /**
+   * alloc_page - The first frame not in use at or after the class's cursor, wrapping at most once; null if none, or
+   * if this is the allocation that fault injection makes fail (counted from 1 over every call, as the engine does).
+   */
   private allocPage(highmem: boolean): number | null {
+    if (++this.allocations === this.failAllocationAt) return null;
     const order = highmem ? this.m.highOrder : this.m.lowOrder;
     const cursor = highmem ? this.highCursor : this.lowCursor;
     for (let step = 0; step < order.length; step++) {
@@ -557,8 +572,8 @@ class Restore {
     this.nrHighmem = toAlloc;
     this.safeHighmemPages = 0;
     for (let i = 0; i < toAlloc; i++) {
-      const pfn = this.allocPage(true);
-      if (pfn === null) throw new Error("model: a counted free HighMem frame could not be allocated");
+      const pfn = this.allocPage(true); // cannot fail but for fault injection (the kernel does not check)
+      if (pfn === null) throw new Enomem();
       if (!this.isFree(pfn)) {
         bm.bits.add(pfn);
         this.safeHighmemPages++;
@@ -763,6 +778,7 @@ class Restore {
       phases: this.phases,
       content: (pfn) => this.content(pfn),
       highmem: { imagePages: this.imageHighmem, prepared: this.nrHighmem, safePages: this.safeHighmemPagesPrepared },
+      allocations: this.allocations,
     };
   }
 }
@@ -771,7 +787,7 @@ class Restore {
  * runModel - Resume @image into @machine in the model, from create_basic_memory_bitmaps() to the atomic copy.
  * @throws Error only for a model bug (a double free) or an image that is not a set of usable PFNs.
  */
-export function runModel(machine: ModelMachine, image: ModelImage): ModelResult {
+export function runModel(machine: ModelMachine, image: ModelImage, options: ModelOptions = {}): ModelResult {
   const pfns = new Set(image.pfns);
   if (pfns.size !== image.pfns.length) throw new Error("model: the image lists a PFN twice");
   for (const pfn of pfns) {
@@ -780,5 +796,5 @@ export function runModel(machine: ModelMachine, image: ModelImage): ModelResult 
     }
   }
   for (const pfn of image.zeroPfns) if (!pfns.has(pfn)) throw new Error(`model: zero page ${pfn} is not an image PFN`);
-  return new Restore(machine, image).run();
+  return new Restore(machine, image, options).run();
 }
