@@ -24,15 +24,6 @@ import {
 @inline const MINMATCH: usize = 4;
 
 /**
- * Room a short sequence needs for the shortcut: 16 literal bytes read blind plus the offset, and up to 14 literals
- * then an 18-byte match written blind.
- */
-// @ts-ignore: decorator
-@inline const SHORTCUT_IN: usize = 16 + 2;
-// @ts-ignore: decorator
-@inline const SHORTCUT_OUT: usize = 14 + 18;
-
-/**
  * LZ4_decompress_safe - Decompress one raw LZ4 block, checking every read and write.
  * @src: address of the block (a chunk's data after its 8-byte cmp_len, §5.6).
  * @srcLen: its exact length (cmp_len): the last sequence's literals must end there.
@@ -42,39 +33,58 @@ import {
  * Returns the number of bytes decompressed, or a negative LZ4_E_* / DECOMP_E_ARGS code (assembly/portable/compress.ts)
  * with the failing token's input offset, the bytes written and the offending value in the CTX_DECOMP_* fields. Never
  * reads outside [src, src+srcLen) or before dst, and never traps on any input.
+ *
+ * Every block that lz4's LZ4_decompress_safe decodes decodes the same here, except one with a match offset of 0,
+ * which the block format forbids and which is refused. Blocks whose last match or literals come closer to the end
+ * than lz4's encoder ever puts them (its MFLIMIT and LASTLITERALS margins) are decoded rather than refused.
  */
 export function lz4DecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap: u32): i32 {
   if (!buffersValid(src, srcLen, dst, dstCap)) return decompressFail(DECOMP_E_ARGS, 0, 0, 0);
   const ipEnd = src + <usize>srcLen;
   const opEnd = dst + <usize>dstCap;
+  // The fast loop runs while a token, 16 literal bytes and an offset can be read blind (ip + 19 <= ipEnd), and 14
+  // literals plus an 18-byte match written blind (op + 32 <= opEnd).
+  const ipFast = srcLen >= 19 ? ipEnd - 18 : src;
+  const opFast = dstCap >= 32 ? opEnd - 31 : dst;
   let ip = src;
   let op = dst;
   if (srcLen == 0) return decompressFail(LZ4_E_INPUT_OVERRUN, 0, 0, 1);
 
   while (true) {
-    const inst = ip;
-    const token = <usize>load<u8>(ip++);
-    let lit = token >> 4;
-    let ml = token & 15;
+    let token: usize = 0;
+    let inst: usize;
+    let matchOnly = false;
 
-    // Shortcut for the usual sequence: fewer than 15 literals and a match of at most 18 bytes at least 8 back, with
-    // room to copy 16 literal bytes and 18 match bytes blind. At least 2 input bytes then follow the match's offset,
-    // so the block cannot end here.
-    if (lit != 15 && ipEnd - ip >= SHORTCUT_IN && opEnd - op >= SHORTCUT_OUT) {
-      v128.store(op, v128.load(ip));
-      ip += lit;
+    // Fast loop, kept small so that its few values stay in registers: sequences of fewer than 15 literals and a
+    // match of at most 18 bytes at least 8 back, copied 16 and 18 bytes at a time. It leaves on anything else, with
+    // the literals of a sequence whose match it cannot take already copied (matchOnly).
+    while (ip < ipFast && op < opFast) {
+      token = <usize>load<u8>(ip);
+      const lit = token >> 4;
+      if (lit == 15) break;
+      v128.store(op, v128.load(ip, 1));
+      ip += lit + 1;
       op += lit;
       const offset = <usize>load<u16>(ip);
-      if (ml != 15 && offset >= 8 && offset <= op - dst) {
-        const m = op - offset;
-        store<u64>(op, load<u64>(m));
-        store<u64>(op, load<u64>(m, 8), 8);
-        store<u16>(op, load<u16>(m, 16), 16);
-        ip += 2;
-        op += ml + MINMATCH;
-        continue;
+      if ((token & 15) == 15 || offset < 8 || offset > op - dst) {
+        matchOnly = true;
+        break;
       }
+      const m = op - offset;
+      store<u64>(op, load<u64>(m));
+      store<u64>(op, load<u64>(m, 8), 8);
+      store<u16>(op, load<u16>(m, 16), 16);
+      ip += 2;
+      op += (token & 15) + MINMATCH;
+    }
+
+    if (matchOnly) {
+      inst = ip - (token >> 4) - 1;
     } else {
+      inst = ip;
+      if (ip == ipEnd) return decompressFail(LZ4_E_END_MISSING, inst - src, op - dst, 0);
+      token = <usize>load<u8>(ip++);
+      let lit = token >> 4;
       if (lit == 15) {
         lit = extendedLength(ip, ipEnd, 15, dstCap);
         if (lit == 0) return decompressFail(LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
@@ -87,11 +97,12 @@ export function lz4DecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap: u
       ip += lit;
       op += lit;
       if (ip == ipEnd) return <i32>(op - dst);
+      if (ipEnd - ip < 2) return decompressFail(LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + 2));
     }
 
-    if (ipEnd - ip < 2) return decompressFail(LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + 2));
     const offset = <usize>load<u16>(ip);
     ip += 2;
+    let ml = token & 15;
     if (ml == 15) {
       ml = extendedLength(ip, ipEnd, 15, dstCap);
       if (ml == 0) return decompressFail(LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
@@ -105,7 +116,6 @@ export function lz4DecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap: u
     if (opEnd - op - ml >= WILD_SLACK) copyMatchWild(op, offset, op + ml);
     else copyMatchTail(op, offset, ml);
     op += ml;
-    if (ip == ipEnd) return decompressFail(LZ4_E_END_MISSING, inst - src, op - dst, 0);
   }
   return 0; // unreachable: the loop only returns
 }

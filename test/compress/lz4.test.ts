@@ -79,6 +79,9 @@ describe("lz4DecompressSafe()", () => {
       const r = bench.run("lz4", Uint8Array.of(0x10, 0x41, 2, 0, ...finalLiterals(5)), 100);
       expect(r.ret).toBe(LZ4_E_LOOKBEHIND_OVERRUN);
       expect([r.inPos, r.outPos, r.value]).toEqual([0, 1, 2]);
+      // the same with enough input behind it for the fast loop, which leaves with the literal copied
+      const fast = bench.run("lz4", Uint8Array.of(0x10, 0x41, 2, 0, ...finalLiterals(14)), 100);
+      expect([fast.ret, fast.inPos, fast.outPos, fast.value]).toEqual([LZ4_E_LOOKBEHIND_OVERRUN, 0, 1, 2]);
       const ok = bench.run("lz4", Uint8Array.of(0x10, 0x41, 1, 0, ...finalLiterals(5)), 100);
       expect(Buffer.from(ok.output).toString()).toBe("AAAAAabcde");
     });
