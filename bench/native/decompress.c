@@ -1,0 +1,179 @@
+/*
+ * decompress - native baseline for thaw's decompression benchmark (bench/suites/decompress.bench.ts).
+ *
+ * Runs liblzo2's lzo1x_decompress_safe or liblz4's LZ4_decompress_safe over every chunk of a kernel hibernation
+ * stream (linux-swsusp.md §5.6), each chunk into the same UNC_SIZE buffer as a kernel decompression thread does,
+ * and times whole passes over the stream.
+ *
+ *   usage: decompress lzo|lz4 CHUNKS PASSES
+ *
+ * CHUNKS is the file the benchmark writes, a sequence of records:
+ *
+ *   ╒═════════ chunk record (little-endian) ═════════╕
+ *   │ cmp_len   u32: compressed bytes                │ +0
+ *   │ unc_len   u32: what they decompress to         │ +4
+ *   │ data      cmp_len bytes                        │ +8
+ *   └────────────────────────────────────────────────┘
+ *
+ * Prints one JSON line: {"algo", "chunks", "bytes" (uncompressed, one pass), "seconds": [wall time of each pass],
+ * "cpu_seconds": [CPU time of each pass]}. Exits 1 if a chunk fails or decompresses to another length than recorded.
+ *
+ * Built by the benchmark with gcc -O2 and -DHAVE_LZO -llzo2 and/or -DHAVE_LZ4 -llz4, as the installed headers allow.
+ */
+#define _POSIX_C_SOURCE 199309L
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#ifdef HAVE_LZO
+#include <lzo/lzo1x.h>
+#endif
+#ifdef HAVE_LZ4
+#include <lz4.h>
+#endif
+
+#define UNC_SIZE 131072
+
+struct chunk {
+	const unsigned char *data;
+	uint32_t cmp_len;
+	uint32_t unc_len;
+};
+
+static double now(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static unsigned char *read_file(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc(n > 0 ? n : 1);
+	if (buf && fread(buf, 1, n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	*size = n;
+	return buf;
+}
+
+/* decompress_one - One chunk into @out; returns its length or -1. */
+static long decompress_one(int lz4, const struct chunk *c, unsigned char *out)
+{
+	if (lz4) {
+#ifdef HAVE_LZ4
+		int n = LZ4_decompress_safe((const char *)c->data, (char *)out, (int)c->cmp_len, UNC_SIZE);
+
+		return n < 0 ? -1 : n;
+#endif
+	} else {
+#ifdef HAVE_LZO
+		lzo_uint n = UNC_SIZE;
+
+		if (lzo1x_decompress_safe(c->data, c->cmp_len, out, &n, NULL) != LZO_E_OK)
+			return -1;
+		return (long)n;
+#endif
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	static unsigned char out[UNC_SIZE + 64];
+	struct chunk *chunks;
+	unsigned char *file;
+	size_t size, pos = 0, count = 0, cap = 1024, bytes = 0;
+	double *wall, *cpu;
+	int lz4, passes, p;
+
+	if (argc != 4 || (strcmp(argv[1], "lzo") && strcmp(argv[1], "lz4"))) {
+		fprintf(stderr, "usage: %s lzo|lz4 CHUNKS PASSES\n", argv[0]);
+		return 2;
+	}
+	lz4 = !strcmp(argv[1], "lz4");
+#ifndef HAVE_LZ4
+	if (lz4) {
+		fprintf(stderr, "built without liblz4\n");
+		return 2;
+	}
+#endif
+#ifndef HAVE_LZO
+	if (!lz4) {
+		fprintf(stderr, "built without liblzo2\n");
+		return 2;
+	}
+#else
+	if (lzo_init() != LZO_E_OK)
+		return 2;
+#endif
+	passes = atoi(argv[3]);
+	file = read_file(argv[2], &size);
+	chunks = malloc(cap * sizeof(*chunks));
+	if (!file || !chunks || passes < 1) {
+		fprintf(stderr, "cannot read %s\n", argv[2]);
+		return 2;
+	}
+	while (pos + 8 <= size) {
+		struct chunk c;
+
+		memcpy(&c.cmp_len, file + pos, 4);
+		memcpy(&c.unc_len, file + pos + 4, 4);
+		c.data = file + pos + 8;
+		pos += 8 + (size_t)c.cmp_len;
+		if (pos > size || c.unc_len > UNC_SIZE)
+			return 2;
+		if (count == cap) {
+			cap *= 2;
+			chunks = realloc(chunks, cap * sizeof(*chunks));
+			if (!chunks)
+				return 2;
+		}
+		chunks[count++] = c;
+		bytes += c.unc_len;
+	}
+
+	for (size_t i = 0; i < count; i++) {
+		if (decompress_one(lz4, &chunks[i], out) != (long)chunks[i].unc_len) {
+			fprintf(stderr, "chunk %zu: decompression failed\n", i);
+			return 1;
+		}
+	}
+
+	wall = malloc(passes * sizeof(*wall));
+	cpu = malloc(passes * sizeof(*cpu));
+	if (!wall || !cpu)
+		return 2;
+	for (p = 0; p < passes; p++) {
+		double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
+		size_t total = 0;
+
+		for (size_t i = 0; i < count; i++)
+			total += (size_t)decompress_one(lz4, &chunks[i], out);
+		if (total != bytes)
+			return 1;
+		wall[p] = now(CLOCK_MONOTONIC) - w0;
+		cpu[p] = now(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	}
+	printf("{\"algo\":\"%s\",\"chunks\":%zu,\"bytes\":%zu,\"seconds\":[", argv[1], count, bytes);
+	for (p = 0; p < passes; p++)
+		printf("%s%.6f", p ? "," : "", wall[p]);
+	printf("],\"cpu_seconds\":[");
+	for (p = 0; p < passes; p++)
+		printf("%s%.6f", p ? "," : "", cpu[p]);
+	printf("]}\n");
+	return 0;
+}

@@ -1,0 +1,307 @@
+/**
+ * Decompression benchmark: thaw's LZO1X and LZ4 decoders (release build) against liblzo2 / liblz4 built with gcc -O2
+ * in the same run, on the chunks of real kernel-written hibernation streams (linux-swsusp.md §5.6), then 1 worker
+ * against 2 workers over one shared memory.
+ *
+ *   npx tsx bench/suites/decompress.bench.ts [--rounds N] [--json]
+ *
+ * Streams: linux-6.1/b-lzo (LZO) and linux-6.12/c-lz4 (LZ4) from ../shared/fixtures, else the committed tiny 6.12
+ * images. Every chunk goes into one UNC_SIZE buffer per thread, as in the kernel; throughput counts uncompressed
+ * bytes. The output of one pass is checked against truth.json's stream sha256 before anything is timed. The native
+ * side needs gcc and the liblzo2-dev / liblz4-dev headers; without them it is skipped, saying why.
+ *
+ * Each round times 2 passes of thaw, 2 of native, 1 with one worker and 1 with two workers, so that all of them
+ * see the same load on a shared machine; the figures are medians over the rounds. thaw/native is given on wall time
+ * and on CPU time (process CPU, which time slices lost to other processes do not inflate).
+ */
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { ARENA_START, WASM_PAGE_SIZE } from "../../assembly/portable/layout.js";
+import { UNC_SIZE } from "../../assembly/portable/compress.js";
+import { instantiateEngine, loadModule, packageRoot, type EngineExports } from "../../src/wasm/engine.js";
+import { fixtureImagePath, kernelStream, loadSwapImage } from "../../test/compress/kernelStream.js";
+
+type Algo = "lzo" | "lz4";
+
+interface Workload {
+  algo: Algo;
+  source: string;
+  chunks: Uint8Array[];
+  uncLens: number[];
+  uncBytes: number;
+  cmpBytes: number;
+  sha256: string;
+}
+
+/** Where a workload sits in the shared memory. */
+interface Placed {
+  table: number;
+  count: number;
+  outs: number[];
+}
+
+const root = packageRoot();
+const MAX_WORKERS = 2;
+
+function argValue(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const gbps = (bytes: number, seconds: number) => bytes / seconds / 1e9;
+
+/** loadWorkload - The chunks of the large fixture for @algo, or of the tiny committed one. */
+function loadWorkload(algo: Algo, engine: EngineExports, memory: WebAssembly.Memory): Workload {
+  const large = algo === "lzo" ? "linux-6.1/b-lzo" : "linux-6.12/c-lz4";
+  const tiny = algo === "lzo" ? "linux-6.12/e-tiny-lzo" : "linux-6.12/f-tiny-lz4";
+  const sharedDir = join(root, "../shared/fixtures", large);
+  const path =
+    fixtureImagePath(join(sharedDir, "swap.img.zst"), join(sharedDir, "swap.img.gz")) ??
+    join(root, "test/fixtures", tiny, "swap.img.gz");
+  const truthPath = existsSync(join(sharedDir, "truth.json")) && path.startsWith(sharedDir)
+    ? join(sharedDir, "truth.json")
+    : join(root, "test/fixtures", tiny, "truth.json");
+  const stream = kernelStream(loadSwapImage(path));
+  if (stream.algo !== algo) throw new Error(`${path}: ${stream.algo} image, expected ${algo}`);
+  const truth = JSON.parse(readFileSync(truthPath, "utf8")) as Record<string, string>;
+  const chunks = stream.chunks.map((c) => c.data);
+
+  // Lengths come from one decoding pass, whose output must be the stream the truth records.
+  const scratch = ARENA_START;
+  const out = scratch + WASM_PAGE_SIZE * 4;
+  const sha = createHash("sha256");
+  const uncLens = chunks.map((c, i) => {
+    new Uint8Array(memory.buffer).set(c, scratch);
+    const fn = algo === "lz4" ? engine.lz4DecompressSafe : engine.lzo1xDecompressSafe;
+    const n = fn(scratch, c.length, out, UNC_SIZE);
+    if (n < 0) throw new Error(`${path}: chunk ${i} failed with ${n}`);
+    sha.update(new Uint8Array(memory.buffer, out, n));
+    return n;
+  });
+  const sha256 = sha.digest("hex");
+  if (sha256 !== truth["sha256_uncompressed_stream (meta+data pages)"]) {
+    throw new Error(`${path}: decompressed stream sha256 ${sha256} differs from ${truthPath}`);
+  }
+  return {
+    algo,
+    source: path,
+    chunks,
+    uncLens,
+    uncBytes: uncLens.reduce((a, b) => a + b, 0),
+    cmpBytes: chunks.reduce((a, c) => a + c.length, 0),
+    sha256,
+  };
+}
+
+/** place - Lay the chunks, a table of them and one output buffer per thread into the memory, from @base. */
+function place(w: Workload, memory: WebAssembly.Memory, base: number): Placed {
+  const table = base;
+  const outs = Array.from({ length: MAX_WORKERS + 1 }, (_, i) => table + WASM_PAGE_SIZE * (1 + 3 * i));
+  let at = outs[outs.length - 1]! + 3 * WASM_PAGE_SIZE;
+  const need = at + w.cmpBytes + 16 * w.chunks.length;
+  const have = memory.buffer.byteLength;
+  if (need > have) memory.grow(Math.ceil((need - have) / WASM_PAGE_SIZE));
+  const bytes = new Uint8Array(memory.buffer);
+  const view = new DataView(memory.buffer);
+  w.chunks.forEach((c, i) => {
+    bytes.set(c, at);
+    view.setUint32(table + i * 16, at, true);
+    view.setUint32(table + i * 16 + 4, c.length, true);
+    view.setUint32(table + i * 16 + 8, w.uncLens[i]!, true);
+    at += (c.length + 15) & ~15;
+  });
+  return { table, count: w.chunks.length, outs };
+}
+
+/** A timed pass: wall and process CPU seconds. */
+interface Pass {
+  wall: number;
+  cpu: number;
+}
+
+/** wasmOneThread - @passes timed passes of the engine on this thread (after one untimed pass when @warm). */
+function wasmOneThread(w: Workload, p: Placed, engine: EngineExports, memory: WebAssembly.Memory, passes: number, warm: boolean) {
+  const fn = w.algo === "lz4" ? engine.lz4DecompressSafe : engine.lzo1xDecompressSafe;
+  const view = new DataView(memory.buffer);
+  const recs = Array.from({ length: p.count }, (_, i) => [view.getUint32(p.table + i * 16, true), view.getUint32(p.table + i * 16 + 4, true)] as const);
+  const out = p.outs[0]!;
+  const timed: Pass[] = [];
+  for (let pass = warm ? -1 : 0; pass < passes; pass++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    let total = 0;
+    for (const [src, len] of recs) total += fn(src, len, out, UNC_SIZE);
+    const wall = (performance.now() - t0) / 1000;
+    const cu = process.cpuUsage(c0);
+    if (total !== w.uncBytes) throw new Error(`wasm ${w.algo}: ${total} bytes, expected ${w.uncBytes}`);
+    if (pass >= 0) timed.push({ wall, cpu: (cu.user + cu.system) / 1e6 });
+  }
+  return timed;
+}
+
+/** buildNative - Compile bench/native/decompress.c for what is installed; undefined and a reason otherwise. */
+function buildNative(dir: string): { exe?: string; have: Set<Algo>; reason?: string } {
+  const have = new Set<Algo>();
+  const flags: string[] = [];
+  if (existsSync("/usr/include/lzo/lzo1x.h")) {
+    have.add("lzo");
+    flags.push("-DHAVE_LZO", "-llzo2");
+  }
+  if (existsSync("/usr/include/lz4.h")) {
+    have.add("lz4");
+    flags.push("-DHAVE_LZ4", "-llz4");
+  }
+  if (have.size === 0) return { have, reason: "liblzo2-dev / liblz4-dev headers not installed" };
+  const exe = join(dir, "decompress");
+  const cc = spawnSync("gcc", ["-O2", "-o", exe, join(root, "bench/native/decompress.c"), ...flags], { encoding: "utf8" });
+  if (cc.error || cc.status !== 0) return { have: new Set(), reason: `gcc failed: ${cc.error?.message ?? cc.stderr.trim()}` };
+  return { exe, have };
+}
+
+/** writeChunks - The chunk file bench/native/decompress.c reads. */
+function writeChunks(dir: string, w: Workload): string {
+  const file = join(dir, `${w.algo}.chunks`);
+  const parts: Uint8Array[] = [];
+  w.chunks.forEach((c, i) => {
+    const head = new DataView(new ArrayBuffer(8));
+    head.setUint32(0, c.length, true);
+    head.setUint32(4, w.uncLens[i]!, true);
+    parts.push(new Uint8Array(head.buffer), c);
+  });
+  writeFileSync(file, Buffer.concat(parts));
+  return file;
+}
+
+/** nativeRun - @passes timed passes of the C baseline over the chunk @file. */
+function nativeRun(exe: string, file: string, w: Workload, passes: number): Pass[] {
+  const run = spawnSync(exe, [w.algo, file, String(passes)], { encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`native ${w.algo}: ${run.stderr || run.status}`);
+  const result = JSON.parse(run.stdout) as { bytes: number; seconds: number[]; cpu_seconds: number[] };
+  if (result.bytes !== w.uncBytes) throw new Error(`native ${w.algo}: ${result.bytes} bytes, expected ${w.uncBytes}`);
+  return result.seconds.map((wall, i) => ({ wall, cpu: result.cpu_seconds[i]! }));
+}
+
+/** A pool of workers over the shared memory that split the chunks between them. */
+interface Pool {
+  /** pass - Wall seconds for one pass over every chunk. */
+  pass(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** startPool - @n workers on @w, worker i writing to output buffer outs[first + i]. */
+async function startPool(w: Workload, p: Placed, module: WebAssembly.Module, memory: WebAssembly.Memory, n: number, first: number): Promise<Pool> {
+  const bindings = pathToFileURL(join(root, "build/release.js")).href;
+  const workers = Array.from({ length: n }, (_, index) => new Worker(new URL("./decompress.worker.mjs", import.meta.url), {
+    workerData: { module, memory, bindings, algo: w.algo, table: p.table, count: p.count, out: p.outs[first + index], index, workers: n },
+  }));
+  const next = (worker: Worker) => new Promise<unknown>((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+  });
+  await Promise.all(workers.map(next));
+  const pass = async () => {
+    const done = workers.map(next);
+    const t0 = performance.now();
+    for (const worker of workers) worker.postMessage(1);
+    const results = (await Promise.all(done)) as Array<{ bytes: number; failed: number }>;
+    const t = (performance.now() - t0) / 1000;
+    const bytes = results.reduce((a, r) => a + r.bytes, 0);
+    if (bytes !== w.uncBytes || results.some((r) => r.failed >= 0)) throw new Error(`${n} workers ${w.algo}: wrong output`);
+    return t;
+  };
+  await pass();
+  return { pass, close: async () => void (await Promise.all(workers.map((worker) => worker.terminate()))) };
+}
+
+interface Row {
+  algo: Algo;
+  source: string;
+  chunks: number;
+  uncMB: number;
+  ratio: number;
+  nativeGBps: number | null;
+  wasmGBps: number;
+  vsNativeWall: number | null;
+  vsNativeCpu: number | null;
+  worker1GBps: number;
+  worker2GBps: number;
+  scaling: number;
+}
+
+async function main() {
+  const rounds = argValue("--rounds", 7);
+  const memory = new WebAssembly.Memory({ initial: ARENA_START / WASM_PAGE_SIZE + 16, maximum: 65536, shared: true });
+  const { exports: engine } = await instantiateEngine(memory, "release");
+  const { module } = await loadModule("release");
+  const dir = mkdtempSync(join(tmpdir(), "thaw-decompress-"));
+  const native = buildNative(dir);
+  const rows: Row[] = [];
+  try {
+    for (const algo of ["lzo", "lz4"] as const) {
+      const w = loadWorkload(algo, engine, memory);
+      const p = place(w, memory, ARENA_START);
+      const file = native.exe && native.have.has(algo) ? writeChunks(dir, w) : undefined;
+      const one = await startPool(w, p, module, memory, 1, 1);
+      const two = await startPool(w, p, module, memory, 2, 1);
+      const wasm: Pass[] = [];
+      const nat: Pass[] = [];
+      const w1: number[] = [];
+      const w2: number[] = [];
+      try {
+        for (let r = 0; r < rounds; r++) {
+          wasm.push(...wasmOneThread(w, p, engine, memory, 2, r === 0));
+          if (file) nat.push(...nativeRun(native.exe!, file, w, 2));
+          w1.push(await one.pass());
+          w2.push(await two.pass());
+        }
+      } finally {
+        await one.close();
+        await two.close();
+      }
+      const wasmWall = median(wasm.map((x) => x.wall));
+      const natWall = file ? median(nat.map((x) => x.wall)) : null;
+      rows.push({
+        algo,
+        source: relative(root, w.source),
+        chunks: w.chunks.length,
+        uncMB: w.uncBytes / 1e6,
+        ratio: w.cmpBytes / w.uncBytes,
+        nativeGBps: natWall === null ? null : gbps(w.uncBytes, natWall),
+        wasmGBps: gbps(w.uncBytes, wasmWall),
+        vsNativeWall: natWall === null ? null : natWall / wasmWall,
+        vsNativeCpu: file ? median(nat.map((x) => x.cpu)) / median(wasm.map((x) => x.cpu)) : null,
+        worker1GBps: gbps(w.uncBytes, median(w1)),
+        worker2GBps: gbps(w.uncBytes, median(w2)),
+        scaling: median(w1) / median(w2),
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
+  if (process.argv.includes("--json")) {
+    console.log(JSON.stringify({ date: new Date().toISOString(), nproc: cpus().length, cpu, rounds, native: native.reason ?? "gcc -O2", rows }, null, 2));
+    return;
+  }
+  const pct = (x: number | null) => (x === null ? "—" : `${(100 * x).toFixed(0)} %`);
+  const f = (x: number | null) => (x === null ? "—" : x.toFixed(2));
+  console.log(`Decompression, medians of ${rounds} rounds; ${cpus().length} CPUs (${cpu}); native: ${native.reason ?? "gcc -O2"}; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  console.log("| algo | stream | chunks | MB out | cmp ratio | native GB/s | thaw GB/s | thaw / native (wall) | thaw / native (CPU) | 1 worker GB/s | 2 workers GB/s | 2 / 1 |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const r of rows) {
+    console.log(`| ${r.algo} | ${r.source} | ${r.chunks} | ${r.uncMB.toFixed(1)} | ${r.ratio.toFixed(2)} | ${f(r.nativeGBps)} | ${f(r.wasmGBps)} | ${pct(r.vsNativeWall)} | ${pct(r.vsNativeCpu)} | ${f(r.worker1GBps)} | ${f(r.worker2GBps)} | ${r.scaling.toFixed(2)}× |`);
+  }
+}
+
+await main();
