@@ -5,6 +5,8 @@
  * linear memory using the offsets of assembly/portable/layout.ts.
  */
 import { join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { crc32Le } from "../../src/util/crc32.js";
 import * as L from "../../assembly/portable/layout.js";
 import { Machine } from "../../src/machine/machine.js";
 import type { MachineOptions } from "../../src/machine/config.js";
@@ -12,6 +14,7 @@ import { suspendMachine } from "../../src/suspend.js";
 import { ResumeSession, type ResumeCounts } from "../../src/resume.js";
 import { ResumeError } from "../../src/errors.js";
 import type { PhaseName } from "../../src/phases/names.js";
+import type { VerifyReport } from "../../src/phases/state.js";
 
 /** The allocator and page-state maps after a phase (the shape of the model's PhaseState). */
 export interface EnginePhaseState {
@@ -49,6 +52,8 @@ export interface EngineRun {
   touched: number[];
   /** Page allocations attempted since the resume's boot. */
   allocations: number;
+  /** The engine's own verification, when it ran. */
+  verify: VerifyReport | undefined;
   /** Every frame's contents when the resume began (after the boot that ResumeSession.open does). */
   before: Uint8Array;
   machine: Machine;
@@ -114,14 +119,51 @@ function phaseState(machine: Machine, phase: PhaseName): EnginePhaseState {
 let counter = 0;
 
 /**
- * probeResume - Build the machine of @options, suspend @image into a thaw image in @dir (kept for reading), resume it
- * phase by phase, and record the engine's state after every phase (and after the rollback of a failure).
+ * shuffleMetadata - Put the PFN entries of the thaw image at @path in a seeded random order (the data pages stay in
+ * ascending PFN order, as the kernel assigns them, §4.3), and recompute the stream and header checksums.
  */
-export async function probeResume(dir: string, options: MachineOptions, image: { pfns: readonly number[]; zeroPfns: readonly number[] }, failAllocationAt = 0): Promise<EngineRun> {
+export function shuffleMetadata(path: string, seed: number): void {
+  const file = readFileSync(path);
+  const metaPages = Number(file.readBigUInt64LE(L.HDR_PAGES) - file.readBigUInt64LE(L.HDR_IMAGE_PAGES)) - 1;
+  const pageSize = file.readUInt32LE(L.HDR_PAGE_SIZE);
+  const list: bigint[] = [];
+  for (let at = L.HDR_BLOCK_SIZE; at < L.HDR_BLOCK_SIZE + metaPages * pageSize; at += L.PFN_ENTRY_SIZE) {
+    const entry = file.readBigUInt64LE(at);
+    if (entry === 0xffffffffffffffffn) break;
+    list.push(entry);
+  }
+  let state = seed >>> 0 || 1;
+  for (let i = list.length - 1; i > 0; i--) {
+    state = Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x9e3779b9 >>> 0;
+    const j = state % (i + 1);
+    [list[i], list[j]] = [list[j]!, list[i]!];
+  }
+  list.forEach((entry, i) => file.writeBigUInt64LE(entry, L.HDR_BLOCK_SIZE + i * L.PFN_ENTRY_SIZE));
+  file.writeUInt32LE(crc32Le(file.subarray(L.HDR_BLOCK_SIZE)), L.HDR_CRC32);
+  file.writeUInt32LE(0, L.HDR_HEADER_CRC32);
+  file.writeUInt32LE(crc32Le(file.subarray(0, L.HDR_BLOCK_SIZE)), L.HDR_HEADER_CRC32);
+  writeFileSync(path, file);
+}
+
+/** Options of probeResume(). */
+export interface ProbeOptions {
+  /** Fault injection: the k-th page allocation of the resume fails (0: none). */
+  failAllocationAt?: number;
+  /** Shuffle the image's PFN entries with this seed before resuming (0: keep them ascending). */
+  shuffleMetadata?: number;
+}
+
+/**
+ * probeResume - Build the machine of @options, suspend @image into a thaw image in @dir (kept for reading), resume it
+ * phase by phase, and record the engine's state after every phase (and after the rollback of a failure). The verify
+ * phase runs only for shuffled metadata (where the engine must sort its PFN list first).
+ */
+export async function probeResume(dir: string, options: MachineOptions, image: { pfns: readonly number[]; zeroPfns: readonly number[] }, probe: ProbeOptions = {}): Promise<EngineRun> {
   const machine = await Machine.create(options);
   const imagePath = join(dir, `probe-${process.pid}-${counter++}.thaw`);
   suspendMachine(machine, { out: imagePath, pfns: image.pfns, zeroPfns: image.zeroPfns });
-  const session = await ResumeSession.open(imagePath, { machine, verify: false, failAllocationAt });
+  if (probe.shuffleMetadata) shuffleMetadata(imagePath, probe.shuffleMetadata);
+  const session = await ResumeSession.open(imagePath, { machine, verify: probe.shuffleMetadata ? true : false, failAllocationAt: probe.failAllocationAt ?? 0 });
   const { frames, pageSize } = machine.spec;
   const before = machine.bytes(machine.arena.framesBase, frames * pageSize).slice();
   const phases: EnginePhaseState[] = [];
@@ -137,7 +179,7 @@ export async function probeResume(dir: string, options: MachineOptions, image: {
       phases.push(phaseState(machine, phase));
       break;
     }
-    phases.push(phaseState(machine, phase));
+    if (phase !== "verify") phases.push(phaseState(machine, phase));
     if (phase === "loadImage") {
       const forbidden = new Set(bitmapBits(machine, L.CTX_FORBIDDEN_PAGES_MAP));
       ownedFrames = image.pfns.filter((pfn) => forbidden.has(pfn)).sort((a, b) => a - b);
@@ -155,6 +197,7 @@ export async function probeResume(dir: string, options: MachineOptions, image: {
     ownedFrames,
     touched,
     allocations: machine.allocations(),
+    verify: outcome.ok ? session.result().verify : undefined,
     before,
     machine,
     imagePath,

@@ -1,7 +1,8 @@
 /**
  * Read a thaw image back by PFN, independently of the engine: the header's counts (HDR_* of
  * assembly/portable/layout.ts), the PFN metadata pages (u64 entries, bit 63 = zero page, all ones = end), and the data
- * pages, which follow in the order of the non-zero entries (src/image/thawImage.ts describes the format).
+ * pages, which belong to the non-zero PFNs in ascending order whatever the order of the entries (§4.3: data page i
+ * goes to the i-th set bit of orig_bm). src/image/thawImage.ts describes the format.
  */
 import { readFileSync } from "node:fs";
 import * as L from "../../assembly/portable/layout.js";
@@ -9,10 +10,12 @@ import * as L from "../../assembly/portable/layout.js";
 const ZERO_FLAG = 1n << 63n;
 const END = 0xffffffffffffffffn;
 
-/** An image read back: every PFN with its page (null for a zero page), in metadata order. */
+/** An image read back: every PFN with its page (null for a zero page). */
 export interface ImagePages {
   pageSize: number;
   pages: Map<number, Uint8Array | null>;
+  /** The PFNs in the order the metadata lists them. */
+  entryOrder: number[];
 }
 
 /** readImagePages - Parse the thaw image at @path. */
@@ -30,16 +33,17 @@ export function readImagePages(path: string): ImagePages {
     entries.push(entry);
   }
   const pages = new Map<number, Uint8Array | null>();
-  let data = metaEnd;
+  const dataPfns: number[] = [];
   for (const entry of entries) {
     const pfn = Number(entry & ~ZERO_FLAG);
-    if (entry & ZERO_FLAG) {
-      pages.set(pfn, null);
-    } else {
-      pages.set(pfn, file.subarray(data, data + pageSize));
-      data += pageSize;
-    }
+    if (entry & ZERO_FLAG) pages.set(pfn, null);
+    else dataPfns.push(pfn);
+  }
+  let data = metaEnd;
+  for (const pfn of dataPfns.sort((a, b) => a - b)) {
+    pages.set(pfn, file.subarray(data, data + pageSize));
+    data += pageSize;
   }
   if (data !== file.length) throw new Error(`${path}: ${file.length - data} bytes after the last data page`);
-  return { pageSize, pages };
+  return { pageSize, pages, entryOrder: entries.map((entry) => Number(entry & ~ZERO_FLAG)) };
 }

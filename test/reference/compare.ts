@@ -4,7 +4,7 @@
  */
 import { runModel, type Content, type ModelResult } from "./model.js";
 import type { Scenario } from "./scenarios.js";
-import { probeResume, type EngineRun } from "../helpers/engineProbe.js";
+import { probeResume, type EngineRun, type ProbeOptions } from "../helpers/engineProbe.js";
 import { readImagePages } from "../helpers/thawImageReader.js";
 
 /** A frame whose contents differ from what the model predicts. */
@@ -60,12 +60,13 @@ export function compareContents(model: ModelResult, engine: EngineRun): { mismat
 }
 
 /**
- * crosscheck - Run @scenario in the model and in the engine (image written into @dir), with the @failAllocationAt-th
- * page allocation made to fail when it is not 0.
+ * crosscheck - Run @scenario in the model and in the engine (image written into @dir), with the
+ * @probe.failAllocationAt-th page allocation made to fail when it is not 0, and the image's PFN entries shuffled when
+ * @probe.shuffleMetadata is not 0 (the model does not care about their order, §4.3).
  */
-export async function crosscheck(dir: string, scenario: Scenario, failAllocationAt = 0): Promise<Crosscheck> {
-  const model = runModel(scenario.machine, scenario.image, { failAllocationAt });
-  const engine = await probeResume(dir, scenario.options, scenario.image, failAllocationAt);
+export async function crosscheck(dir: string, scenario: Scenario, probe: ProbeOptions = {}): Promise<Crosscheck> {
+  const model = runModel(scenario.machine, scenario.image, { failAllocationAt: probe.failAllocationAt ?? 0 });
+  const engine = await probeResume(dir, scenario.options, scenario.image, probe);
   const { mismatches, checked } = compareContents(model, engine);
   return { model, engine, contentMismatches: mismatches, contentChecked: checked };
 }

@@ -1,5 +1,5 @@
 /**
- * Seeded random scenarios for the cross-check: small machines (32–4096 frames, pages of 64 bytes to 4 KiB), with and
+ * Seeded random scenarios for the cross-check: small machines (32–4096 frames, pages of 64 bytes to 64 KiB), with and
  * without HighMem, holes, nosave regions, boot-kernel footprints of several shapes, allocator orders (explicit random
  * permutations, partial lists, and the named orders), images of up to ~60 % of the usable frames with zero pages.
  *
@@ -31,11 +31,12 @@ export interface Scenario {
  * leave little, so that some run out of memory; "crowded-highmem" ones whose HighMem is mostly the boot kernel's, so
  * that prepare_highmem_image() gets fewer highmem frames than there are highmem image pages; "lowmem-starved" ones
  * with small pages, an image mostly in HighMem and little free lowmem, so that the highmem PBEs' chain pages (not
- * covered by the reserve, §4.5) can run lowmem out during loading.
+ * covered by the reserve, §4.5) can run lowmem out during loading; "large-pages" ones with 8–64 KiB pages on few
+ * frames.
  */
-export type ScenarioKind = "roomy" | "tight" | "crowded-highmem" | "lowmem-starved";
+export type ScenarioKind = "roomy" | "tight" | "crowded-highmem" | "lowmem-starved" | "large-pages";
 
-export const SCENARIO_KINDS: readonly ScenarioKind[] = ["roomy", "tight", "crowded-highmem", "lowmem-starved"];
+export const SCENARIO_KINDS: readonly ScenarioKind[] = ["roomy", "tight", "crowded-highmem", "lowmem-starved", "large-pages"];
 
 interface Rng {
   int(from: number, to: number): number;
@@ -129,8 +130,9 @@ function randomAllocator(r: Rng, frames: number): AllocatorSpec {
 export function randomScenario(seed: number, kind: ScenarioKind): Scenario {
   const r = rng(seed);
   const starved = kind === "lowmem-starved";
-  const pageSize = 2 ** (starved ? r.int(6, 8) : r.int(6, 12));
-  const frames = Math.round(2 ** (starved ? r.real(7, 11) : r.real(5, 12)));
+  const large = kind === "large-pages";
+  const pageSize = 2 ** (starved ? r.int(6, 8) : large ? r.int(13, 16) : r.int(6, 12));
+  const frames = Math.round(2 ** (starved ? r.real(7, 11) : large ? r.real(5, 8) : r.real(5, 12)));
   const withHighmem = kind === "crowded-highmem" || starved || r.chance(0.45);
   const highmemStartPfn = !withHighmem ? frames : starved ? r.int(Math.floor(frames * 0.2), Math.floor(frames * 0.5)) : r.int(Math.max(1, Math.floor(frames * 0.3)), frames - 1);
   const dmaEndPfn = r.int(0, Math.min(highmemStartPfn, 64));
