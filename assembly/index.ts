@@ -19,7 +19,7 @@ export { safePagesListLength } from "./pages";
 
 export {
   createBasicMemoryBitmaps, freeBasicMemoryBitmaps, loadHeader, unpackOrigPfns, markUnsafePages, prepareImage,
-  loadImagePages, snapshotWriteFinalize, swsuspFree,
+  loadImagePages, snapshotWriteFinalize, swsuspFree, planImage, loadPlannedPages,
 } from "./snapshot";
 export { restoreHighmem, atomicCopy } from "./restore";
 

@@ -322,13 +322,15 @@ export function prepareImage(): i32 {
  *
  * An owned original frame is filled through the bounce page: `buffer` is returned and last_highmem_page set to the
  * frame. Otherwise a highmem PBE is prepended to highmem_pblist; its copy is the next safe highmem page (again
- * through `buffer`) or, when those have run out, a lowmem safe page whose address is returned directly.
+ * through `buffer`) or, when those have run out, a lowmem safe page whose address is returned directly. With
+ * @planned, a highmem frame's own address is returned instead of `buffer` (the planned mode needs no bounce page).
  */
-function getHighmemPageBuffer(pfn: u32): isize {
+function getHighmemPageBuffer(pfn: u32, planned: bool): isize {
   const buffer = pfnToVirt(ctx32(CTX_BUFFER));
   if (pageIsForbidden(pfn) && pageIsFree(pfn)) {
-    setCtx32(CTX_LAST_HIGHMEM_PAGE, pfn);
     incCtx32(CTX_NR_DIRECT);
+    if (planned) return <isize>pfnToVirt(pfn);
+    setCtx32(CTX_LAST_HIGHMEM_PAGE, pfn);
     return <isize>buffer;
   }
   const pbe = chainAlloc(PBE_SIZE);
@@ -339,9 +341,12 @@ function getHighmemPageBuffer(pfn: u32): isize {
   if (safeHighmem > 0) {
     const copy = memoryBmNextPfn(bmOf(CTX_SAFE_HIGHMEM_BM));
     setCtx32(CTX_SAFE_HIGHMEM_PAGES, safeHighmem - 1);
-    setCtx32(CTX_LAST_HIGHMEM_PAGE, copy);
     store<u64>(pbe, pfnToPhys(copy), HIGHMEM_PBE_COPY_PAGE);
-    kaddr = buffer;
+    if (planned) kaddr = pfnToVirt(copy);
+    else {
+      setCtx32(CTX_LAST_HIGHMEM_PAGE, copy);
+      kaddr = buffer;
+    }
   } else {
     const copy = getSafePage();
     if (copy == NO_PFN) return -ENOMEM;
@@ -369,10 +374,10 @@ function copyLastHighmemPage(): void {
  * frame gets a PBE from the chain (chain_alloc() first, then the copy's safe page), prepended to restore_pblist.
  * Returns the address, -EFAULT past the end of orig_bm, or -ENOMEM.
  */
-function getBuffer(): isize {
+function getBuffer(planned: bool): isize {
   const pfn = memoryBmNextPfn(bmOf(CTX_ORIG_BM));
   if (pfn == BM_END_OF_MAP) return -EFAULT;
-  if (pageHighMem(pfn)) return getHighmemPageBuffer(pfn);
+  if (pageHighMem(pfn)) return getHighmemPageBuffer(pfn, planned);
   if (pageIsForbidden(pfn) && pageIsFree(pfn)) {
     incCtx32(CTX_NR_DIRECT);
     return <isize>pfnToVirt(pfn);
@@ -394,8 +399,9 @@ function getBuffer(): isize {
  *
  * Copies the pending highmem page, then asks get_buffer(); a zero-flagged PFN (§4.8) has its buffer cleared and
  * consumes no stream page, so the loop goes on. Returns the address, 0 once all C + Z pages have a home, or -errno.
+ * @planned: highmem pages get their final frame, not the bounce page (planImage()).
  */
-function nextDataBuffer(): isize {
+function nextDataBuffer(planned: bool): isize {
   const total = ctx32(CTX_NR_COPY_PAGES) + ctx32(CTX_NR_ZERO_PAGES);
   const origBm = bmOf(CTX_ORIG_BM);
   const zeroBm = bmOf(CTX_ZERO_BM);
@@ -404,7 +410,7 @@ function nextDataBuffer(): isize {
     const given = ctx32(CTX_HANDLE_BUFFERS);
     if (given >= total) return 0;
     copyLastHighmemPage();
-    const dst = getBuffer();
+    const dst = getBuffer(planned);
     if (dst < 0) return dst;
     setCtx32(CTX_HANDLE_BUFFERS, given + 1);
     if (hasZero && memoryBmTestBit(zeroBm, memoryBmGetCurrent(origBm))) {
@@ -424,7 +430,7 @@ function nextDataBuffer(): isize {
 export function loadImagePages(src: usize, count: u32): i32 {
   const shift = <usize>pageShift();
   for (let i: u32 = 0; i < count; i++) {
-    const dst = nextDataBuffer();
+    const dst = nextDataBuffer(false);
     if (dst <= 0) {
       setError(ERR_WHAT_COUNT, <u64>i, <u64>count);
       return dst == 0 ? -ENODATA : <i32>dst;
@@ -435,6 +441,36 @@ export function loadImagePages(src: usize, count: u32): i32 {
 }
 
 /**
+ * planImage - Decide every data page's destination in one pass, before any data is read (thaw's planned mode).
+ * @plan: where to write one u32 destination address per data page, in stream order.
+ *
+ * Runs get_buffer() for every image PFN exactly as the page-by-page loop would — same allocations, same PBEs in the
+ * same order, zero pages cleared — but without data in between, so that loading becomes one copy (or one read) per
+ * page into a known place. Highmem pages go straight to their frame: the bounce page is not needed. Returns the
+ * number of destinations written (image_pages), or -errno as get_buffer() fails.
+ */
+export function planImage(plan: usize): i32 {
+  let n: u32 = 0;
+  let dst = nextDataBuffer(true);
+  while (dst > 0) {
+    store<u32>(plan + (<usize>n << 2), <u32>dst);
+    n++;
+    dst = nextDataBuffer(true);
+  }
+  return dst < 0 ? <i32>dst : <i32>n;
+}
+
+/**
+ * loadPlannedPages - Copy @count staged data pages to their planned destinations, from data page @first on.
+ */
+export function loadPlannedPages(plan: usize, first: u32, src: usize, count: u32): void {
+  const shift = <usize>pageShift();
+  for (let i: u32 = 0; i < count; i++) {
+    copyPage(<usize>load<u32>(plan + (<usize>(first + i) << 2)), src + (<usize>i << shift));
+  }
+}
+
+/**
  * snapshot_write_finalize - Finish loading: drain trailing zero pages, copy the last highmem page, recycle orig_bm's
  * frames onto safe_pages_list and free the highmem data (safe_highmem_bm and `buffer`).
  *
@@ -442,7 +478,7 @@ export function loadImagePages(src: usize, count: u32): i32 {
  * pages are drained here. Returns 0, -ENODATA if the stream ended before every data page arrived, or -errno.
  */
 export function snapshotWriteFinalize(): i32 {
-  const dst = nextDataBuffer();
+  const dst = nextDataBuffer(false);
   if (dst < 0) return <i32>dst;
   if (dst > 0) {
     setError(ERR_WHAT_COUNT, <u64>ctx32(CTX_HANDLE_BUFFERS), <u64>(ctx32(CTX_NR_COPY_PAGES) + ctx32(CTX_NR_ZERO_PAGES)));

@@ -15,10 +15,12 @@ import { parseShare, parseSize, formatMiB } from "./util/units.js";
 import { terminalProgress } from "./cli/progress.js";
 import { describeMachine, describeSuspend, phaseTable, countsBlock, verifyLine, verifyOk } from "./cli/report.js";
 import type { MachineOptions, BootSpec, BootProfileName, AllocatorSpec, BitmapStrategy } from "./machine/config.js";
+import type { LoadMode } from "./phases/state.js";
 
 const VERSION = "0.1.0";
 
 interface MachineFlags {
+  mode?: LoadMode;
   memory?: string;
   pageSize?: number;
   highmem?: string;
@@ -68,6 +70,7 @@ function machineOptions(cmd: Command, { resume = false } = {}): Command {
   cmd.addOption(new Option("--allocator <order>", "page allocator order").choices(["ascending", "descending", "random", "buddy"]).default("random"));
   cmd.addOption(new Option("--bitmap <strategy>", "memory bitmap strategy").choices(["flat", "bmlist", "rtree", "summary"]).default("flat"));
   cmd.addOption(new Option("--seed <n>", "seed of every random choice").default(1).argParser(int("--seed")));
+  cmd.addOption(new Option("--mode <mode>", "loading: planned (every destination first, then copies or direct reads) or faithful (the kernel's page-by-page order)").choices(["planned", "faithful"]).default("planned"));
   cmd.addOption(new Option("--json", "print one JSON object and nothing else"));
   return cmd;
 }
@@ -105,10 +108,11 @@ function fail(json: boolean | undefined, error: unknown): void {
   else process.stderr.write(`thaw: ${message}\n`);
 }
 
-function resumeJson(result: { bitmap: string; pageSize: number; counts: object; phases: { name: string; ms: number; pages: number; bytes: number }[]; verify?: object | undefined }, extra: object = {}) {
+function resumeJson(result: { bitmap: string; mode: string; pageSize: number; counts: object; phases: { name: string; ms: number; pages: number; bytes: number }[]; verify?: object | undefined }, extra: object = {}) {
   return {
     ok: true,
     bitmap: result.bitmap,
+    mode: result.mode,
     pageSize: result.pageSize,
     counts: result.counts,
     phases: result.phases.map((p) => ({ name: p.name, ms: Number(p.ms.toFixed(3)), pages: p.pages, bytes: p.bytes })),
@@ -144,6 +148,7 @@ machineOptions(
       ...base,
       ...(flags.keep && { suspend: { ...base.suspend, out: flags.keep } }),
       restorePblist: Boolean(flags.scenario),
+      ...(flags.mode && { mode: flags.mode }),
       ...(progress.listener && { onProgress: progress.listener }),
     };
     const result = await simulate(options);
@@ -199,7 +204,7 @@ machineOptions(
 ).action(async (path: string, flags: MachineFlags & { verify: boolean; offset?: number; map?: string; workers?: number }) => {
   const progress = terminalProgress(!flags.json);
   try {
-    const session = await ResumeSession.open(path, { machineOptions: toMachine(flags), verify: flags.verify, ...(flags.offset !== undefined && { offset: flags.offset }), ...(flags.workers !== undefined && { workers: flags.workers }), ...(progress.listener && { onProgress: progress.listener }) });
+    const session = await ResumeSession.open(path, { machineOptions: toMachine(flags), verify: flags.verify, ...(flags.mode && { mode: flags.mode }), ...(flags.offset !== undefined && { offset: flags.offset }), ...(flags.workers !== undefined && { workers: flags.workers }), ...(progress.listener && { onProgress: progress.listener }) });
     const result = session.run();
     progress.finish();
     if (flags.map) writeSvg(flags.map, restoreMap(session.machine), `thaw resume ${path}: restore map`, session.machine.spec.pageSize);

@@ -10,10 +10,11 @@ import * as L from "../assembly/portable/layout.js";
 import { Machine, type CreateMachineOptions } from "./machine/machine.js";
 import type { MachineOptions, BitmapStrategy } from "./machine/config.js";
 import { openImage } from "./image/open.js";
+import { CrcThread } from "./util/crcThread.js";
 import type { ImageSource } from "./image/source.js";
 import { ResumeError } from "./errors.js";
 import { PHASES, type PhaseName } from "./phases/names.js";
-import type { ResumeState, VerifyReport } from "./phases/state.js";
+import type { ResumeState, VerifyReport, LoadMode } from "./phases/state.js";
 import type { ProgressListener } from "./progress.js";
 import { checkHeader } from "./phases/checkHeader.js";
 import { unpackOrigPfns } from "./phases/unpackOrigPfns.js";
@@ -35,6 +36,11 @@ export interface ResumeOptions {
   machineOptions?: ResumeMachineOptions;
   /** Engine build for a machine built here. */
   flavour?: CreateMachineOptions["flavour"];
+  /** How loadImage places pages: "planned" (default: plan every destination, then copy or read straight into frames)
+   * or "faithful" (the kernel's page-by-page order with the highmem bounce page). Counts, PBEs and memory are the same. */
+  mode?: LoadMode;
+  /** Checksum the stream on a worker thread while loading (default true when the image carries a CRC). */
+  crcThread?: boolean;
   /** Run the verify phase after the atomic copy (default true). */
   verify?: boolean;
   /** For a Linux swap file: resume_offset, the block of its swap header. */
@@ -94,6 +100,7 @@ export interface PbeEntry {
 export interface ResumeResult {
   ok: true;
   bitmap: BitmapStrategy;
+  mode: LoadMode;
   pageSize: number;
   counts: ResumeCounts;
   phases: PhaseRecord[];
@@ -133,7 +140,9 @@ export class ResumeSession {
       const machine = options.machine ?? (await Machine.create(machineOf(source, options.machineOptions), { flavour: options.flavour }));
       machine.boot();
       if (options.failAllocationAt) machine.failAllocationAt(options.failAllocationAt);
-      return new ResumeSession({ machine, source, reader: source.stream(), crc: 0, onProgress: options.onProgress }, options.verify ?? true);
+      const reader = source.stream();
+      const crcThread = reader.crc32 === undefined && source.crc32 !== undefined && options.crcThread !== false ? await CrcThread.start(machine.memory) : undefined;
+      return new ResumeSession({ machine, source, reader, crc: 0, crcThread, half: 0, halfJob: [-1, -1], onProgress: options.onProgress, mode: options.mode ?? "planned" }, options.verify ?? true);
     } catch (error) {
       source.close();
       throw error;
@@ -162,13 +171,13 @@ export class ResumeSession {
     } catch (error) {
       if (PHASES.findIndex((p) => p.name === name) < PHASES.findIndex((p) => p.name === "atomicCopy")) this.undo();
       this.failed = error instanceof ResumeError ? error : new ResumeError(name, "EIO", (error as Error).message);
-      this.state.source.close();
+      this.close();
       throw this.failed;
     }
     const record: PhaseRecord = { name, kernel: PHASES[this.next]!.kernel, ms: performance.now() - t0, ...this.volume(name, before) };
     this.phases.push(record);
     this.next++;
-    if (!this.nextPhase) this.state.source.close();
+    if (!this.nextPhase) this.close();
     return record;
   }
 
@@ -180,7 +189,7 @@ export class ResumeSession {
 
   /** result - The outcome so far. */
   result(): ResumeResult {
-    return { ok: true, bitmap: this.machine.spec.bitmap, pageSize: this.machine.spec.pageSize, counts: this.counts(), phases: [...this.phases], verify: this.state.verify };
+    return { ok: true, bitmap: this.machine.spec.bitmap, mode: this.state.mode, pageSize: this.machine.spec.pageSize, counts: this.counts(), phases: [...this.phases], verify: this.state.verify };
   }
 
   /** counts - The resume's counts, read from the engine's CTX record. */
@@ -213,8 +222,10 @@ export class ResumeSession {
     return out;
   }
 
-  /** close - Release the image file (the machine stays as the resume left it). */
+  /** close - Release the image file and the CRC thread (the machine stays as the resume left it). */
   close(): void {
+    this.state.crcThread?.stop();
+    this.state.crcThread = undefined;
     this.state.source.close();
   }
 

@@ -8,12 +8,15 @@ import { Machine, type CreateMachineOptions } from "./machine/machine.js";
 import type { MachineOptions } from "./machine/config.js";
 import { suspendMachine, type SuspendOptions, type SuspendResult } from "./suspend.js";
 import { ResumeSession, type ResumeResult, type PbeEntry } from "./resume.js";
+import type { LoadMode } from "./phases/state.js";
 import type { ProgressListener } from "./progress.js";
 
 /** A simulation: the machine, what its image kernel saves, and how the run is reported. */
 export interface SimulateOptions extends MachineOptions {
   /** What the image kernel saves (shares or exact PFNs); `out` defaults to a temporary file removed afterwards. */
   suspend?: Omit<SuspendOptions, "out" | "onProgress"> & { out?: string };
+  /** How loadImage places pages ("planned" default, or the kernel's "faithful" order). */
+  mode?: LoadMode;
   /** Also return restore_pblist in chain order. */
   restorePblist?: boolean;
   flavour?: CreateMachineOptions["flavour"];
@@ -39,7 +42,7 @@ export async function simulate(options: SimulateOptions = {}): Promise<SimulateR
   const out = options.suspend?.out ?? join(dir!, "image.thaw");
   try {
     const suspended = suspendMachine(machine, { ...options.suspend, out, onProgress: options.onProgress });
-    const session = await ResumeSession.open(out, { machine, onProgress: options.onProgress });
+    const session = await ResumeSession.open(out, { machine, onProgress: options.onProgress, ...(options.mode && { mode: options.mode }) });
     const result = session.run();
     return {
       ...result,

@@ -10,6 +10,7 @@
  * │ highmem order  u32 per HighMem frame                                                   │ CTX_ORDER_HIGH
  * │ PFN list       u64 per frame (+ one page): image PFN entries for suspend and verify    │ CTX_VERIFY_PFNS
  * │ mismatches     u32 × MISMATCH_CAPACITY: PFNs that failed verification                  │ CTX_MISMATCHES
+ * │ plan           u32 per frame: each data page's destination (planned loading)           │ (host only)
  * │ bitmap slots   NR_BITMAP_SLOTS × slot size (assembly/bitmap/bitmap.ts)                  │ CTX_BM_SLOTS
  * └──────────────────────────────────────────────────────────────────────────────────────────┘
  * then FRAMES at the next 64 KiB boundary.
@@ -42,6 +43,7 @@ export interface ArenaLayout {
   pfnList: number;
   pfnListCapacity: number;
   mismatches: number;
+  plan: number;
   bmSlots: number;
   bmSlotSize: number;
   bmStorageSize: number;
@@ -77,12 +79,13 @@ export function arenaLayout(spec: MachineSpec, bmCharge: number, bmStorageSize: 
   const pfnListCapacity = spec.frames + spec.pageSize / L.PFN_ENTRY_SIZE + 1;
   const pfnList = take(pfnListCapacity * L.PFN_ENTRY_SIZE, 4096);
   const mismatches = take(MISMATCH_CAPACITY * 4);
+  const plan = take(spec.frames * 4);
   const bmSlotSize = align(align(L.BMD_SIZE + bmCharge * 4, 8) + bmStorageSize, 64);
   const bmSlots = take(NR_BITMAP_SLOTS * bmSlotSize, 4096);
   const framesBase = align(at, L.WASM_PAGE_SIZE);
   const totalBytes = framesBase + spec.frames * spec.pageSize;
   return {
-    usedMap, touchedMap, bootMap, mapBytes, orderLow, orderHigh, pfnList, pfnListCapacity, mismatches, bmSlots,
+    usedMap, touchedMap, bootMap, mapBytes, orderLow, orderHigh, pfnList, pfnListCapacity, mismatches, plan, bmSlots,
     bmSlotSize, bmStorageSize, bmCharge, framesBase, totalBytes,
   };
 }

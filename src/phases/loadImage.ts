@@ -2,27 +2,38 @@ import * as L from "../../assembly/portable/layout.js";
 import { ENOMEM, EFAULT } from "../../assembly/portable/errno.js";
 import { ResumeError } from "../errors.js";
 import { hex32 } from "../util/crc32.js";
-import { engineError, readPages, streamCrc, type ResumeState } from "./state.js";
+import { engineError, readPages, readInto, streamCrc, stagingBatch, type ResumeState } from "./state.js";
+
+/** Runs of at least this many data pages bound for consecutive frames are read straight into the frames. */
+export const DIRECT_RUN_PAGES = 8;
 
 /**
  * loadImage - load_image(): every data page through snapshot_write_next()/get_buffer() (§4.2, §4.6–§4.8), then
  * snapshot_write_finalize() and the CRC check (§5.7).
  *
- * Data pages are read into the staging region a batch at a time; the engine places each page in the kernel's order:
- * into its owned original frame, or into a safe page with a PBE prepended to restore_pblist, highmem pages through
- * the bounce page, zero pages cleared without a stream page. A short read fails with -ENODATA naming the page; a CRC
- * that differs from the header's fails with -ENODATA, as in the kernel, before anything is committed.
+ * Every data page goes where the kernel would put it: into its owned original frame, or into a safe page with a PBE
+ * prepended to restore_pblist, highmem pages into their frames, zero pages cleared without a stream page.
+ * - `faithful`: the kernel's order, one get_buffer() per page as it arrives: pages are read into the staging region a
+ *   batch at a time and placed by the engine one by one (highmem through the bounce page, copy_last_highmem_page).
+ * - `planned` (thaw's): planImage() takes every get_buffer() decision first — the same allocations and PBEs in the same
+ *   order — so that loading is a copy per page into a known place, and a run of pages bound for consecutive frames is
+ *   read from the image straight into those frames with no copy at all.
+ * A short read fails with -ENODATA naming the page; a CRC that differs from the header's fails with -ENODATA, as in
+ * the kernel, before anything is committed.
  */
 export function loadImage(state: ResumeState): void {
   const { machine, source } = state;
-  const batch = L.STAGING_SIZE / machine.spec.pageSize;
-  for (let done = 0; done < source.imagePages; ) {
-    const count = Math.min(batch, source.imagePages - done);
-    readPages(state, "loadImage", count, "data page", done, source.imagePages);
-    const ret = machine.engine.loadImagePages(L.STAGING_START, count);
-    if (ret < 0) throw engineError(machine, "loadImage", ret, () => describe(ret, done + Number(machine.ctx64(L.CTX_ERR_VALUE))));
-    done += count;
-    state.onProgress?.({ phase: "loadImage", done, total: source.imagePages });
+  if (state.mode === "planned") loadPlanned(state);
+  else {
+    const batch = stagingBatch(state);
+    for (let done = 0; done < source.imagePages; ) {
+      const count = Math.min(batch, source.imagePages - done);
+      const view = readPages(state, "loadImage", count, "data page", done, source.imagePages);
+      const ret = machine.engine.loadImagePages(view.byteOffset, count);
+      if (ret < 0) throw engineError(machine, "loadImage", ret, () => describe(ret, done + Number(machine.ctx64(L.CTX_ERR_VALUE))));
+      done += count;
+      state.onProgress?.({ phase: "loadImage", done, total: source.imagePages });
+    }
   }
   const ret = machine.engine.snapshotWriteFinalize();
   if (ret < 0) throw engineError(machine, "loadImage", ret, () => describe(ret, source.imagePages));
@@ -30,6 +41,46 @@ export function loadImage(state: ResumeState): void {
   if (source.crc32 !== undefined && crc !== source.crc32) {
     throw new ResumeError("loadImage", "ENODATA", `CRC32 mismatch: the header says ${hex32(source.crc32)}, the stream gives ${hex32(crc)}`, { kind: "field", name: "crc32", value: hex32(source.crc32) });
   }
+}
+
+function loadPlanned(state: ResumeState): void {
+  const { machine, source } = state;
+  const { pageSize } = machine.spec;
+  const planAddr = machine.arena.plan;
+  const planned = machine.engine.planImage(planAddr);
+  if (planned < 0) throw engineError(machine, "loadImage", planned, () => describe(planned, machine.ctx(L.CTX_HANDLE_BUFFERS)));
+  if (planned < source.imagePages) {
+    throw new ResumeError("loadImage", "ENODATA", `the PFN list gives homes to ${planned} data pages, the stream has ${source.imagePages}`, { kind: "pages", value: planned, limit: source.imagePages });
+  }
+  const plan = new Uint32Array(machine.memory.buffer, planAddr, planned);
+  const batch = stagingBatch(state);
+  let staged = 0;
+  let stagedFrom = 0;
+  const flush = () => {
+    if (staged === 0) return;
+    const view = readPages(state, "loadImage", staged, "data page", stagedFrom, source.imagePages);
+    machine.engine.loadPlannedPages(planAddr, stagedFrom, view.byteOffset, staged);
+    staged = 0;
+    state.onProgress?.({ phase: "loadImage", done: page, total: source.imagePages });
+  };
+  let page = 0;
+  while (page < planned) {
+    let run = 1;
+    while (page + run < planned && plan[page + run] === plan[page]! + run * pageSize) run++;
+    if (run >= DIRECT_RUN_PAGES) {
+      flush();
+      readInto(state, "loadImage", machine.bytes(plan[page]!, run * pageSize), "data page", page, source.imagePages);
+      page += run;
+    } else {
+      for (let i = 0; i < run; i++) {
+        if (staged === 0) stagedFrom = page;
+        staged++;
+        page++;
+        if (staged === batch) flush();
+      }
+    }
+  }
+  flush();
 }
 
 function describe(ret: number, page: number): string {

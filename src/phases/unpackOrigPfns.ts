@@ -2,7 +2,7 @@ import * as L from "../../assembly/portable/layout.js";
 import { EINVAL } from "../../assembly/portable/errno.js";
 import { ResumeError } from "../errors.js";
 import { metaPagesFor } from "../image/thawImage.js";
-import { engineError, readPages, type ResumeState } from "./state.js";
+import { engineError, readPages, stagingBatch, type ResumeState } from "./state.js";
 
 /**
  * unpackOrigPfns - unpack_orig_pfns() over every PFN metadata page (§4.3): the image PFNs into copy_bm, zero-flagged
@@ -16,11 +16,11 @@ import { engineError, readPages, type ResumeState } from "./state.js";
 export function unpackOrigPfns(state: ResumeState): void {
   const { machine, source } = state;
   const { pageSize } = machine.spec;
-  const batch = L.STAGING_SIZE / pageSize;
+  const batch = stagingBatch(state);
   for (let page = 0; page < source.metaPages; page += batch) {
     const count = Math.min(batch, source.metaPages - page);
-    readPages(state, "unpackOrigPfns", count, "PFN metadata page", 1 + page, source.metaPages);
-    const ret = machine.engine.unpackOrigPfns(L.STAGING_START, count);
+    const view = readPages(state, "unpackOrigPfns", count, "PFN metadata page", 1 + page, source.metaPages);
+    const ret = machine.engine.unpackOrigPfns(view.byteOffset, count);
     if (ret < 0) {
       throw engineError(machine, "unpackOrigPfns", ret, (o) => {
         const pfn = Number(o?.value);

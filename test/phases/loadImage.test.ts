@@ -3,6 +3,7 @@ import { tempDir } from "../helpers/tmp.js";
 import { resumeRaw, expectCleanFailure } from "../helpers/resume.js";
 import { pageOf, ZERO } from "../helpers/images.js";
 import { simulate } from "../../src/simulate.js";
+import { createHash } from "node:crypto";
 
 const dir = tempDir();
 
@@ -26,5 +27,32 @@ describe("loadImage()", () => {
     expect(r.counts.pbes).toBeGreaterThan(0);
     expect(r.verify?.mismatches).toEqual([]);
     expect(r.verify?.untouchedMismatches).toEqual([]);
+  });
+});
+
+describe("loadImage() modes", () => {
+  const frameDigest = (r: Awaited<ReturnType<typeof simulate>>) => {
+    const m = r.machine;
+    const hash = createHash("sha256");
+    for (let pfn = 0; pfn < m.spec.frames; pfn++) {
+      if (m.engine.frameTouched(pfn) && !m.engine.frameIsUsed(pfn)) continue;
+      hash.update(m.frame(pfn));
+    }
+    return hash.digest("hex");
+  };
+
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])("planned and faithful give the same counts, PBE lists and memory (seed %i)", async (seed) => {
+    const options = {
+      frames: 1024 + seed * 256, pageSize: 2 ** (8 + (seed % 5)), zones: { highmemStartPfn: 700 + seed * 100 },
+      holes: [], nosave: [], seed, allocator: (["random", "ascending", "descending", "buddy"] as const)[seed % 4],
+      boot: { profile: (["scattered", "low", "clustered"] as const)[seed % 3], share: 0.2 },
+      suspend: { image: 0.35, zero: 0.1 }, restorePblist: true,
+    };
+    const faithful = await simulate({ ...options, mode: "faithful" });
+    const planned = await simulate({ ...options, mode: "planned" });
+    expect(planned.counts).toEqual(faithful.counts);
+    expect(planned.restorePblist).toEqual(faithful.restorePblist);
+    expect(planned.verify).toEqual(faithful.verify);
+    expect(frameDigest(planned)).toBe(frameDigest(faithful));
   });
 });
