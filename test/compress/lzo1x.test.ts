@@ -77,6 +77,9 @@ describe("lzo1xDecompressSafe()", () => {
       const r = bench.run("lzo", Uint8Array.of(18, 0x41, 0x50, 0x00, ...EOS), 100);
       expect(r.ret).toBe(LZO_E_LOOKBEHIND_OVERRUN);
       expect([r.inPos, r.outPos, r.value]).toEqual([2, 1, 5]);
+      // an M2 at distance 9 with enough input behind it for the fast loop, which hands it to the general path
+      const fast = bench.run("lzo", Uint8Array.of(18, 0x41, 0x40, 0x01, ...new Array(40).fill(0x40), ...EOS), 100);
+      expect([fast.ret, fast.inPos, fast.outPos, fast.value]).toEqual([LZO_E_LOOKBEHIND_OVERRUN, 2, 1, 9]);
       // the same M2 at distance 1 is fine: "AAAA"
       const ok = bench.run("lzo", Uint8Array.of(18, 0x41, 0x40, 0x00, ...EOS), 100);
       expect(Buffer.from(ok.output).toString()).toBe("AAAA");
