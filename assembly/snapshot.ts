@@ -325,16 +325,16 @@ export function prepareImage(): i32 {
  * through `buffer`) or, when those have run out, a lowmem safe page whose address is returned directly. With
  * @planned, a highmem frame's own address is returned instead of `buffer` (the planned mode needs no bounce page).
  */
-function getHighmemPageBuffer(pfn: u32, planned: bool): isize {
+function getHighmemPageBuffer(pfn: u32, planned: bool): usize {
   const buffer = pfnToVirt(ctx32(CTX_BUFFER));
   if (pageIsForbidden(pfn) && pageIsFree(pfn)) {
     incCtx32(CTX_NR_DIRECT);
-    if (planned) return <isize>pfnToVirt(pfn);
+    if (planned) return pfnToVirt(pfn);
     setCtx32(CTX_LAST_HIGHMEM_PAGE, pfn);
-    return <isize>buffer;
+    return buffer;
   }
   const pbe = chainAlloc(PBE_SIZE);
-  if (pbe == 0) return -ENOMEM;
+  if (pbe == 0) return bufferFailed(-ENOMEM);
   store<u64>(pbe, pfnToPhys(pfn), HIGHMEM_PBE_ORIG_PAGE);
   let kaddr: usize;
   const safeHighmem = ctx32(CTX_SAFE_HIGHMEM_PAGES);
@@ -349,14 +349,25 @@ function getHighmemPageBuffer(pfn: u32, planned: bool): isize {
     }
   } else {
     const copy = getSafePage();
-    if (copy == NO_PFN) return -ENOMEM;
+    if (copy == NO_PFN) return bufferFailed(-ENOMEM);
     store<u64>(pbe, pfnToPhys(copy), HIGHMEM_PBE_COPY_PAGE);
     kaddr = pfnToVirt(copy);
   }
   store<u64>(pbe, <u64>ctx32(CTX_HIGHMEM_PBLIST), HIGHMEM_PBE_NEXT);
   setCtx32(CTX_HIGHMEM_PBLIST, <u32>pbe);
   incCtx32(CTX_NR_HIGHMEM_PBES);
-  return <isize>kaddr;
+  return kaddr;
+}
+
+/**
+ * The -errno of the last failing get_buffer(): addresses above 2 GiB do not fit a signed return value, so buffer
+ * functions return 0 on failure and leave the code here.
+ */
+let bufferError: i32 = 0;
+
+function bufferFailed(code: i32): usize {
+  bufferError = code;
+  return 0;
 }
 
 /** copy_last_highmem_page - Copy the bounce page into the highmem frame it was filled for, if one is pending. */
@@ -372,36 +383,37 @@ function copyLastHighmemPage(): void {
  *
  * Takes the next PFN of orig_bm. An owned original frame (forbidden && free) is written in place; any other lowmem
  * frame gets a PBE from the chain (chain_alloc() first, then the copy's safe page), prepended to restore_pblist.
- * Returns the address, -EFAULT past the end of orig_bm, or -ENOMEM.
+ * Returns the address, or 0 with bufferError = -EFAULT past the end of orig_bm, or -ENOMEM.
  */
-function getBuffer(planned: bool): isize {
+function getBuffer(planned: bool): usize {
   const pfn = memoryBmNextPfn(bmOf(CTX_ORIG_BM));
-  if (pfn == BM_END_OF_MAP) return -EFAULT;
+  if (pfn == BM_END_OF_MAP) return bufferFailed(-EFAULT);
   if (pageHighMem(pfn)) return getHighmemPageBuffer(pfn, planned);
   if (pageIsForbidden(pfn) && pageIsFree(pfn)) {
     incCtx32(CTX_NR_DIRECT);
-    return <isize>pfnToVirt(pfn);
+    return pfnToVirt(pfn);
   }
   const pbe = chainAlloc(PBE_SIZE);
-  if (pbe == 0) return -ENOMEM;
+  if (pbe == 0) return bufferFailed(-ENOMEM);
   store<u64>(pbe, pfnToPhys(pfn), PBE_ORIG_ADDRESS);
   const copy = getSafePage();
-  if (copy == NO_PFN) return -ENOMEM;
+  if (copy == NO_PFN) return bufferFailed(-ENOMEM);
   store<u64>(pbe, pfnToPhys(copy), PBE_ADDRESS);
   store<u64>(pbe, <u64>ctx32(CTX_RESTORE_PBLIST), PBE_NEXT);
   setCtx32(CTX_RESTORE_PBLIST, <u32>pbe);
   incCtx32(CTX_NR_PBES);
-  return <isize>pfnToVirt(copy);
+  return pfnToVirt(copy);
 }
 
 /**
  * snapshot_write_next - For data pages: the buffer for the next page of the stream (§4.2).
  *
  * Copies the pending highmem page, then asks get_buffer(); a zero-flagged PFN (§4.8) has its buffer cleared and
- * consumes no stream page, so the loop goes on. Returns the address, 0 once all C + Z pages have a home, or -errno.
+ * consumes no stream page, so the loop goes on. Returns the address, or 0: with bufferError 0 once all C + Z pages
+ * have a home, else with the -errno of get_buffer().
  * @planned: highmem pages get their final frame, not the bounce page (planImage()).
  */
-function nextDataBuffer(planned: bool): isize {
+function nextDataBuffer(planned: bool): usize {
   const total = ctx32(CTX_NR_COPY_PAGES) + ctx32(CTX_NR_ZERO_PAGES);
   const origBm = bmOf(CTX_ORIG_BM);
   const zeroBm = bmOf(CTX_ZERO_BM);
@@ -411,10 +423,10 @@ function nextDataBuffer(planned: bool): isize {
     if (given >= total) return 0;
     copyLastHighmemPage();
     const dst = getBuffer(planned);
-    if (dst < 0) return dst;
+    if (dst == 0) return 0;
     setCtx32(CTX_HANDLE_BUFFERS, given + 1);
     if (hasZero && memoryBmTestBit(zeroBm, memoryBmGetCurrent(origBm))) {
-      zeroPage(<usize>dst);
+      zeroPage(dst);
       continue;
     }
     return dst;
@@ -430,12 +442,13 @@ function nextDataBuffer(planned: bool): isize {
 export function loadImagePages(src: usize, count: u32): i32 {
   const shift = <usize>pageShift();
   for (let i: u32 = 0; i < count; i++) {
+    bufferError = 0;
     const dst = nextDataBuffer(false);
-    if (dst <= 0) {
+    if (dst == 0) {
       setError(ERR_WHAT_COUNT, <u64>i, <u64>count);
-      return dst == 0 ? -ENODATA : <i32>dst;
+      return bufferError != 0 ? bufferError : -ENODATA;
     }
-    copyPage(<usize>dst, src + (<usize>i << shift));
+    copyPage(dst, src + (<usize>i << shift));
   }
   return <i32>count;
 }
@@ -451,13 +464,14 @@ export function loadImagePages(src: usize, count: u32): i32 {
  */
 export function planImage(plan: usize): i32 {
   let n: u32 = 0;
+  bufferError = 0;
   let dst = nextDataBuffer(true);
-  while (dst > 0) {
+  while (dst != 0) {
     store<u32>(plan + (<usize>n << 2), <u32>dst);
     n++;
     dst = nextDataBuffer(true);
   }
-  return dst < 0 ? <i32>dst : <i32>n;
+  return bufferError != 0 ? bufferError : <i32>n;
 }
 
 /**
@@ -478,9 +492,10 @@ export function loadPlannedPages(plan: usize, first: u32, src: usize, count: u32
  * pages are drained here. Returns 0, -ENODATA if the stream ended before every data page arrived, or -errno.
  */
 export function snapshotWriteFinalize(): i32 {
+  bufferError = 0;
   const dst = nextDataBuffer(false);
-  if (dst < 0) return <i32>dst;
-  if (dst > 0) {
+  if (bufferError != 0) return bufferError;
+  if (dst != 0) {
     setError(ERR_WHAT_COUNT, <u64>ctx32(CTX_HANDLE_BUFFERS), <u64>(ctx32(CTX_NR_COPY_PAGES) + ctx32(CTX_NR_ZERO_PAGES)));
     return -ENODATA;
   }
