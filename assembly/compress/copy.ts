@@ -20,11 +20,12 @@ import { CTX_START, CTX_DECOMP_IN_POS, CTX_DECOMP_OUT_POS, CTX_DECOMP_VALUE } fr
 @inline const PERIOD8: u32 = 0xeca89880;
 
 /**
- * buffersValid - Whether [@src, @src+@srcLen) and [@dst, @dst+@dstCap) lie inside the memory, do not overlap, and
- * @dstCap is below 2 GiB (so that every length fits the i32 result).
+ * buffersValid - Whether [@src, @src+@srcLen) and [@dst, @dst+@dstCap) lie inside the memory and end below 4 GiB
+ * (so that end addresses fit a usize), do not overlap, and @dstCap is below 2 GiB (so that every length fits the
+ * i32 result).
  */
 export function buffersValid(src: usize, srcLen: u32, dst: usize, dstCap: u32): bool {
-  const size = <u64>memory.size() << 16;
+  const size = min(<u64>memory.size() << 16, <u64>0xffffffff);
   const srcEnd = <u64>src + srcLen;
   const dstEnd = <u64>dst + dstCap;
   if (srcEnd > size || dstEnd > size || dstCap > 0x7fffffff) return false;

@@ -46,8 +46,12 @@ import {
  *
  * Returns the number of bytes decompressed, or a negative LZO_E_* / DECOMP_E_ARGS code (assembly/portable/compress.ts)
  * with the failing input offset, the bytes written and the offending value in the CTX_DECOMP_* fields. Never reads
- * outside [src, src+srcLen) or before dst, and never traps on any input. Streams that start with the LZO-RLE marker
- * (17, version) are refused: the kernel writes hibernation images with plain lzo1x_1_compress.
+ * outside [src, src+srcLen) or before dst, and never traps on any input.
+ *
+ * Decodes the streams liblzo's lzo1x_decompress_safe decodes, to the same bytes, and fails damaged ones with the
+ * same error (the tests check both against liblzo), except that, as in the kernel, input shorter than the 3-byte end
+ * marker fails before it is read. Streams that start with the LZO-RLE marker (17, version; lzorle1x_1_compress, used
+ * by zram) are refused: hibernation writes plain lzo1x_1_compress output (crypto "lzo").
  */
 export function lzo1xDecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap: u32): i32 {
   if (!buffersValid(src, srcLen, dst, dstCap)) return decompressFail(DECOMP_E_ARGS, 0, 0, 0);

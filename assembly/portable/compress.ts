@@ -13,7 +13,8 @@ export const WORST_CMP_LEN = 139333; // bytes_worst_compress(UNC_SIZE) = x + x/1
 export const CMP_PAGES = 35; // ceil((WORST_CMP_LEN + CMP_HEADER) / 4096)
 
 // ── Both decompressors ──
-// src or dst reaches past the memory, the two overlap, or dstCap >= 2 GiB (the length would not fit an i32).
+// src or dst reaches past the memory (or to its 4 GiB limit), the two overlap, or dstCap >= 2 GiB (the length would
+// not fit an i32).
 // VALUE: 0.
 export const DECOMP_E_ARGS = -100;
 
