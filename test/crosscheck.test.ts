@@ -17,6 +17,7 @@ import { explicitOrders, type ModelMachine } from "./reference/model.js";
 import { restorePblist, highmemPblist, probeResume } from "./helpers/engineProbe.js";
 import { tempDir } from "./helpers/tmp.js";
 import { readImagePages } from "./helpers/thawImageReader.js";
+import type { LoadMode } from "../src/phases/state.js";
 import { simulate } from "../src/simulate.js";
 import { Machine } from "../src/machine/machine.js";
 
@@ -24,6 +25,8 @@ const dir = tempDir("thaw-crosscheck-");
 
 /** Scenarios per kind (roomy, tight, crowded-highmem, lowmem-starved, large-pages). */
 const PER_KIND = 100;
+/** loadImage's modes: the kernel's page-by-page order, and thaw's plan-then-copy (same counts, PBEs and memory). */
+const MODES: readonly LoadMode[] = ["faithful", "planned"];
 const SCENARIOS: Scenario[] = Array.from({ length: PER_KIND * SCENARIO_KINDS.length }, (_, i) => randomScenario(i + 1, SCENARIO_KINDS[i % SCENARIO_KINDS.length]!));
 
 /** expectAgreement - Every observable of the engine equals the model's. */
@@ -53,10 +56,12 @@ function expectAgreement({ model, engine, contentMismatches }: Crosscheck): void
 }
 
 describe("engine vs reference model: seeded random scenarios", () => {
-  // Every fifth scenario lists its PFN entries in a random order: the result must not change (§4.3).
+  // Each scenario runs in both load modes. Every fifth lists its PFN entries in a random order: the result must not
+  // change (§4.3). Every 25th checksums on the CRC thread (off elsewhere: a thread per resume costs more than the rest).
   const shuffled = (s: Scenario) => s.seed % 5 === 0;
-  it.each(SCENARIOS.map((s) => [shuffled(s) ? `${s.label}, PFN entries shuffled` : s.label, s] as const))("%s", async (_label, scenario) => {
-    const c = await crosscheck(dir, scenario, { shuffleMetadata: shuffled(scenario) ? scenario.seed : 0 });
+  const cases = SCENARIOS.flatMap((s) => MODES.map((mode) => [`${s.label}${shuffled(s) ? ", PFN entries shuffled" : ""}, ${mode}`, s, mode] as const));
+  it.each(cases)("%s", async (_label, scenario, mode) => {
+    const c = await crosscheck(dir, scenario, { mode, shuffleMetadata: shuffled(scenario) ? scenario.seed : 0, crcThread: scenario.seed % 25 === 0 });
     expectAgreement(c);
     if (shuffled(scenario)) {
       const order = readImagePages(c.engine.imagePath).entryOrder;
@@ -108,13 +113,14 @@ describe("engine vs reference model: every allocation failing in turn", () => {
     const model = runModel(scenario.machine, scenario.image);
     if (model.outcome.ok && model.highmemPblist.length > 0) picked.push(scenario);
   }
-  const cases = picked.flatMap((scenario) => {
+  const cases = picked.flatMap((scenario, n) => {
     const allocations = runModel(scenario.machine, scenario.image).allocations;
-    return Array.from({ length: allocations + 1 }, (_, i) => [`${scenario.label}, allocation ${i + 1} of ${allocations} fails`, scenario, i + 1] as const);
+    const mode = MODES[n % MODES.length]!;
+    return Array.from({ length: allocations + 1 }, (_, i) => [`${scenario.label}, allocation ${i + 1} of ${allocations} fails, ${mode}`, scenario, i + 1, mode] as const);
   });
 
-  it.each(cases)("%s", async (_label, scenario, k) => {
-    expectAgreement(await crosscheck(dir, scenario, { failAllocationAt: k }));
+  it.each(cases)("%s", async (_label, scenario, k, mode) => {
+    expectAgreement(await crosscheck(dir, scenario, { failAllocationAt: k, mode }));
   });
 
   it("reach ENOMEM in every phase that allocates", () => {
@@ -123,6 +129,7 @@ describe("engine vs reference model: every allocation failing in turn", () => {
       return outcome.ok ? "ok" : outcome.phase;
     }));
     expect([...phases].sort()).toEqual(["checkHeader", "loadImage", "ok", "prepareImage", "restoreHighmem"]);
+    expect(new Set(cases.map(([, , , mode]) => mode)).size).toBe(MODES.length);
   });
 });
 
@@ -171,10 +178,10 @@ describe("engine: §4.14 worked example through simulate()", () => {
     expect(result.verify?.untouchedMismatches).toEqual([]);
   });
 
-  it("agrees with the model on everything", async () => {
+  it.each(MODES)("agrees with the model on everything (%s)", async (mode) => {
     const model = runModel(exampleMachine(), EXAMPLE_IMAGE);
     const { suspend: image, restorePblist: _, ...options } = exampleSimulateOptions();
-    const engine = await probeResume(dir, options, image);
+    const engine = await probeResume(dir, options, image, { mode });
     const { mismatches } = compareContents(model, engine);
     expectAgreement({ model, engine, contentMismatches: mismatches, contentChecked: 0 });
   });
@@ -216,7 +223,7 @@ describe("engine vs reference model: HighMem with both PBE lists", () => {
     expect(result.verify?.mismatches).toEqual([]);
   });
 
-  it("agrees with the model phase by phase and frame by frame", async () => {
-    expectAgreement(await crosscheck(dir, { seed: 0, kind: "crowded-highmem", label: "both lists", options, machine, image }));
+  it.each(MODES)("agrees with the model phase by phase and frame by frame (%s)", async (mode) => {
+    expectAgreement(await crosscheck(dir, { seed: 0, kind: "crowded-highmem", label: "both lists", options, machine, image }, { mode }));
   });
 });

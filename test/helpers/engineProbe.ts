@@ -14,7 +14,7 @@ import { suspendMachine } from "../../src/suspend.js";
 import { ResumeSession, type ResumeCounts } from "../../src/resume.js";
 import { ResumeError } from "../../src/errors.js";
 import type { PhaseName } from "../../src/phases/names.js";
-import type { VerifyReport } from "../../src/phases/state.js";
+import type { VerifyReport, LoadMode } from "../../src/phases/state.js";
 
 /** The allocator and page-state maps after a phase (the shape of the model's PhaseState). */
 export interface EnginePhaseState {
@@ -151,6 +151,10 @@ export interface ProbeOptions {
   failAllocationAt?: number;
   /** Shuffle the image's PFN entries with this seed before resuming (0: keep them ascending). */
   shuffleMetadata?: number;
+  /** How loadImage places pages (ResumeOptions.mode; the library's default when absent). */
+  mode?: LoadMode;
+  /** Checksum on a worker thread (ResumeOptions.crcThread; default false here: one thread per resume is slow). */
+  crcThread?: boolean;
 }
 
 /**
@@ -163,7 +167,10 @@ export async function probeResume(dir: string, options: MachineOptions, image: {
   const imagePath = join(dir, `probe-${process.pid}-${counter++}.thaw`);
   suspendMachine(machine, { out: imagePath, pfns: image.pfns, zeroPfns: image.zeroPfns });
   if (probe.shuffleMetadata) shuffleMetadata(imagePath, probe.shuffleMetadata);
-  const session = await ResumeSession.open(imagePath, { machine, verify: probe.shuffleMetadata ? true : false, failAllocationAt: probe.failAllocationAt ?? 0 });
+  const session = await ResumeSession.open(imagePath, {
+    machine, verify: probe.shuffleMetadata ? true : false, failAllocationAt: probe.failAllocationAt ?? 0, crcThread: probe.crcThread ?? false,
+    ...(probe.mode && { mode: probe.mode }),
+  });
   const { frames, pageSize } = machine.spec;
   const before = machine.bytes(machine.arena.framesBase, frames * pageSize).slice();
   const phases: EnginePhaseState[] = [];
