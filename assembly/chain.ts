@@ -4,10 +4,25 @@
 // image kernel's memory replaces it) and is reclaimed by swsusp_free() on failure: its pages are forbidden + free.
 import {
   CTX_CA_CHAIN, CTX_CA_USED_SPACE, CTX_CA_SAFE_NEEDED, CTX_NR_CHAIN_PAGES, LINKED_PAGE_NEXT, LINKED_PAGE_DATA, NO_PFN,
-  PG_ANY,
+  PG_ANY, CTX_META_NEXT, CTX_META_END, CTX_META_OVERFLOW,
 } from "./portable/layout";
 import { ctx32, setCtx32, incCtx32, pageSize, pfnToVirt } from "./common";
-import { getSafePage, getImagePage } from "./pages";
+import { getSafePage, getImagePage, hasContents } from "./pages";
+
+/**
+ * chainPageMemory - Where the chain page in frame @pfn is: the frame itself, or on a placement-only machine the next
+ * page of the metadata arena (0 when it is full: CTX_META_OVERFLOW is set).
+ */
+function chainPageMemory(pfn: u32): usize {
+  if (hasContents()) return pfnToVirt(pfn);
+  const next = <usize>ctx32(CTX_META_NEXT);
+  if (next + <usize>pageSize() > <usize>ctx32(CTX_META_END)) {
+    setCtx32(CTX_META_OVERFLOW, 1);
+    return 0;
+  }
+  setCtx32(CTX_META_NEXT, <u32>(next + <usize>pageSize()));
+  return next;
+}
 
 // @ts-ignore: decorator
 @inline function linkedPageDataSize(): u32 {
@@ -33,7 +48,8 @@ export function chainAlloc(size: u32): usize {
   if (dataSize - used < size) {
     const pfn = ctx32(CTX_CA_SAFE_NEEDED) ? getSafePage() : getImagePage(PG_ANY);
     if (pfn == NO_PFN) return 0;
-    const page = pfnToVirt(pfn);
+    const page = chainPageMemory(pfn);
+    if (page == 0) return 0;
     store<u64>(page, <u64>ctx32(CTX_CA_CHAIN), LINKED_PAGE_NEXT);
     setCtx32(CTX_CA_CHAIN, <u32>page);
     incCtx32(CTX_NR_CHAIN_PAGES);

@@ -3,6 +3,7 @@
 
 export { markRangeUsed, markBootMapUsed, frameIsUsed, frameTouched } from "./machine/allocator";
 export { fillBootFrames, fillImageFrames } from "./machine/pattern";
+export { scatterBootFootprint, drawImagePfns } from "./machine/placement";
 
 export {
   bitmapChargePages, bitmapStorageSize, memoryBmCreate, memoryBmFree, memoryBmPositionReset, memoryBmCount,
@@ -24,7 +25,7 @@ export {
 export { restoreHighmem, atomicCopy } from "./restore";
 
 export { markZeroEntries, gatherDataPages } from "./suspend";
-export { verifyImagePages, verifyUntouchedFrames } from "./verify";
+export { verifyImagePages, verifyUntouchedFrames, verifyPlacement } from "./verify";
 
 /** layoutHeapBase - End of the AssemblyScript static data; must stay below AS_RESERVED_SIZE (layout.ts). */
 export function layoutHeapBase(): usize {

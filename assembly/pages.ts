@@ -5,14 +5,16 @@
 // A frame with both bits set is ours; swsusp_free() gives back exactly those.
 import {
   CTX_FORBIDDEN_PAGES_MAP, CTX_FREE_PAGES_MAP, CTX_ALLOCATED_UNSAFE_PAGES, CTX_SAFE_PAGES_LIST,
-  NO_PFN, PG_UNSAFE_CLEAR, ZONE_CLASS_LOW, LINKED_PAGE_NEXT, CTX_HAS_CONTENTS,
+  NO_PFN, PG_UNSAFE_CLEAR, ZONE_CLASS_LOW, LINKED_PAGE_NEXT, CTX_HAS_CONTENTS, CTX_SAFE_STACK, CTX_SAFE_STACK_LEN,
+  CTX_SAFE_STACK_CAP, CTX_META_OVERFLOW,
 } from "./portable/layout";
 import { ctx32, setCtx32, incCtx32, pfnToVirt, virtToPfn, zeroPage } from "./common";
 import { allocFrame, freeFrame } from "./machine/allocator";
 import { memoryBmSetBit, memoryBmClearBit, memoryBmTestBit } from "./bitmap/bitmap";
 
+/** hasContents - False on a placement-only machine: frames have no memory behind them. */
 // @ts-ignore: decorator
-@inline function hasContents(): bool {
+@inline export function hasContents(): bool {
   return ctx32(CTX_HAS_CONTENTS) != 0;
 }
 
@@ -94,8 +96,22 @@ export function freeImagePage(pfn: u32, clearNosaveFree: u32): void {
   freeFrame(pfn);
 }
 
-/** recycle_safe_page - Push safe page @pfn onto safe_pages_list, linking it through its first 8 bytes. */
+/**
+ * recycle_safe_page - Push safe page @pfn onto safe_pages_list, linking it through its first 8 bytes. On a
+ * placement-only machine the list is a stack of PFNs in the metadata arena (same order); if that is full,
+ * CTX_META_OVERFLOW is set and the host fails the phase.
+ */
 export function recycleSafePage(pfn: u32): void {
+  if (!hasContents()) {
+    const len = ctx32(CTX_SAFE_STACK_LEN);
+    if (len == ctx32(CTX_SAFE_STACK_CAP)) {
+      setCtx32(CTX_META_OVERFLOW, 1);
+      return;
+    }
+    store<u32>(<usize>ctx32(CTX_SAFE_STACK) + (<usize>len << 2), pfn);
+    setCtx32(CTX_SAFE_STACK_LEN, len + 1);
+    return;
+  }
   const addr = pfnToVirt(pfn);
   store<u64>(addr, <u64>ctx32(CTX_SAFE_PAGES_LIST), LINKED_PAGE_NEXT);
   setCtx32(CTX_SAFE_PAGES_LIST, <u32>addr);
@@ -107,6 +123,12 @@ export function recycleSafePage(pfn: u32): void {
  * Returns its PFN, or NO_PFN when memory runs out.
  */
 export function getSafePage(): u32 {
+  if (!hasContents()) {
+    const len = ctx32(CTX_SAFE_STACK_LEN);
+    if (len == 0) return getImagePage(1);
+    setCtx32(CTX_SAFE_STACK_LEN, len - 1);
+    return load<u32>(<usize>ctx32(CTX_SAFE_STACK) + (<usize>(len - 1) << 2));
+  }
   const head = <usize>ctx32(CTX_SAFE_PAGES_LIST);
   if (head == 0) return getImagePage(1);
   setCtx32(CTX_SAFE_PAGES_LIST, <u32>load<u64>(head, LINKED_PAGE_NEXT));
@@ -117,6 +139,7 @@ export function getSafePage(): u32 {
 
 /** safePagesListLength - Pages on safe_pages_list (walks the list; for reports and tests). */
 export function safePagesListLength(): u32 {
+  if (!hasContents()) return ctx32(CTX_SAFE_STACK_LEN);
   let n: u32 = 0;
   for (let p = <usize>ctx32(CTX_SAFE_PAGES_LIST); p != 0; p = <usize>load<u64>(p, LINKED_PAGE_NEXT)) n++;
   return n;

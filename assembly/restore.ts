@@ -5,7 +5,7 @@ import {
 } from "./portable/layout";
 import { ENOMEM } from "./portable/errno";
 import { ctx32, setCtx32, pfnToVirt, physToPfn, copyPage } from "./common";
-import { getImagePage, freeImagePage } from "./pages";
+import { getImagePage, freeImagePage, hasContents } from "./pages";
 
 /**
  * restore_highmem - Swap every highmem PBE's copy with its original frame through one temporary safe page.
@@ -19,13 +19,16 @@ export function restoreHighmem(): i32 {
   const tmpPfn = getImagePage(PG_SAFE);
   if (tmpPfn == NO_PFN) return -ENOMEM;
   const tmp = pfnToVirt(tmpPfn);
+  const contents = hasContents();
   let n: i32 = 0;
   while (pbe != 0) {
-    const copy = pfnToVirt(physToPfn(load<u64>(pbe, HIGHMEM_PBE_COPY_PAGE)));
-    const orig = pfnToVirt(physToPfn(load<u64>(pbe, HIGHMEM_PBE_ORIG_PAGE)));
-    copyPage(tmp, copy);
-    copyPage(copy, orig);
-    copyPage(orig, tmp);
+    if (contents) {
+      const copy = pfnToVirt(physToPfn(load<u64>(pbe, HIGHMEM_PBE_COPY_PAGE)));
+      const orig = pfnToVirt(physToPfn(load<u64>(pbe, HIGHMEM_PBE_ORIG_PAGE)));
+      copyPage(tmp, copy);
+      copyPage(copy, orig);
+      copyPage(orig, tmp);
+    }
     n++;
     pbe = <usize>load<u64>(pbe, HIGHMEM_PBE_NEXT);
   }
@@ -39,12 +42,13 @@ export function restoreHighmem(): i32 {
  *
  * The loop of arch/x86/power/hibernate_asm_64.S: `rep movsq` of PAGE_SIZE bytes from pbe->address to
  * pbe->orig_address, then pbe = pbe->next until NULL. Every source is a safe page, so the order does not matter
- * (§4.11). Returns the number of pages copied.
+ * (§4.11). On a placement-only machine the chain is walked without copying. Returns the number of PBEs.
  */
 export function atomicCopy(): u32 {
   let n: u32 = 0;
+  const contents = hasContents();
   for (let pbe = <usize>ctx32(CTX_RESTORE_PBLIST); pbe != 0; pbe = <usize>load<u64>(pbe, PBE_NEXT)) {
-    copyPage(pfnToVirt(physToPfn(load<u64>(pbe, PBE_ORIG_ADDRESS))), pfnToVirt(physToPfn(load<u64>(pbe, PBE_ADDRESS))));
+    if (contents) copyPage(pfnToVirt(physToPfn(load<u64>(pbe, PBE_ORIG_ADDRESS))), pfnToVirt(physToPfn(load<u64>(pbe, PBE_ADDRESS))));
     n++;
   }
   setCtx32(CTX_NR_COPIED, n);

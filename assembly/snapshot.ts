@@ -27,7 +27,7 @@ import {
 } from "./bitmap/bitmap";
 import {
   getImagePage, freeImagePage, recycleSafePage, getSafePage, clearFrame, pageIsForbidden, pageIsFree,
-  setPageForbidden, setPageFree, safePagesListLength,
+  setPageForbidden, setPageFree, safePagesListLength, hasContents,
 } from "./pages";
 import { chainInit, chainAlloc } from "./chain";
 
@@ -326,10 +326,10 @@ export function prepareImage(): i32 {
  * @planned, a highmem frame's own address is returned instead of `buffer` (the planned mode needs no bounce page).
  */
 function getHighmemPageBuffer(pfn: u32, planned: bool): usize {
-  const buffer = pfnToVirt(ctx32(CTX_BUFFER));
+  const buffer = frameAddress(ctx32(CTX_BUFFER));
   if (pageIsForbidden(pfn) && pageIsFree(pfn)) {
     incCtx32(CTX_NR_DIRECT);
-    if (planned) return pfnToVirt(pfn);
+    if (planned) return frameAddress(pfn);
     setCtx32(CTX_LAST_HIGHMEM_PAGE, pfn);
     return buffer;
   }
@@ -342,7 +342,7 @@ function getHighmemPageBuffer(pfn: u32, planned: bool): usize {
     const copy = memoryBmNextPfn(bmOf(CTX_SAFE_HIGHMEM_BM));
     setCtx32(CTX_SAFE_HIGHMEM_PAGES, safeHighmem - 1);
     store<u64>(pbe, pfnToPhys(copy), HIGHMEM_PBE_COPY_PAGE);
-    if (planned) kaddr = pfnToVirt(copy);
+    if (planned) kaddr = frameAddress(copy);
     else {
       setCtx32(CTX_LAST_HIGHMEM_PAGE, copy);
       kaddr = buffer;
@@ -351,12 +351,18 @@ function getHighmemPageBuffer(pfn: u32, planned: bool): usize {
     const copy = getSafePage();
     if (copy == NO_PFN) return bufferFailed(-ENOMEM);
     store<u64>(pbe, pfnToPhys(copy), HIGHMEM_PBE_COPY_PAGE);
-    kaddr = pfnToVirt(copy);
+    kaddr = frameAddress(copy);
   }
   store<u64>(pbe, <u64>ctx32(CTX_HIGHMEM_PBLIST), HIGHMEM_PBE_NEXT);
   setCtx32(CTX_HIGHMEM_PBLIST, <u32>pbe);
   incCtx32(CTX_NR_HIGHMEM_PBES);
   return kaddr;
+}
+
+/** frameAddress - A frame's address, or on a placement-only machine (no frame memory) a non-zero token. */
+// @ts-ignore: decorator
+@inline function frameAddress(pfn: u32): usize {
+  return hasContents() ? pfnToVirt(pfn) : 1;
 }
 
 /**
@@ -374,7 +380,7 @@ function bufferFailed(code: i32): usize {
 function copyLastHighmemPage(): void {
   const last = ctx32(CTX_LAST_HIGHMEM_PAGE);
   if (last == NO_PFN) return;
-  copyPage(pfnToVirt(last), pfnToVirt(ctx32(CTX_BUFFER)));
+  if (hasContents()) copyPage(pfnToVirt(last), pfnToVirt(ctx32(CTX_BUFFER)));
   setCtx32(CTX_LAST_HIGHMEM_PAGE, NO_PFN);
 }
 
@@ -391,7 +397,7 @@ function getBuffer(planned: bool): usize {
   if (pageHighMem(pfn)) return getHighmemPageBuffer(pfn, planned);
   if (pageIsForbidden(pfn) && pageIsFree(pfn)) {
     incCtx32(CTX_NR_DIRECT);
-    return pfnToVirt(pfn);
+    return frameAddress(pfn);
   }
   const pbe = chainAlloc(PBE_SIZE);
   if (pbe == 0) return bufferFailed(-ENOMEM);
@@ -402,7 +408,7 @@ function getBuffer(planned: bool): usize {
   store<u64>(pbe, <u64>ctx32(CTX_RESTORE_PBLIST), PBE_NEXT);
   setCtx32(CTX_RESTORE_PBLIST, <u32>pbe);
   incCtx32(CTX_NR_PBES);
-  return pfnToVirt(copy);
+  return frameAddress(copy);
 }
 
 /**
@@ -426,7 +432,7 @@ function nextDataBuffer(planned: bool): usize {
     if (dst == 0) return 0;
     setCtx32(CTX_HANDLE_BUFFERS, given + 1);
     if (hasZero && memoryBmTestBit(zeroBm, memoryBmGetCurrent(origBm))) {
-      zeroPage(dst);
+      if (hasContents()) zeroPage(dst);
       continue;
     }
     return dst;
@@ -459,7 +465,8 @@ export function loadImagePages(src: usize, count: u32): i32 {
  *
  * Runs get_buffer() for every image PFN exactly as the page-by-page loop would — same allocations, same PBEs in the
  * same order, zero pages cleared — but without data in between, so that loading becomes one copy (or one read) per
- * page into a known place. Highmem pages go straight to their frame: the bounce page is not needed. Returns the
+ * page into a known place. Highmem pages go straight to their frame: the bounce page is not needed. With @plan 0
+ * (a placement-only machine) only the decisions are taken. Returns the
  * number of destinations written (image_pages), or -errno as get_buffer() fails.
  */
 export function planImage(plan: usize): i32 {
@@ -467,7 +474,7 @@ export function planImage(plan: usize): i32 {
   bufferError = 0;
   let dst = nextDataBuffer(true);
   while (dst != 0) {
-    store<u32>(plan + (<usize>n << 2), <u32>dst);
+    if (plan != 0) store<u32>(plan + (<usize>n << 2), <u32>dst);
     n++;
     dst = nextDataBuffer(true);
   }

@@ -2,7 +2,8 @@
 // it held when the machine booted.
 import {
   CTX_NR_FRAMES, CTX_MISMATCHES, CTX_MISMATCH_CAPACITY, CTX_NR_MISMATCHES, CTX_NR_VERIFIED, CTX_SCRATCH,
-  CTX_NR_UNTOUCHED_CHECKED, CTX_NR_UNTOUCHED_MISMATCHES, PFN_ENTRY_SIZE,
+  CTX_NR_UNTOUCHED_CHECKED, CTX_NR_UNTOUCHED_MISMATCHES, PFN_ENTRY_SIZE, CTX_RESTORE_PBLIST, CTX_HIGHMEM_PBLIST,
+  PBE_ORIG_ADDRESS, PBE_ADDRESS, PBE_NEXT, HIGHMEM_PBE_ORIG_PAGE, HIGHMEM_PBE_COPY_PAGE, HIGHMEM_PBE_NEXT,
 } from "./portable/layout";
 import { ctx32, setCtx32, incCtx32, pageShift, pageSize, pfnToVirt, pfnValid } from "./common";
 import { frameTouched } from "./machine/allocator";
@@ -77,4 +78,51 @@ export function verifyUntouchedFrames(entries: usize, n: u32, seed: u64): u32 {
   setCtx32(CTX_NR_UNTOUCHED_CHECKED, checked);
   setCtx32(CTX_NR_UNTOUCHED_MISMATCHES, bad);
   return bad;
+}
+
+/** inPfnList - True if @pfn is one of the @n entries at @entries (sorted by PFN; bit 63 ignored). */
+function inPfnList(entries: usize, n: u32, pfn: u64): bool {
+  let lo: u32 = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = lo + ((hi - lo) >> 1);
+    const v = load<u64>(entries + <usize>mid * PFN_ENTRY_SIZE) & PFN_MASK;
+    if (v == pfn) return true;
+    if (v < pfn) lo = mid + 1;
+    else hi = mid;
+  }
+  return false;
+}
+
+/** checkChain - The invariants of one PBE chain: originals strictly descending image PFNs, copies not image PFNs. */
+function checkChain(head: usize, origAt: usize, copyAt: usize, nextAt: usize, entries: usize, n: u32): u32 {
+  const shift = <u64>pageShift();
+  let bad: u32 = 0;
+  let prev: u64 = <u64>-1;
+  let walked: u32 = 0;
+  for (let pbe = head; pbe != 0; pbe = <usize>load<u64>(pbe + nextAt)) {
+    const orig = load<u64>(pbe + origAt) >> shift;
+    const copy = load<u64>(pbe + copyAt) >> shift;
+    if (orig >= prev || !inPfnList(entries, n, orig) || inPfnList(entries, n, copy)) {
+      if (bad < ctx32(CTX_MISMATCH_CAPACITY)) store<u32>(<usize>ctx32(CTX_MISMATCHES) + (<usize>bad << 2), <u32>orig);
+      bad++;
+    }
+    prev = orig;
+    if (++walked > n) return bad + 1;
+  }
+  setCtx32(CTX_SCRATCH, walked);
+  return bad;
+}
+
+/**
+ * verifyPlacement - A placement-only resume's checks, where no page contents exist: along restore_pblist and
+ * highmem_pblist every original is an image PFN, strictly descending (so each is placed once: PBEs are prepended in
+ * ascending order), and every copy is a frame outside the image. @entries: the image's @n entries sorted by PFN.
+ * Returns the number of PBEs that break a rule (their original PFNs go to the mismatch list); the walked lengths are
+ * left in CTX_NR_VERIFIED (restore_pblist) and CTX_SCRATCH (highmem_pblist).
+ */
+export function verifyPlacement(entries: usize, n: u32): u32 {
+  const bad = checkChain(<usize>ctx32(CTX_RESTORE_PBLIST), PBE_ORIG_ADDRESS, PBE_ADDRESS, PBE_NEXT, entries, n);
+  setCtx32(CTX_NR_VERIFIED, ctx32(CTX_SCRATCH));
+  return bad + checkChain(<usize>ctx32(CTX_HIGHMEM_PBLIST), HIGHMEM_PBE_ORIG_PAGE, HIGHMEM_PBE_COPY_PAGE, HIGHMEM_PBE_NEXT, entries, n);
 }

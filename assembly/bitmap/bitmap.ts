@@ -68,7 +68,7 @@ import { getImagePage, freeImagePage, recycleSafePage } from "../pages";
 export function bitmapChargePages(bits: u32, pageSize: u32): u32 {
   const bitsPerLeaf = pageSize << 3;
   const fanout = pageSize >> 3;
-  const leaves = (bits + bitsPerLeaf - 1) / bitsPerLeaf;
+  const leaves = <u32>((<u64>bits + <u64>bitsPerLeaf - 1) / <u64>bitsPerLeaf);
   let inner: u32 = 0;
   let level = leaves;
   while (level > 1) {

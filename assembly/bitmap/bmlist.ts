@@ -296,6 +296,14 @@ export function bmlistTestMany(bm: usize, pfns: usize, n: u32, out: usize): u32 
   return hits;
 }
 
+// @ts-ignore: decorator
+@inline function storeCursor(bm: usize, zone: usize, bb: usize, chunk: u32, bit: i32): void {
+  store<u32>(bm, <u32>zone, CUR_ZONE);
+  store<u32>(bm, <u32>bb, CUR_BLOCK);
+  store<u32>(bm, chunk, CUR_CHUNK);
+  store<i32>(bm, bit, CUR_BITNR);
+}
+
 /**
  * bmlistNextMany - memory_bm_next_pfn (S-2007) until it returns BM_END_OF_MAP or @cap PFNs were found; each is
  * written to @out unless it is 0. Returns the number found: fewer than @cap means the end was reached, and then the
@@ -316,19 +324,41 @@ export function bmlistNextMany(bm: usize, out: usize, cap: u32): u32 {
         const base = load<u32>(bb, BB_START_PFN);
         let w = bit >= 63 ? 0 : load<u64>(data + (<usize>chunk << 3)) & (<u64>-1 << <u64>(bit + 1));
         for (;;) {
-          while (w != 0) {
-            bit = <i32>ctz(w);
-            const pfn = base + (chunk << 6) + <u32>bit;
-            if (out != 0) store<u32>(out + (<usize>count << 2), pfn);
+          if (out != 0) {
+            // the chunk's lowest bit is written whether or not it has one; only chunks with more bits loop
+            const first = <i32>ctz(w);
+            const pfn = base + (chunk << 6) + <u32>first;
+            store<u32>(out + (<usize>count << 2), pfn);
+            const hit = w != 0;
+            count += <u32>hit;
+            bit = select<i32>(first, bit, hit);
             w &= w - 1;
-            if (++count == cap) {
-              store<u32>(bm, <u32>zone, CUR_ZONE);
-              store<u32>(bm, <u32>bb, CUR_BLOCK);
-              store<u32>(bm, chunk, CUR_CHUNK);
-              store<i32>(bm, bit, CUR_BITNR);
+            if (count == cap) {
+              storeCursor(bm, zone, bb, chunk, bit);
               store<u32>(bm, pfn, BMD_CUR_PFN);
               return count;
             }
+            while (w != 0) {
+              bit = <i32>ctz(w);
+              const next = base + (chunk << 6) + <u32>bit;
+              store<u32>(out + (<usize>count << 2), next);
+              w &= w - 1;
+              if (++count == cap) {
+                storeCursor(bm, zone, bb, chunk, bit);
+                store<u32>(bm, next, BMD_CUR_PFN);
+                return count;
+              }
+            }
+          } else if (w != 0) {
+            const c = <u32>popcnt(w);
+            if (count + c >= cap) {
+              for (let k = cap - count; k > 1; k--) w &= w - 1;
+              bit = <i32>ctz(w);
+              storeCursor(bm, zone, bb, chunk, bit);
+              store<u32>(bm, base + (chunk << 6) + <u32>bit, BMD_CUR_PFN);
+              return cap;
+            }
+            count += c;
           }
           if (++chunk >= size) break;
           w = load<u64>(data + (<usize>chunk << 3));

@@ -158,6 +158,10 @@ export function flatTestMany(bm: usize, pfns: usize, n: u32, out: usize): u32 {
 /**
  * flatNextMany - memory_bm_next_pfn until it returns BM_END_OF_MAP or @cap PFNs were found; each is written to @out
  * unless it is 0. Returns the number found; fewer than @cap means the end of the map was reached.
+ *
+ * Each word's lowest bit is written without a branch on whether the word is zero (a zero word writes a slot that the
+ * next PFN overwrites and does not count it), and only a word with more bits loops: at low density most words hold
+ * no bit or one, and the branch on that, not the work, is what a walk pays for. Without @out, words are counted.
  */
 export function flatNextMany(bm: usize, out: usize, cap: u32): u32 {
   const n = nbits(bm);
@@ -174,15 +178,36 @@ export function flatNextMany(bm: usize, out: usize, cap: u32): u32 {
   let w = load<u64>(storage + (<usize>idx << 3)) & (<u64>-1 << <u64>(from & 63));
   let count: u32 = 0;
   for (;;) {
-    while (w != 0) {
-      const bit = (idx << 6) + <u32>ctz(w);
-      if (out != 0) store<u32>(out + (<usize>count << 2), start + bit);
+    if (out != 0) {
+      const first = (idx << 6) + <u32>ctz(w);
+      store<u32>(out + (<usize>count << 2), start + first);
+      count += <u32>(w != 0);
       w &= w - 1;
-      if (++count == cap) {
-        store<u32>(bm, bit + 1, BMD_CUR_BIT);
-        store<u32>(bm, start + bit, BMD_CUR_PFN);
+      if (count == cap) {
+        store<u32>(bm, first + 1, BMD_CUR_BIT);
+        store<u32>(bm, start + first, BMD_CUR_PFN);
         return count;
       }
+      while (w != 0) {
+        const bit = (idx << 6) + <u32>ctz(w);
+        store<u32>(out + (<usize>count << 2), start + bit);
+        w &= w - 1;
+        if (++count == cap) {
+          store<u32>(bm, bit + 1, BMD_CUR_BIT);
+          store<u32>(bm, start + bit, BMD_CUR_PFN);
+          return count;
+        }
+      }
+    } else {
+      const c = <u32>popcnt(w);
+      if (count + c >= cap) {
+        for (let k = cap - count; k > 1; k--) w &= w - 1;
+        const bit = (idx << 6) + <u32>ctz(w);
+        store<u32>(bm, bit + 1, BMD_CUR_BIT);
+        store<u32>(bm, start + bit, BMD_CUR_PFN);
+        return cap;
+      }
+      count += c;
     }
     if (++idx >= nwords) break;
     w = load<u64>(storage + (<usize>idx << 3));

@@ -323,6 +323,14 @@ export function rtreeTestMany(bm: usize, pfns: usize, n: u32, out: usize): u32 {
   return hits;
 }
 
+// @ts-ignore: decorator
+@inline function storeCursor(bm: usize, zone: usize, node: usize, nodePfn: u32, nodeBit: u32): void {
+  store<u32>(bm, <u32>zone, CUR_ZONE);
+  store<u32>(bm, <u32>node, CUR_NODE);
+  store<u32>(bm, nodePfn, CUR_NODE_PFN);
+  store<u32>(bm, nodeBit, CUR_NODE_BIT);
+}
+
 /**
  * rtreeNextMany - memory_bm_next_pfn until it returns BM_END_OF_MAP or @cap PFNs were found; each is written to @out
  * unless it is 0. Returns the number found; fewer than @cap means the end was reached, and the cursor then stays on
@@ -348,22 +356,43 @@ export function rtreeNextMany(bm: usize, out: usize, cap: u32): u32 {
       const nwords = (bits + 63) >> 6;
       let idx = nodeBit >> 6;
       let w = load<u64>(data + (<usize>idx << 3)) & (<u64>-1 << <u64>(nodeBit & 63));
+      const base = zoneStart + nodePfn;
       for (;;) {
-        while (w != 0) {
-          const bit = (idx << 6) + <u32>ctz(w);
-          if (bit >= bits) break;
-          const pfn = zoneStart + nodePfn + bit;
-          if (out != 0) store<u32>(out + (<usize>count << 2), pfn);
-          nodeBit = bit + 1;
+        if (out != 0) {
+          // find_next_bit, one word at a time: the lowest bit is written whether or not the word has one
+          const first = (idx << 6) + <u32>ctz(w);
+          store<u32>(out + (<usize>count << 2), base + first);
+          const hit = w != 0;
+          count += <u32>hit;
+          nodeBit = select<u32>(first + 1, nodeBit, hit);
           w &= w - 1;
-          if (++count == cap) {
-            store<u32>(bm, <u32>zone, CUR_ZONE);
-            store<u32>(bm, <u32>node, CUR_NODE);
-            store<u32>(bm, nodePfn, CUR_NODE_PFN);
-            store<u32>(bm, nodeBit, CUR_NODE_BIT);
-            store<u32>(bm, pfn, BMD_CUR_PFN);
+          if (count == cap) {
+            storeCursor(bm, zone, node, nodePfn, nodeBit);
+            store<u32>(bm, base + first, BMD_CUR_PFN);
             return count;
           }
+          while (w != 0) {
+            const bit = (idx << 6) + <u32>ctz(w);
+            store<u32>(out + (<usize>count << 2), base + bit);
+            nodeBit = bit + 1;
+            w &= w - 1;
+            if (++count == cap) {
+              storeCursor(bm, zone, node, nodePfn, nodeBit);
+              store<u32>(bm, base + bit, BMD_CUR_PFN);
+              return count;
+            }
+          }
+        } else if (w != 0) {
+          const c = <u32>popcnt(w);
+          if (count + c >= cap) {
+            for (let k = cap - count; k > 1; k--) w &= w - 1;
+            const bit = (idx << 6) + <u32>ctz(w);
+            storeCursor(bm, zone, node, nodePfn, bit + 1);
+            store<u32>(bm, base + bit, BMD_CUR_PFN);
+            return cap;
+          }
+          count += c;
+          nodeBit = (idx << 6) + 64 - <u32>clz(w);
         }
         if (++idx >= nwords) break;
         w = load<u64>(data + (<usize>idx << 3));
@@ -387,10 +416,7 @@ export function rtreeNextMany(bm: usize, out: usize, cap: u32): u32 {
     }
     more = false;
   }
-  store<u32>(bm, <u32>zone, CUR_ZONE);
-  store<u32>(bm, <u32>node, CUR_NODE);
-  store<u32>(bm, nodePfn, CUR_NODE_PFN);
-  store<u32>(bm, nodeBit, CUR_NODE_BIT);
+  storeCursor(bm, zone, node, nodePfn, nodeBit);
   store<u32>(bm, BM_END_OF_MAP, BMD_CUR_PFN);
   return count;
 }

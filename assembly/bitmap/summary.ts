@@ -215,8 +215,11 @@ function summaryFind(s: usize, level: u32, pos: u32): u32 {
 
 /**
  * summaryNextMany - memory_bm_next_pfn until it returns BM_END_OF_MAP or @cap PFNs were found; each is written to
- * @out unless it is 0. Returns the number found; fewer than @cap means the end of the map was reached. A word's bits
- * are taken with ctz; the next non-zero word comes from the summary levels.
+ * @out unless it is 0. Returns the number found; fewer than @cap means the end of the map was reached.
+ *
+ * Only non-zero words of level 0 are visited: the next one comes from the level-1 word (one load, one ctz), or from
+ * summaryFind() when that word has nothing further. A visited word is never zero, so its lowest bit is written
+ * without a test and only words with more bits loop.
  */
 export function summaryNextMany(bm: usize, out: usize, cap: u32): u32 {
   if (cap == 0) return 0;
@@ -228,30 +231,56 @@ export function summaryNextMany(bm: usize, out: usize, cap: u32): u32 {
   }
   const s = storageOf(bm);
   const l0 = levelAddr(s, 0);
-  const words = levelWords(s, 0);
+  const l1 = levelAddr(s, 1);
+  const single = load<u32>(s, HDR_NR_LEVELS) == 1;
   const start = load<u32>(bm, BMD_START_PFN);
   let idx = from >> 6;
   let w = load<u64>(l0 + (<usize>idx << 3)) & (<u64>-1 << <u64>(from & 63));
   let count: u32 = 0;
   for (;;) {
-    while (w != 0) {
-      const bit = (idx << 6) + <u32>ctz(w);
-      if (out != 0) store<u32>(out + (<usize>count << 2), start + bit);
-      w &= w - 1;
-      if (++count == cap) {
-        store<u32>(bm, bit + 1, BMD_CUR_BIT);
-        store<u32>(bm, start + bit, BMD_CUR_PFN);
-        return count;
+    if (w != 0) {
+      if (out != 0) {
+        const first = (idx << 6) + <u32>ctz(w);
+        store<u32>(out + (<usize>count << 2), start + first);
+        w &= w - 1;
+        if (++count == cap) {
+          store<u32>(bm, first + 1, BMD_CUR_BIT);
+          store<u32>(bm, start + first, BMD_CUR_PFN);
+          return count;
+        }
+        while (w != 0) {
+          const bit = (idx << 6) + <u32>ctz(w);
+          store<u32>(out + (<usize>count << 2), start + bit);
+          w &= w - 1;
+          if (++count == cap) {
+            store<u32>(bm, bit + 1, BMD_CUR_BIT);
+            store<u32>(bm, start + bit, BMD_CUR_PFN);
+            return count;
+          }
+        }
+      } else {
+        const c = <u32>popcnt(w);
+        if (count + c >= cap) {
+          for (let k = cap - count; k > 1; k--) w &= w - 1;
+          const bit = (idx << 6) + <u32>ctz(w);
+          store<u32>(bm, bit + 1, BMD_CUR_BIT);
+          store<u32>(bm, start + bit, BMD_CUR_PFN);
+          return cap;
+        }
+        count += c;
       }
     }
-    if (++idx >= words) break;
-    w = load<u64>(l0 + (<usize>idx << 3));
-    if (w == 0) {
-      const next = summaryFind(s, 1, idx);
+    if (single) break;
+    const j = idx + 1;
+    const m = load<u64>(l1 + (<usize>(j >> 6) << 3)) & (<u64>-1 << <u64>(j & 63));
+    if (m != 0 && (j & 63) != 0) {
+      idx = (j & ~63) + <u32>ctz(m);
+    } else {
+      const next = summaryFind(s, 1, j);
       if (next == NONE) break;
       idx = next >> 6;
-      w = load<u64>(l0 + (<usize>idx << 3));
     }
+    w = load<u64>(l0 + (<usize>idx << 3));
   }
   summaryPositionEnd(bm);
   return count;

@@ -1,7 +1,8 @@
 // The model's page allocator: the boot kernel's buddy allocator as the hibernation code sees it.
 //
 // Each allocation class (lowmem: DMA + Normal, and HighMem) has an order: a permutation of its PFNs laid out by the
-// host (ascending, descending, seeded random, buddy-like, or given explicitly by a scenario). An allocation returns the
+// host (ascending, descending, seeded random, buddy-like, or given explicitly by a scenario), or — for placement-only
+// machines too large for a u32 per frame — computed: ascending, descending, or a seeded Feistel permutation. An allocation returns the
 // first frame at or after the class's cursor, in that order, that is free, and moves the cursor past it; a frame
 // freed later is found again when the cursor comes round. The used map has one bit per frame: set for the boot
 // kernel's frames, holes, nosave regions and every frame handed out. The touched map remembers every frame handed
@@ -9,7 +10,8 @@
 import {
   CTX_USED_MAP, CTX_ORDER_LOW, CTX_ORDER_LOW_LEN, CTX_ORDER_LOW_CURSOR, CTX_ORDER_HIGH, CTX_ORDER_HIGH_LEN,
   CTX_ORDER_HIGH_CURSOR, CTX_NR_FREE_LOW, CTX_NR_FREE_HIGH, CTX_ALLOC_COUNT, CTX_ALLOC_FAIL_AT, NO_PFN,
-  ZONE_CLASS_HIGH, CTX_HIGHMEM_START_PFN, CTX_NR_FRAMES, CTX_TOUCHED_MAP, CTX_BOOT_MAP,
+  ZONE_CLASS_HIGH, CTX_HIGHMEM_START_PFN, CTX_NR_FRAMES, CTX_TOUCHED_MAP, CTX_BOOT_MAP, CTX_ORDER_KIND, CTX_ORDER_SEED,
+  ORDER_ASCENDING, ORDER_DESCENDING, ORDER_RANDOM,
 } from "../portable/layout";
 import { ctx32, setCtx32, DEBUG } from "../common";
 
@@ -20,8 +22,54 @@ import { ctx32, setCtx32, DEBUG } from "../common";
 
 // @ts-ignore: decorator
 @inline function setTouched(pfn: u32): void {
-  const w = <usize>ctx32(CTX_TOUCHED_MAP) + (<usize>(pfn >> 6) << 3);
+  const map = <usize>ctx32(CTX_TOUCHED_MAP);
+  if (map == 0) return;
+  const w = map + (<usize>(pfn >> 6) << 3);
   store<u64>(w, load<u64>(w) | (<u64>1 << <u64>(pfn & 63)));
+}
+
+// @ts-ignore: decorator
+@inline function mix32(x: u32): u32 {
+  x ^= x >> 16;
+  x *= 0x7feb352d;
+  x ^= x >> 15;
+  x *= 0x846ca68b;
+  x ^= x >> 16;
+  return x;
+}
+
+/**
+ * feistel - A seeded permutation of [0, @n): four Feistel rounds over the smallest even number of bits that covers n,
+ * walked until the value falls inside (it does within a few steps: the domain is less than four times n).
+ */
+function feistel(i: u32, n: u32, key: u32): u32 {
+  let bits: u32 = 2;
+  while (bits < 32 && (<u64>1 << <u64>bits) < <u64>n) bits += 2;
+  const half = bits >> 1;
+  const mask: u32 = (1 << half) - 1;
+  let x = <u64>i;
+  do {
+    let l = <u32>(x >> <u64>half) & mask;
+    let r = <u32>x & mask;
+    for (let round: u32 = 0; round < 4; round++) {
+      const t = r;
+      r = l ^ (mix32(r ^ (key + round * 0x9e3779b9)) & mask);
+      l = t;
+    }
+    x = (<u64>l << <u64>half) | <u64>r;
+  } while (x >= <u64>n);
+  return <u32>x;
+}
+
+/** orderAt - The @i-th PFN of the allocation order of a class of @len frames from @lo (CTX_ORDER_KIND). */
+// @ts-ignore: decorator
+@inline function orderAt(order: usize, lo: u32, len: u32, i: u32, high: bool): u32 {
+  switch (ctx32(CTX_ORDER_KIND)) {
+    case ORDER_ASCENDING: return lo + i;
+    case ORDER_DESCENDING: return lo + len - 1 - i;
+    case ORDER_RANDOM: return lo + feistel(i, len, ctx32(CTX_ORDER_SEED) ^ (high ? 0x5bd1e995 : 0));
+    default: return load<u32>(order + (<usize>i << 2));
+  }
 }
 
 /** frameTouched - True if frame @pfn has been handed out since the touched map was last cleared. */
@@ -65,10 +113,11 @@ export function allocFrame(zoneClass: u32): u32 {
   if (nrFree == 0) return NO_PFN;
   const order = <usize>ctx32(high ? CTX_ORDER_HIGH : CTX_ORDER_LOW);
   const len = ctx32(high ? CTX_ORDER_HIGH_LEN : CTX_ORDER_LOW_LEN);
+  const lo = high ? ctx32(CTX_HIGHMEM_START_PFN) : 0;
   const cursorField: usize = high ? CTX_ORDER_HIGH_CURSOR : CTX_ORDER_LOW_CURSOR;
   let cursor = ctx32(cursorField);
   for (let step: u32 = 0; step < len; step++) {
-    const pfn = load<u32>(order + (<usize>cursor << 2));
+    const pfn = orderAt(order, lo, len, cursor, high);
     cursor = cursor + 1 == len ? 0 : cursor + 1;
     if (!pageUsed(pfn)) {
       setUsed(pfn);

@@ -122,6 +122,16 @@ export const CTX_SCRATCH = 308;
 export const CTX_NR_UNTOUCHED_CHECKED = 312;
 export const CTX_NR_UNTOUCHED_MISMATCHES = 316;
 export const CTX_PFN_LIST_UNSORTED = 320;
+// page allocator orders computed rather than laid out (placement-only machines), and the metadata arena that holds
+// what would live in frames when frames have no memory
+export const CTX_ORDER_KIND = 324;
+export const CTX_ORDER_SEED = 328;
+export const CTX_SAFE_STACK = 332;
+export const CTX_SAFE_STACK_LEN = 336;
+export const CTX_SAFE_STACK_CAP = 340;
+export const CTX_META_NEXT = 344;
+export const CTX_META_END = 348;
+export const CTX_META_OVERFLOW = 352;
 
 // What CTX_ERR_VALUE names.
 export const ERR_WHAT_NONE = 0;
@@ -133,6 +143,12 @@ export const ERR_WHAT_PAGES_NEEDED = 4;
 // Sentinels.
 export const NO_PFN = 0xffffffff;
 export const BM_END_OF_MAP = 0xffffffff;
+
+// How the page allocator's order is given (CTX_ORDER_KIND).
+export const ORDER_ARRAY = 0;
+export const ORDER_ASCENDING = 1;
+export const ORDER_DESCENDING = 2;
+export const ORDER_RANDOM = 3;
 
 // Allocation classes of the model's page allocator.
 export const ZONE_CLASS_LOW = 0;

@@ -17,14 +17,16 @@
  */
 import * as L from "../../assembly/portable/layout.js";
 import { instantiateEngine, loadModule, type EngineExports, type Flavour, defaultFlavour } from "../wasm/engine.js";
-import { resolveMachine, inRanges, type MachineOptions, type MachineSpec, type BitmapStrategy } from "./config.js";
+import { resolveMachine, inRanges, mergeRanges, type MachineOptions, type MachineSpec, type BitmapStrategy } from "./config.js";
 import { bootFootprint } from "./boot.js";
 import { allocatorOrders } from "./allocatorOrder.js";
 import { ConfigError } from "../errors.js";
 import { formatBytes } from "../util/units.js";
 
-/** Bitmap slots per machine: a resume has at most five bitmaps alive at once (§4.5 step 5). */
+/** Bitmap slots per machine: a resume has at most five bitmaps alive at once (§4.5 step 5); three spare for tests. */
 export const NR_BITMAP_SLOTS = 8;
+/** Bitmap slots of a placement-only machine, where each may take hundreds of MiB: exactly the five a resume needs. */
+export const NR_PLACEMENT_SLOTS = 5;
 /** PFNs of mismatching frames kept for the report (all are counted). */
 export const MISMATCH_CAPACITY = 4096;
 
@@ -32,8 +34,22 @@ const STRATEGY_KIND: Record<BitmapStrategy, number> = {
   flat: L.BM_FLAT, bmlist: L.BM_BMLIST, rtree: L.BM_RTREE, summary: L.BM_SUMMARY,
 };
 
+/** What a placement-only machine must make room for. */
+export interface PlacementLayout {
+  /** The most PFN entries (data and zero pages) an image for this machine may have. */
+  maxImagePages: number;
+}
+
 /** Addresses of the arena's regions and of the frames. */
 export interface ArenaLayout {
+  /** False for a placement-only machine: no frame memory, no touched/boot maps, no allocator arrays. */
+  contents: boolean;
+  nrSlots: number;
+  /** Placement-only: safe_pages_list as a stack of PFNs, and the pages that hold the PBE chain. */
+  safeStack: number;
+  safeStackCap: number;
+  metaArena: number;
+  metaEnd: number;
   usedMap: number;
   touchedMap: number;
   bootMap: number;
@@ -62,8 +78,13 @@ function engineCalculator(): Promise<EngineExports> {
   return calculator;
 }
 
-/** arenaLayout - Lay out the arena and frames of @spec; pure, so that sizes can be checked before allocating. */
-export function arenaLayout(spec: MachineSpec, bmCharge: number, bmStorageSize: number): ArenaLayout {
+/**
+ * arenaLayout - Lay out the arena and frames of @spec; pure, so that sizes can be checked before allocating.
+ * @placement: lay out a placement-only machine instead (no frames; metadata for an image of at most
+ *   maxImagePages PFNs).
+ */
+export function arenaLayout(spec: MachineSpec, bmCharge: number, bmStorageSize: number, placement?: PlacementLayout): ArenaLayout {
+  const contents = !placement;
   const mapBytes = align(Math.ceil(spec.frames / 64) * 8, 64);
   let at = L.ARENA_START;
   const take = (bytes: number, alignment = 64) => {
@@ -72,19 +93,27 @@ export function arenaLayout(spec: MachineSpec, bmCharge: number, bmStorageSize: 
     return start;
   };
   const usedMap = take(mapBytes);
-  const touchedMap = take(mapBytes);
-  const bootMap = take(mapBytes);
-  const orderLow = take(spec.highmemStartPfn * 4);
-  const orderHigh = take((spec.frames - spec.highmemStartPfn) * 4);
-  const pfnListCapacity = spec.frames + spec.pageSize / L.PFN_ENTRY_SIZE + 1;
+  const touchedMap = contents ? take(mapBytes) : 0;
+  const bootMap = contents ? take(mapBytes) : 0;
+  const orderLow = contents ? take(spec.highmemStartPfn * 4) : 0;
+  const orderHigh = contents ? take((spec.frames - spec.highmemStartPfn) * 4) : 0;
+  const pfnListCapacity = (placement ? placement.maxImagePages : spec.frames) + spec.pageSize / L.PFN_ENTRY_SIZE + 1;
   const pfnList = take(pfnListCapacity * L.PFN_ENTRY_SIZE, 4096);
   const mismatches = take(MISMATCH_CAPACITY * 4);
-  const plan = take(spec.frames * 4);
+  const plan = contents ? take(spec.frames * 4) : 0;
+  const safeStackCap = placement ? placement.maxImagePages + NR_PLACEMENT_SLOTS * bmCharge + 1024 : 0;
+  const safeStack = placement ? take(safeStackCap * 4) : 0;
+  const pbesPerPage = Math.floor((spec.pageSize - L.LINKED_PAGE_DATA) / L.PBE_SIZE);
+  const metaPages = placement ? Math.ceil(placement.maxImagePages / pbesPerPage) + 64 : 0;
+  const metaArena = placement ? take(metaPages * spec.pageSize, 4096) : 0;
+  const metaEnd = metaArena + metaPages * spec.pageSize;
+  const nrSlots = contents ? NR_BITMAP_SLOTS : NR_PLACEMENT_SLOTS;
   const bmSlotSize = align(align(L.BMD_SIZE + bmCharge * 4, 8) + bmStorageSize, 64);
-  const bmSlots = take(NR_BITMAP_SLOTS * bmSlotSize, 4096);
-  const framesBase = align(at, L.WASM_PAGE_SIZE);
-  const totalBytes = framesBase + spec.frames * spec.pageSize;
+  const bmSlots = take(nrSlots * bmSlotSize, 4096);
+  const framesBase = contents ? align(at, L.WASM_PAGE_SIZE) : 0;
+  const totalBytes = contents ? framesBase + spec.frames * spec.pageSize : at;
   return {
+    contents, nrSlots, safeStack, safeStackCap, metaArena, metaEnd,
     usedMap, touchedMap, bootMap, mapBytes, orderLow, orderHigh, pfnList, pfnListCapacity, mismatches, plan, bmSlots,
     bmSlotSize, bmStorageSize, bmCharge, framesBase, totalBytes,
   };
@@ -94,6 +123,11 @@ export function arenaLayout(spec: MachineSpec, bmCharge: number, bmStorageSize: 
 export interface CreateMachineOptions {
   /** Engine build: "release" (default) or "debug" (all assertions on). THAW_WASM=debug sets the default. */
   flavour?: Flavour;
+  /**
+   * A placement-only machine: no frame contents, so that machines of up to 2^32 - 1 PFNs fit; the bitmaps, the PBE
+   * chain and safe_pages_list live in a metadata arena sized for images of at most maxImagePages PFNs.
+   */
+  placementOnly?: PlacementLayout;
 }
 
 /**
@@ -118,11 +152,20 @@ export class Machine {
     this.arena = arena;
     this.bootPfns = bootPfns;
     this.view = new DataView(memory.buffer);
-    const usedAtBoot = (pfn: number) => inRanges(spec.holes, pfn) || inRanges(spec.nosave, pfn) || this.isBootFrame(pfn);
-    this.writeBootMap();
-    this.orders = allocatorOrders(spec, usedAtBoot);
-    new Uint32Array(memory.buffer, arena.orderLow, this.orders.low.length).set(this.orders.low);
-    new Uint32Array(memory.buffer, arena.orderHigh, this.orders.high.length).set(this.orders.high);
+    if (arena.contents) {
+      const usedAtBoot = (pfn: number) => inRanges(spec.holes, pfn) || inRanges(spec.nosave, pfn) || this.isBootFrame(pfn);
+      this.writeBootMap();
+      this.orders = allocatorOrders(spec, usedAtBoot);
+      new Uint32Array(memory.buffer, arena.orderLow, this.orders.low.length).set(this.orders.low);
+      new Uint32Array(memory.buffer, arena.orderHigh, this.orders.high.length).set(this.orders.high);
+    } else {
+      this.orders = { low: new Uint32Array(0), high: new Uint32Array(0) };
+    }
+  }
+
+  /** True for a placement-only machine (no frame contents). */
+  get placementOnly(): boolean {
+    return !this.arena.contents;
   }
 
   /**
@@ -134,16 +177,20 @@ export class Machine {
     const spec = resolveMachine(options);
     const calc = await engineCalculator();
     const kind = STRATEGY_KIND[spec.bitmap];
+    const placement = createOptions.placementOnly;
+    if (placement && (typeof spec.allocator === "object" || spec.allocator === "buddy")) {
+      throw new ConfigError(`a placement-only machine computes its allocator order: use ascending, descending or random (not ${typeof spec.allocator === "object" ? "an explicit order" : spec.allocator})`, { kind: "option", name: "allocator", value: String(spec.allocator) });
+    }
     const charge = calc.bitmapChargePages(spec.frames, spec.pageSize);
-    const layout = arenaLayout(spec, charge, calc.bitmapStorageSize(kind, spec.frames));
+    const layout = arenaLayout(spec, charge, calc.bitmapStorageSize(kind, spec.frames), placement);
     if (layout.totalBytes > L.MAX_MEMORY_BYTES) {
-      const largest = largestFittingFrames(spec, (frames) => arenaLayout({ ...spec, frames, highmemStartPfn: Math.min(spec.highmemStartPfn, frames) }, calc.bitmapChargePages(frames, spec.pageSize), calc.bitmapStorageSize(kind, frames)).totalBytes);
+      const largest = largestFittingFrames(spec, (frames) => arenaLayout({ ...spec, frames, highmemStartPfn: Math.min(spec.highmemStartPfn, frames) }, calc.bitmapChargePages(frames, spec.pageSize), calc.bitmapStorageSize(kind, frames), placement && { maxImagePages: Math.min(placement.maxImagePages, frames) }).totalBytes);
       throw new ConfigError(
-        `a machine of ${spec.frames} frames of ${spec.pageSize} bytes (${formatBytes(spec.frames * spec.pageSize)}) needs ${formatBytes(layout.totalBytes)} of linear memory, more than wasm32's 4 GiB; the largest that fits with page size ${spec.pageSize} is ${largest} frames (${formatBytes(largest * spec.pageSize)})`,
+        `a ${placement ? "placement-only " : ""}machine of ${spec.frames} frames of ${spec.pageSize} bytes (${formatBytes(spec.frames * spec.pageSize)}${placement ? `, images up to ${placement.maxImagePages} pages` : ""}) needs ${formatBytes(layout.totalBytes)} of linear memory, more than wasm32's 4 GiB; the largest that fits with page size ${spec.pageSize} is ${largest} frames (${formatBytes(largest * spec.pageSize)})`,
         { kind: "bytes", value: layout.totalBytes, limit: L.MAX_MEMORY_BYTES },
       );
     }
-    const bootPfns = bootFootprint(spec);
+    const bootPfns = placement && !("pfns" in spec.boot) ? new Uint32Array(0) : bootFootprint(spec);
     const pages = Math.ceil(layout.totalBytes / L.WASM_PAGE_SIZE);
     let memory: WebAssembly.Memory;
     try {
@@ -200,8 +247,9 @@ export class Machine {
     return this.spec.frames - this.spec.holes.reduce((n, r) => n + r.end - r.start, 0);
   }
 
-  /** isBootFrame - True if @pfn belongs to the boot kernel's footprint. */
+  /** isBootFrame - True if @pfn belongs to the boot kernel's footprint (always false on a placement-only machine). */
   isBootFrame(pfn: number): boolean {
+    if (!this.arena.contents) return false;
     return (this.view.getUint8(this.arena.bootMap + (pfn >>> 3)) >> (pfn & 7)) & 1 ? true : false;
   }
 
@@ -232,8 +280,8 @@ export class Machine {
     const { spec, arena } = this;
     this.bytes(L.CTX_START, L.CTX_SIZE).fill(0);
     this.bytes(arena.usedMap, arena.mapBytes).fill(0);
-    this.bytes(arena.touchedMap, arena.mapBytes).fill(0);
-    this.bytes(arena.bmSlots, arena.bmSlotSize * NR_BITMAP_SLOTS).fill(0);
+    if (arena.contents) this.bytes(arena.touchedMap, arena.mapBytes).fill(0);
+    for (let i = 0; i < arena.nrSlots; i++) this.bytes(arena.bmSlots + i * arena.bmSlotSize, L.BMD_SIZE).fill(0);
     const set = (field: number, value: number) => this.setCtx(field, value);
     set(L.CTX_PAGE_SHIFT, spec.pageShift);
     set(L.CTX_PAGE_SIZE, spec.pageSize);
@@ -241,7 +289,7 @@ export class Machine {
     set(L.CTX_FRAMES_BASE, arena.framesBase);
     set(L.CTX_DMA_END_PFN, spec.dmaEndPfn);
     set(L.CTX_HIGHMEM_START_PFN, spec.highmemStartPfn);
-    set(L.CTX_HAS_CONTENTS, 1);
+    set(L.CTX_HAS_CONTENTS, arena.contents ? 1 : 0);
     const writeRanges = (table: number, ranges: readonly { start: number; end: number }[]) => {
       ranges.forEach((r, i) => {
         this.view.setUint32(table + i * L.RANGE_SIZE, r.start, true);
@@ -263,7 +311,7 @@ export class Machine {
     set(L.CTX_NR_FREE_HIGH, spec.frames - spec.highmemStartPfn);
     set(L.CTX_BM_KIND, STRATEGY_KIND[spec.bitmap]);
     set(L.CTX_BM_SLOTS, arena.bmSlots);
-    set(L.CTX_BM_NR_SLOTS, NR_BITMAP_SLOTS);
+    set(L.CTX_BM_NR_SLOTS, arena.nrSlots);
     set(L.CTX_BM_SLOT_SIZE, arena.bmSlotSize);
     set(L.CTX_BM_STORAGE_SIZE, arena.bmStorageSize);
     set(L.CTX_BM_CHARGE, arena.bmCharge);
@@ -274,10 +322,57 @@ export class Machine {
     set(L.CTX_BUFFER, L.NO_PFN);
     set(L.CTX_LAST_HIGHMEM_PAGE, L.NO_PFN);
     for (const r of [...spec.holes, ...spec.nosave]) this.engine.markRangeUsed(r.start, r.end);
-    this.engine.markBootMapUsed();
+    if (arena.contents) this.engine.markBootMapUsed();
+    else this.placementBoot();
     set(L.CTX_START_FREE_LOW, this.ctx(L.CTX_NR_FREE_LOW));
     set(L.CTX_START_FREE_HIGH, this.ctx(L.CTX_NR_FREE_HIGH));
-    this.engine.fillBootFrames(this.bootSeed);
+    if (arena.contents) this.engine.fillBootFrames(this.bootSeed);
+  }
+
+  /**
+   * placementBoot - A placement-only machine's allocator and boot footprint: computed orders, the metadata arena,
+   * and the boot kernel drawn by the engine (a block for `low`, each frame or run with probability `share` for
+   * `scattered` and `clustered`), since a list of billions of PFNs cannot be built here.
+   */
+  private placementBoot(): void {
+    const { spec, arena } = this;
+    const set = (field: number, value: number) => this.setCtx(field, value);
+    const kinds: Record<string, number> = { ascending: L.ORDER_ASCENDING, descending: L.ORDER_DESCENDING, random: L.ORDER_RANDOM };
+    set(L.CTX_ORDER_KIND, kinds[spec.allocator as string]!);
+    set(L.CTX_ORDER_SEED, Math.imul(spec.seed + 1, 0x9e3779b1));
+    set(L.CTX_ORDER_LOW_LEN, spec.highmemStartPfn);
+    set(L.CTX_ORDER_HIGH_LEN, spec.frames - spec.highmemStartPfn);
+    set(L.CTX_SAFE_STACK, arena.safeStack);
+    set(L.CTX_SAFE_STACK_CAP, arena.safeStackCap);
+    set(L.CTX_META_NEXT, arena.metaArena);
+    set(L.CTX_META_END, arena.metaEnd);
+    set(L.CTX_TOUCHED_MAP, 0);
+    set(L.CTX_BOOT_MAP, 0);
+    const boot = spec.boot;
+    if ("pfns" in boot) {
+      for (const pfn of this.bootPfns) this.engine.markRangeUsed(pfn, pfn + 1);
+      return;
+    }
+    const p16 = Math.round(boot.share * 65536);
+    if (boot.profile === "low") {
+      let left = Math.round(boot.share * this.numPhyspages);
+      let pfn = Math.floor(2 ** 20 / spec.pageSize);
+      const excluded = mergeRanges([...spec.holes, ...spec.nosave]);
+      while (left > 0 && pfn < spec.frames) {
+        const barrier = excluded.find((r) => r.end > pfn);
+        if (barrier && barrier.start <= pfn) {
+          pfn = barrier.end;
+          continue;
+        }
+        const end = Math.min(spec.frames, barrier ? barrier.start : spec.frames, pfn + left);
+        this.engine.markRangeUsed(pfn, end);
+        left -= end - pfn;
+        pfn = end;
+      }
+    } else {
+      const run = boot.profile === "clustered" ? Math.max(1, boot.clusterPages ?? Math.floor(2 ** 21 / spec.pageSize)) : 1;
+      this.engine.scatterBootFootprint(p16, run, BigInt(spec.seed) + 0x5eedn);
+    }
   }
 
   /** failAllocationAt - Make the @k-th page allocation from now fail (fault injection); 0 turns it off. */

@@ -44,8 +44,8 @@ describe("loadImage() modes", () => {
   it.each([1, 2, 3, 4, 5, 6, 7, 8])("planned and faithful give the same counts, PBE lists and memory (seed %i)", async (seed) => {
     const options = {
       frames: 1024 + seed * 256, pageSize: 2 ** (8 + (seed % 5)), zones: { highmemStartPfn: 700 + seed * 100 },
-      holes: [], nosave: [], seed, allocator: (["random", "ascending", "descending", "buddy"] as const)[seed % 4],
-      boot: { profile: (["scattered", "low", "clustered"] as const)[seed % 3], share: 0.2 },
+      holes: [], nosave: [], seed, allocator: (["random", "ascending", "descending", "buddy"] as const)[seed % 4]!,
+      boot: { profile: (["scattered", "low", "clustered"] as const)[seed % 3]!, share: 0.2 },
       suspend: { image: 0.35, zero: 0.1 }, restorePblist: true,
     };
     const faithful = await simulate({ ...options, mode: "faithful" });
