@@ -44,6 +44,7 @@ import {
   CTX_HIGHMEM_START_PFN, CTX_BM_STORAGE_SIZE,
 } from "../portable/layout";
 import { ctx32, DEBUG } from "../common";
+import { emitWord, topBit } from "./emit";
 
 // @ts-ignore: decorator
 @inline const HDR_ZONES: usize = 0;
@@ -324,20 +325,15 @@ export function bmlistNextMany(bm: usize, out: usize, cap: u32): u32 {
         const base = load<u32>(bb, BB_START_PFN);
         let w = bit >= 63 ? 0 : load<u64>(data + (<usize>chunk << 3)) & (<u64>-1 << <u64>(bit + 1));
         for (;;) {
-          if (out != 0) {
-            // the chunk's lowest bit is written whether or not it has one; only chunks with more bits loop
-            const first = <i32>ctz(w);
-            const pfn = base + (chunk << 6) + <u32>first;
-            store<u32>(out + (<usize>count << 2), pfn);
-            const hit = w != 0;
-            count += <u32>hit;
-            bit = select<i32>(first, bit, hit);
-            w &= w - 1;
+          if (out != 0 && cap - count >= 64) {
+            count = emitWord(out, count, w, base + (chunk << 6));
+            bit = select<i32>(<i32>topBit(w), bit, w != 0);
             if (count == cap) {
               storeCursor(bm, zone, bb, chunk, bit);
-              store<u32>(bm, pfn, BMD_CUR_PFN);
+              store<u32>(bm, base + (chunk << 6) + <u32>bit, BMD_CUR_PFN);
               return count;
             }
+          } else if (out != 0) {
             while (w != 0) {
               bit = <i32>ctz(w);
               const next = base + (chunk << 6) + <u32>bit;

@@ -44,6 +44,7 @@ import {
   CTX_BM_STORAGE_SIZE,
 } from "../portable/layout";
 import { ctx32, DEBUG } from "../common";
+import { emitWord, topBit } from "./emit";
 
 // @ts-ignore: decorator
 @inline const HDR_ZONES: usize = 0;
@@ -358,19 +359,15 @@ export function rtreeNextMany(bm: usize, out: usize, cap: u32): u32 {
       let w = load<u64>(data + (<usize>idx << 3)) & (<u64>-1 << <u64>(nodeBit & 63));
       const base = zoneStart + nodePfn;
       for (;;) {
-        if (out != 0) {
-          // find_next_bit, one word at a time: the lowest bit is written whether or not the word has one
-          const first = (idx << 6) + <u32>ctz(w);
-          store<u32>(out + (<usize>count << 2), base + first);
-          const hit = w != 0;
-          count += <u32>hit;
-          nodeBit = select<u32>(first + 1, nodeBit, hit);
-          w &= w - 1;
+        if (out != 0 && cap - count >= 64) {
+          count = emitWord(out, count, w, base + (idx << 6));
+          nodeBit = select<u32>((idx << 6) + topBit(w) + 1, nodeBit, w != 0);
           if (count == cap) {
             storeCursor(bm, zone, node, nodePfn, nodeBit);
-            store<u32>(bm, base + first, BMD_CUR_PFN);
+            store<u32>(bm, base + nodeBit - 1, BMD_CUR_PFN);
             return count;
           }
+        } else if (out != 0) {
           while (w != 0) {
             const bit = (idx << 6) + <u32>ctz(w);
             store<u32>(out + (<usize>count << 2), base + bit);

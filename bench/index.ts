@@ -1,0 +1,29 @@
+/**
+ * `npm run bench [-- --quick] [--json] [--only NAME] [--sizes 1M,32M]`: run the benchmark suites of bench/suites/
+ * one after the other. Each suite writes its own results (bench/results/, bench/RESULTS.md). Never part of
+ * `npm test`.
+ */
+import { run as bitmaps } from "./suites/bitmap.bench.js";
+
+const SUITES: Record<string, typeof bitmaps> = { bitmaps };
+
+function parseSize(text: string): number {
+  const m = /^(\d+)([KMG]?)$/i.exec(text.trim());
+  if (!m) throw new Error(`bench: --sizes takes counts such as 1M,32M,256M,1G; got "${text}"`);
+  return Number(m[1]) * { "": 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30 }[m[2]!.toUpperCase() as "" | "K" | "M" | "G"];
+}
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(name);
+const value = (name: string) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const only = value("--only");
+const sizes = value("--sizes")?.split(",").map(parseSize);
+const names = only ? only.split(",") : Object.keys(SUITES);
+for (const name of names) {
+  const suite = SUITES[name];
+  if (!suite) throw new Error(`bench: no suite "${name}" (have: ${Object.keys(SUITES).join(", ")})`);
+  await suite({ quick: flag("--quick"), json: flag("--json"), sizes, command: `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}` });
+}
