@@ -4,6 +4,9 @@
  */
 import { Command, Option, InvalidArgumentError } from "commander";
 import { simulate, type SimulateOptions } from "./simulate.js";
+import { simulatePlacement } from "./placement.js";
+import { runStress, stressChart } from "./stress.js";
+import { writeFileSync } from "node:fs";
 import { createMachine } from "./machine/machine.js";
 import { suspendMachine } from "./suspend.js";
 import { ResumeSession } from "./resume.js";
@@ -64,7 +67,7 @@ function machineOptions(cmd: Command, { resume = false } = {}): Command {
   if (!resume) {
     cmd.addOption(new Option("--memory <size>", "memory size (KiB/MiB/GiB)").default("1GiB").argParser(size));
     cmd.addOption(new Option("--page-size <bytes>", "bytes per frame, a power of two from 64 to 65536").default(4096).argParser(int("--page-size")));
-    cmd.addOption(new Option("--highmem <size|none>", "where HighMem starts (default 896MiB when memory is larger)"));
+    cmd.addOption(new Option("--highmem <size|none>", "where HighMem starts (default 896MiB for machines of 896 MiB to 64 GiB)"));
   }
   cmd.addOption(new Option("--boot <profile[:share]>", "boot kernel footprint: low, scattered or clustered, and its share").default(bootFlag("scattered:25%"), "scattered:25%").argParser(bootFlag));
   cmd.addOption(new Option("--allocator <order>", "page allocator order").choices(["ascending", "descending", "random", "buddy"]).default("random"));
@@ -118,6 +121,7 @@ function resumeJson(result: { bitmap: string; mode: string; pageSize: number; co
     phases: result.phases.map((p) => ({ name: p.name, ms: Number(p.ms.toFixed(3)), pages: p.pages, bytes: p.bytes })),
     verify: result.verify ?? null,
     ...extra,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
   };
 }
 
@@ -139,10 +143,30 @@ machineOptions(
     .addOption(new Option("--zero <share>", "share of saved pages that are all zero").default(0.05, "5%").argParser(share))
     .addOption(new Option("--scenario <file>", "JSON scenario fixing machine, boot kernel, allocator order and image PFNs"))
     .addOption(new Option("--keep <file>", "write the image there and keep it"))
-    .addOption(new Option("--map <file.svg>", "draw the restore map: what the restore did with every frame")),
-).action(async (flags: MachineFlags & { image: number; zero: number; scenario?: string; keep?: string; map?: string }) => {
+    .addOption(new Option("--map <file.svg>", "draw the restore map: what the restore did with every frame"))
+    .addOption(new Option("--placement-only", "no frame contents: same phases, bitmaps and PBE chain, machines up to 16 TiB (default image 0.5 %)")),
+).action(async (flags: MachineFlags & { image: number; zero: number; scenario?: string; keep?: string; map?: string; placementOnly?: boolean }) => {
   const progress = terminalProgress(!flags.json);
   try {
+    if (flags.placementOnly) {
+      const imageGiven = program.commands.find((c) => c.name() === "simulate")!.getOptionValueSource("image") === "cli";
+      const allocatorGiven = program.commands.find((c) => c.name() === "simulate")!.getOptionValueSource("allocator") === "cli";
+      const result = await simulatePlacement({ ...toMachine(flags), ...(!allocatorGiven && { allocator: "ascending" }), image: imageGiven ? flags.image : 0.005, zero: flags.zero });
+      progress.finish();
+      if (!result.ok) process.exitCode = 2;
+      const v = result.verify;
+      print(flags.json, { ok: result.ok, placementOnly: true, bitmap: result.bitmap, pageSize: result.pageSize, frames: result.frames, memoryBytes: result.memoryBytes, counts: result.counts, phases: result.phases.map((p) => ({ name: p.name, ms: Number(p.ms.toFixed(3)), pages: p.pages })), verify: v, peakRssBytes: process.resourceUsage().maxRSS * 1024 }, () => [
+        `${describeMachine(result.machine.spec)}`,
+        `placement-only: no frame contents; bitmaps, safe_pages_list and the PBE chain live in a ${formatMiB(result.memoryBytes)} metadata arena`,
+        "",
+        phaseTable(result.phases),
+        "",
+        countsBlock(result.counts),
+        "",
+        `placement verified: ${v.pages}/${result.counts.imagePages} image pages placed once, ${v.pbes} + ${v.highmemPbes} PBEs walked, ${v.violations.length} violations`,
+      ].join("\n"));
+      return;
+    }
     const base: SimulateOptions = flags.scenario ? loadScenario(flags.scenario) : { ...toMachine(flags), suspend: { image: flags.image, zero: flags.zero } };
     const options: SimulateOptions = {
       ...base,
@@ -225,6 +249,32 @@ machineOptions(
     fail(flags.json, error);
   }
 });
+
+program.command("stress")
+  .description("sweep machine size × bitmap × image share × page size; every run verified; time per phase, pages/s, GB/s, peak RSS")
+  .option("--quick", "the small sweep CI runs (under a minute)")
+  .option("--chart <file.svg>", "draw time per phase of every run")
+  .option("--json", "print one JSON object: { ok, runs }")
+  .action(async (flags: { quick?: boolean; chart?: string; json?: boolean }) => {
+    try {
+      const rows: string[] = [];
+      const result = await runStress({
+        quick: flags.quick ?? false,
+        onRun: (r, i, total) => {
+          if (flags.json) return;
+          const line = `${String(i + 1).padStart(3)}/${total}  ${(r.placementOnly ? "placement " : "contents  ") + r.memory.padEnd(7)} ${String(r.pageSize).padStart(5)} B  ${r.bitmap.padEnd(7)} image ${r.image.padEnd(4)}  ${r.ok ? "ok  " : "FAIL"} ${(Object.values(r.phases).reduce((a, b) => a + b, 0) / 1000).toFixed(2).padStart(7)} s  ${String(r.pagesPerSecond).padStart(10)} pages/s  ${r.gbPerSecond === null ? "     -" : r.gbPerSecond.toFixed(2).padStart(6)} GB/s  peak RSS ${formatMiB(r.peakRssBytes)}${r.error ? `  ${r.error}` : ""}`;
+          rows.push(line);
+          process.stdout.write(line + "\n");
+        },
+      });
+      if (flags.chart) writeFileSync(flags.chart, stressChart(result.runs, `thaw stress${flags.quick ? " --quick" : ""}: time per phase`));
+      if (flags.json) print(true, result, () => "");
+      else process.stdout.write(`${result.runs.filter((r) => r.ok).length}/${result.runs.length} runs verified\n`);
+      if (!result.ok) process.exitCode = 2;
+    } catch (error) {
+      fail(flags.json, error);
+    }
+  });
 
 program.command("inspect")
   .description("report what is inside an image (thaw or Linux swap): header, PFN statistics, data pages, CRC")

@@ -41,7 +41,8 @@ export interface MachineOptions {
   frames?: number;
   /** Bytes per frame: a power of two from 64 to 65536. Default 4096. */
   pageSize?: number;
-  /** Where HighMem starts (bytes or text), or false/"none" for no HighMem. Default 896 MiB when memory is larger. */
+  /** Where HighMem starts (bytes or text), or false/"none" for no HighMem. Default 896 MiB for machines between 896 MiB
+   * and 64 GiB (what a 32-bit kernel could address), none otherwise. */
   highmem?: number | string | false;
   /** Where ZONE_DMA ends (bytes or text). Default 16 MiB. */
   dma?: number | string;
@@ -76,6 +77,9 @@ export interface MachineSpec {
   bitmap: BitmapStrategy;
   seed: number;
 }
+
+/** Machines above this size get no HighMem by default: 32-bit PAE kernels, the ones with HighMem, stop at 64 GiB. */
+export const MAX_HIGHMEM_MACHINE = 64 * 2 ** 30;
 
 /** Largest frame count: PFNs are u32 and 0xffffffff is BM_END_OF_MAP. */
 export const MAX_FRAMES = 0xffffffff;
@@ -115,7 +119,7 @@ export function resolveMachine(options: MachineOptions = {}): MachineSpec {
   }
   const bytes = frames * pageSize;
   let highmemStartPfn = frames;
-  const highmem = options.highmem ?? (bytes > 896 * 2 ** 20 ? "896MiB" : false);
+  const highmem = options.highmem ?? (bytes > 896 * 2 ** 20 && bytes <= MAX_HIGHMEM_MACHINE ? "896MiB" : false);
   if (options.zones?.highmemStartPfn !== undefined) highmemStartPfn = options.zones.highmemStartPfn;
   else if (highmem !== false && highmem !== "none") highmemStartPfn = Math.min(frames, pfnOf(parseSize(highmem), pageSize, "up"));
   const dmaGiven = options.zones?.dmaEndPfn ?? (options.dma === undefined ? undefined : pfnOf(parseSize(options.dma), pageSize, "up"));
