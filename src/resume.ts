@@ -11,8 +11,8 @@ import { Machine, type CreateMachineOptions } from "./machine/machine.js";
 import type { MachineOptions, BitmapStrategy } from "./machine/config.js";
 import { openImage } from "./image/open.js";
 import { CrcThread } from "./util/crcThread.js";
-import type { ImageSource } from "./image/source.js";
-import { ResumeError } from "./errors.js";
+import type { ImageSource, StreamReader } from "./image/source.js";
+import { ResumeError, ImageFormatError, ConfigError } from "./errors.js";
 import { PHASES, type PhaseName } from "./phases/names.js";
 import type { ResumeState, VerifyReport, LoadMode } from "./phases/state.js";
 import type { ProgressListener } from "./progress.js";
@@ -49,6 +49,10 @@ export interface ResumeOptions {
   workers?: number;
   /** Fault injection: make the k-th page allocation of the resume fail. */
   failAllocationAt?: number;
+  /** Fault injection: make the k-th read of the image stream fail (EIO). */
+  failReadAt?: number;
+  /** Fault injection: make the k-th read of the image stream come back one page short. */
+  shortReadAt?: number;
   onProgress?: ProgressListener;
 }
 
@@ -137,10 +141,10 @@ export class ResumeSession {
   static async open(path: string, options: ResumeOptions = {}): Promise<ResumeSession> {
     const source = await openImage(path, { ...(options.offset !== undefined && { offset: options.offset }), ...(options.workers !== undefined && { workers: options.workers }) });
     try {
-      const machine = options.machine ?? (await Machine.create(machineOf(source, options.machineOptions), { flavour: options.flavour }));
+      const machine = options.machine ?? (await machineFor(source, options));
       machine.boot();
       if (options.failAllocationAt) machine.failAllocationAt(options.failAllocationAt);
-      const reader = source.stream();
+      const reader = faulty(source.stream(), source.pageSize, options);
       const crcThread = reader.crc32 === undefined && source.crc32 !== undefined && options.crcThread !== false ? await CrcThread.start(machine.memory) : undefined;
       return new ResumeSession({ machine, source, reader, crc: 0, crcThread, half: 0, halfJob: [-1, -1], onProgress: options.onProgress, mode: options.mode ?? "planned" }, options.verify ?? true);
     } catch (error) {
@@ -250,6 +254,38 @@ export class ResumeSession {
     const factor = name === "restoreHighmem" ? 3 : 1;
     return { pages, bytes: pages * pageSize * factor };
   }
+}
+
+/**
+ * machineFor - The machine @source describes. A header that describes a machine wasm32 cannot hold fails here,
+ * in checkHeader, before any of its memory is allocated.
+ */
+async function machineFor(source: ImageSource, options: ResumeOptions): Promise<Machine> {
+  try {
+    return await Machine.create(machineOf(source, options.machineOptions), { flavour: options.flavour });
+  } catch (error) {
+    if (error instanceof ConfigError && error.offending?.kind === "bytes") {
+      throw new ResumeError("checkHeader", "ENOMEM", `the image describes a machine thaw cannot build: ${error.message}`, error.offending);
+    }
+    throw error;
+  }
+}
+
+/** faulty - @reader, failing or coming back short at the read the fault-injection options name. */
+function faulty(reader: StreamReader, pageSize: number, options: ResumeOptions): StreamReader {
+  const { failReadAt, shortReadAt } = options;
+  if (!failReadAt && !shortReadAt) return reader;
+  let calls = 0;
+  return {
+    get position() { return reader.position; },
+    get crc32() { return reader.crc32; },
+    read(target: Uint8Array): number {
+      calls++;
+      if (calls === failReadAt) throw new ImageFormatError("EIO", `read ${calls} of the image failed (injected fault)`, { kind: "page", value: reader.position });
+      if (calls === shortReadAt && target.length > pageSize) return reader.read(target.subarray(0, target.length - pageSize));
+      return reader.read(target);
+    },
+  };
 }
 
 /** machineOf - The machine an image was taken on, with the resume side's boot kernel, allocator and bitmap. */

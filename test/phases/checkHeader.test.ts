@@ -77,3 +77,16 @@ describe("checkHeader()", () => {
     expectCleanFailure(await resumeInto(await createMachine(SMALL), path), "checkHeader", "EINVAL", /unsupported thaw image version 99/);
   });
 });
+
+describe("checkHeader() resource limits", () => {
+  it("a header describing a machine beyond wasm32 fails before that machine's memory is allocated", async () => {
+    const path = join(dir, "huge.thaw");
+    writeThawImage(path, { ...good(), frames: 256, header: { nrFrames: 0xfffff000, numPhyspages: 0xfffff000, highmemStartPfn: 0xfffff000 } });
+    const rss = process.memoryUsage().rss;
+    const { ResumeSession } = await import("../../src/resume.js");
+    const error = await ResumeSession.open(path).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ phase: "checkHeader", code: "ENOMEM" });
+    expect((error as Error).message).toMatch(/more than wasm32's 4 GiB/);
+    expect(process.memoryUsage().rss - rss).toBeLessThan(256 * 2 ** 20);
+  });
+});
