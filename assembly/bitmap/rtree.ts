@@ -289,39 +289,91 @@ export function rtreeTest(bm: usize, pfn: u32): bool {
   return (load<u64>(leafWord(bm, node, pfn)) & leafMask(bm, pfn)) != 0;
 }
 
+// @ts-ignore: decorator
+@inline const MANY_SET: u32 = 0;
+// @ts-ignore: decorator
+@inline const MANY_CLEAR: u32 = 1;
+// @ts-ignore: decorator
+@inline const MANY_TEST: u32 = 2;
+
+/**
+ * rtreeMany - memory_bm_find_bit and one bit operation for each of the @n PFNs at @pfns, with the cursor kept in
+ * locals for the length of the call and written back at the end: the same lookups (cache on (zone, node_pfn), else a
+ * walk from the root) and the same final cursor as @n separate calls, without storing it @n times.
+ */
+// @ts-ignore: decorator
+@inline function rtreeMany(bm: usize, pfns: usize, n: u32, out: usize, mode: u32): u32 {
+  if (n == 0) return 0;
+  const storage = storageOf(bm);
+  const pageShift = load<u32>(storage, HDR_PAGE_SHIFT);
+  const blockShift = pageShift + 3;
+  const blockMask = (<u32>1 << blockShift) - 1;
+  const levelShift = pageShift - 3;
+  const levelMask = (<u32>1 << levelShift) - 1;
+  let zone = <usize>load<u32>(bm, CUR_ZONE);
+  let zoneStart = load<u32>(zone, Z_START_PFN);
+  let zoneEnd = load<u32>(zone, Z_END_PFN);
+  let node = <usize>load<u32>(bm, CUR_NODE);
+  let nodePfn = load<u32>(bm, CUR_NODE_PFN);
+  let data = <usize>load<u32>(node, N_DATA);
+  let hits: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const pfn = load<u32>(pfns + (<usize>i << 2));
+    let moved = false;
+    if (pfn < zoneStart || pfn >= zoneEnd) {
+      zone = <usize>load<u32>(storage, HDR_ZONES);
+      while (pfn < load<u32>(zone, Z_START_PFN) || pfn >= load<u32>(zone, Z_END_PFN)) {
+        zone = <usize>load<u32>(zone, Z_NEXT);
+        if (DEBUG) assert(zone != 0, "memory_bm_find_bit: PFN in no extent");
+      }
+      zoneStart = load<u32>(zone, Z_START_PFN);
+      zoneEnd = load<u32>(zone, Z_END_PFN);
+      moved = true;
+    }
+    const offset = pfn - zoneStart;
+    const leafPfn = offset & ~blockMask;
+    if (moved || leafPfn != nodePfn) {
+      const blockNr = offset >> blockShift;
+      node = <usize>load<u32>(zone, Z_RTREE);
+      for (let l = load<u32>(zone, Z_LEVELS); l > 0; l--) {
+        node = <usize>load<u32>(<usize>load<u32>(node, N_DATA) + (<usize>((blockNr >> ((l - 1) * levelShift)) & levelMask) << 3));
+      }
+      nodePfn = leafPfn;
+      data = <usize>load<u32>(node, N_DATA);
+    }
+    const bit = offset & blockMask;
+    const w = data + (<usize>(bit >> 6) << 3);
+    const mask = <u64>1 << <u64>(bit & 63);
+    if (mode == MANY_SET) {
+      store<u64>(w, load<u64>(w) | mask);
+    } else if (mode == MANY_CLEAR) {
+      store<u64>(w, load<u64>(w) & ~mask);
+    } else {
+      const b: u32 = (load<u64>(w) & mask) != 0 ? 1 : 0;
+      hits += b;
+      if (out != 0) store<u8>(out + <usize>i, <u8>b);
+    }
+  }
+  store<u32>(bm, <u32>zone, CUR_ZONE);
+  store<u32>(bm, <u32>node, CUR_NODE);
+  store<u32>(bm, nodePfn, CUR_NODE_PFN);
+  store<u32>(bm, load<u32>(pfns + (<usize>(n - 1) << 2)), BMD_CUR_PFN);
+  return hits;
+}
+
 /** rtreeSetMany - memory_bm_set_bit for each of the @n PFNs at @pfns. */
 export function rtreeSetMany(bm: usize, pfns: usize, n: u32): void {
-  const end = pfns + (<usize>n << 2);
-  for (let p = pfns; p < end; p += 4) {
-    const pfn = load<u32>(p);
-    const node = rtreeFindLeaf(bm, pfn);
-    const w = leafWord(bm, node, pfn);
-    store<u64>(w, load<u64>(w) | leafMask(bm, pfn));
-  }
+  rtreeMany(bm, pfns, n, 0, MANY_SET);
 }
 
 /** rtreeClearMany - memory_bm_clear_bit for each of the @n PFNs at @pfns. */
 export function rtreeClearMany(bm: usize, pfns: usize, n: u32): void {
-  const end = pfns + (<usize>n << 2);
-  for (let p = pfns; p < end; p += 4) {
-    const pfn = load<u32>(p);
-    const node = rtreeFindLeaf(bm, pfn);
-    const w = leafWord(bm, node, pfn);
-    store<u64>(w, load<u64>(w) & ~leafMask(bm, pfn));
-  }
+  rtreeMany(bm, pfns, n, 0, MANY_CLEAR);
 }
 
 /** rtreeTestMany - memory_bm_test_bit for each of the @n PFNs at @pfns; bytes to @out unless 0. Returns hits. */
 export function rtreeTestMany(bm: usize, pfns: usize, n: u32, out: usize): u32 {
-  let hits: u32 = 0;
-  for (let i: u32 = 0; i < n; i++) {
-    const pfn = load<u32>(pfns + (<usize>i << 2));
-    const node = rtreeFindLeaf(bm, pfn);
-    const b: u32 = (load<u64>(leafWord(bm, node, pfn)) & leafMask(bm, pfn)) != 0 ? 1 : 0;
-    hits += b;
-    if (out != 0) store<u8>(out + <usize>i, <u8>b);
-  }
-  return hits;
+  return rtreeMany(bm, pfns, n, out, MANY_TEST);
 }
 
 // @ts-ignore: decorator

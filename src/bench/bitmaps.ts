@@ -34,6 +34,7 @@ import { bitmapBenchMarkdown, bitmapBenchCharts } from "../bitmap/report.js";
 export const WORKLOADS = [
   "set.random", "test.hit", "test.miss", "set.ascending", "set.clustered", "walk.25", "walk.1", "seek.1", "duplicate.1",
 ] as const;
+/** One of WORKLOADS. */
 export type Workload = (typeof WORKLOADS)[number];
 
 /** What a row measures "per". */
@@ -46,7 +47,8 @@ export const WORKLOAD_UNIT: Record<Workload, string> = {
 export interface BitmapBenchOptions {
   /** 1M and 32M PFNs, a 256K batch and short samples: about a minute. */
   quick?: boolean;
-  /** The caller prints JSON: nothing may reach stdout (benny's own lines go to stderr). */
+  /** The caller prints JSON: benny's own "Running ..." lines are dropped (otherwise they go to stderr). Nothing is
+   * ever written to stdout. */
   json?: boolean;
   /** Progress and notes, one event per case. */
   onProgress?: (event: BitmapBenchProgress) => void;
@@ -58,6 +60,8 @@ export interface BitmapBenchOptions {
   c?: boolean;
   /** The command line to record with the results. */
   command?: string;
+  /** Also simulate() the default scenario (64 MiB with --quick) with each strategy, phase times side by side. */
+  endToEnd?: boolean;
 }
 
 /** Progress of a run. */
@@ -105,6 +109,16 @@ export interface TargetRow {
   figures: string;
 }
 
+/** simulate() with one strategy: what each phase took. */
+export interface EndToEndRow {
+  strategy: BitmapStrategy;
+  scenario: string;
+  totalMs: number;
+  phases: { name: string; ms: number }[];
+  /** Counts and verification equal to the first strategy's (they must be: bitmap.ts charges every strategy alike). */
+  sameAsFirst: boolean;
+}
+
 /** Everything a run produced. */
 export interface BitmapBenchResult {
   schema: "thaw-bench-bitmaps/1";
@@ -117,6 +131,7 @@ export interface BitmapBenchResult {
   rows: BenchRow[];
   memory: MemoryRow[];
   targets: TargetRow[];
+  endToEnd: EndToEndRow[];
   notes: string[];
   durationMs: number;
 }
@@ -303,7 +318,7 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
     }
     if (runnable.length === 0) return;
     const log = console.log;
-    console.log = (...args: unknown[]) => process.stderr.write(`${args.join(" ")}\n`);
+    console.log = options.json ? () => {} : (...args: unknown[]) => void process.stderr.write(`${args.join(" ")}\n`);
     try {
       const summary = await benny.suite(
         `bitmaps ${workload} @ ${pfns} PFNs`,
@@ -459,6 +474,7 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
     rows,
     memory,
     targets: [],
+    endToEnd: options.endToEnd === false ? [] : await runEndToEnd(strategies, quick, progress),
     notes,
     durationMs: 0,
   };
@@ -466,6 +482,24 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
   result.durationMs = Math.round(performance.now() - started);
   if (sink === 0.5) note("unreachable: keeps the measured results alive");
   return result;
+}
+
+/** runEndToEnd - simulate() on the default scenario (64 MiB when @quick) once per strategy. */
+async function runEndToEnd(strategies: readonly BitmapStrategy[], quick: boolean, progress: (event: BitmapBenchProgress) => void): Promise<EndToEndRow[]> {
+  const { simulate } = await import("../simulate.js");
+  const scenario = quick ? "simulate({ memory: \"64MiB\" })" : "simulate() (the default scenario)";
+  const rows: EndToEndRow[] = [];
+  let first: string | undefined;
+  for (const strategy of strategies) {
+    const t0 = performance.now();
+    const r = await simulate({ bitmap: strategy, flavour: "release", ...(quick && { memory: "64MiB" }) });
+    const totalMs = performance.now() - t0;
+    const outcome = JSON.stringify({ counts: r.counts, verified: r.verify?.pages, mismatches: r.verify?.mismatches.length });
+    first ??= outcome;
+    rows.push({ strategy, scenario, totalMs, phases: r.phases.map((p) => ({ name: p.name, ms: p.ms })), sameAsFirst: outcome === first });
+    progress({ type: "note", message: `${scenario} with ${strategy}: ${totalMs.toFixed(0)} ms${outcome === first ? "" : " — results differ from the first strategy's!"}` });
+  }
+  return rows;
 }
 
 function familyStrategy(subject: Subject): BitmapStrategy | undefined {

@@ -67,6 +67,19 @@ export function bitmapBenchMarkdown(result: BitmapBenchResult, charts: readonly 
     }
     lines.push("");
   }
+  if (result.endToEnd.length > 0) {
+    const e2e = result.endToEnd;
+    lines.push(`### End to end: ${e2e[0]!.scenario}, phase times (ms) per strategy`);
+    lines.push("");
+    lines.push(`| phase | ${e2e.map((r) => r.strategy).join(" | ")} |`);
+    lines.push(`|---|${e2e.map(() => "---:").join("|")}|`);
+    for (const name of e2e[0]!.phases.map((p) => p.name)) {
+      lines.push(`| ${name} | ${e2e.map((r) => fmt(r.phases.find((p) => p.name === name)?.ms ?? NaN)).join(" | ")} |`);
+    }
+    lines.push(`| whole simulate() | ${e2e.map((r) => fmt(r.totalMs)).join(" | ")} |`);
+    lines.push(`| counts and verification as with ${e2e[0]!.strategy} | ${e2e.map((r) => (r.sameAsFirst ? "yes" : "**no**")).join(" | ")} |`);
+    lines.push("");
+  }
   if (charts.length > 0) {
     lines.push("### Charts");
     lines.push("");

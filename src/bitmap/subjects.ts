@@ -49,7 +49,7 @@ const END = L.BM_END_OF_MAP;
 /** A JS Set holds at most 2^24 entries in V8. */
 const SET_LIMIT = 2 ** 24 - 1;
 
-/** pfnChunks - Call @fn with each PFN set in @words, ascending, in chunks of up to @chunk PFNs written to @out. */
+/** pfnChunks - Write the PFNs set in @words to @out, ascending, and call @fn with the count each time @out fills. */
 export function pfnChunks(words: Uint32Array, out: Uint32Array, fn: (n: number) => void): void {
   let n = 0;
   for (let i = 0; i < words.length; i++) {

@@ -298,6 +298,37 @@ describe.each(STRATEGIES)("memory bitmap strategy %s", (strategy) => {
     });
   });
 
+  it("leaves the cursor after bulk lookups exactly where the same lookups one call at a time leave it", async () => {
+    const g: Geometry = { pfns: 6 * 512 + 100, pageSize: 64, dmaEndPfn: 700, highmemStartPfn: 2600 };
+    const l = await lab(g, 2);
+    const pfns = [5, 700, 2599, 3000, 1024, 1030, 6 * 512 + 99];
+    for (let cut = 0; cut <= pfns.length; cut++) {
+      const lookups = pfns.slice(0, cut);
+      const bulk = l.create(strategy);
+      const single = l.create(strategy);
+      try {
+        for (const bm of [bulk, single]) {
+          bm.setMany(pfns.filter((_, i) => i % 2 === 0));
+          bm.reset();
+          bm.next();
+        }
+        bulk.testMany(lookups);
+        for (const p of lookups) single.test(p);
+        expect(bulk.current()).toBe(single.current());
+        bulk.setMany(lookups);
+        for (const p of lookups) single.set(p);
+        expect(bulk.current()).toBe(single.current());
+        expect(iterate(bulk)).toEqual(iterate(single));
+        bulk.clearCurrent();
+        single.clearCurrent();
+        expect([...bulk.walk()]).toEqual([...single.walk()]);
+      } finally {
+        bulk.free();
+        single.free();
+      }
+    }
+  });
+
   it("rejects a PFN outside the map (debug engine: the kernel's BUG_ON)", async () => {
     const l = await lab({ pfns: 1000, pageSize: 64, dmaEndPfn: 10, highmemStartPfn: 1000 }, 1);
     const bm = l.create(strategy);
