@@ -4,8 +4,9 @@
  * `npm test`.
  */
 import { run as bitmaps } from "./suites/bitmap.bench.js";
+import { run as decompress } from "./suites/decompress.bench.js";
 
-const SUITES: Record<string, typeof bitmaps> = { bitmaps };
+const SUITES: Record<string, typeof bitmaps> = { bitmaps, decompress };
 
 function parseSize(text: string): number {
   const m = /^(\d+)([KMG]?)$/i.exec(text.trim());

@@ -15,8 +15,8 @@
  *   │ data      cmp_len bytes                        │ +8
  *   └────────────────────────────────────────────────┘
  *
- * Prints one JSON line: {"algo", "chunks", "bytes" (uncompressed, one pass), "seconds": [wall time of each pass],
- * "cpu_seconds": [CPU time of each pass]}. Exits 1 if a chunk fails or decompresses to another length than recorded.
+ * Prints one JSON line: {"algo", "library" (name and version), "chunks", "bytes" (uncompressed, one pass), "seconds":
+ * [wall time of each pass], "cpu_seconds": [CPU time of each pass]}. Exits 1 if a chunk fails or decompresses to another length than recorded.
  *
  * Built by the benchmark with gcc -O2 and -DHAVE_LZO -llzo2 and/or -DHAVE_LZ4 -llz4, as the installed headers allow.
  */
@@ -89,6 +89,23 @@ static long decompress_one(int lz4, const struct chunk *c, unsigned char *out)
 #endif
 	}
 	return -1;
+}
+
+/* library - Name and version of the library that decodes @lz4 or LZO. */
+static const char *library(int lz4)
+{
+	static char name[64];
+
+	if (lz4) {
+#ifdef HAVE_LZ4
+		snprintf(name, sizeof(name), "liblz4 %s", LZ4_versionString());
+#endif
+	} else {
+#ifdef HAVE_LZO
+		snprintf(name, sizeof(name), "liblzo2 %s", lzo_version_string());
+#endif
+	}
+	return name;
 }
 
 int main(int argc, char **argv)
@@ -168,7 +185,8 @@ int main(int argc, char **argv)
 		wall[p] = now(CLOCK_MONOTONIC) - w0;
 		cpu[p] = now(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	}
-	printf("{\"algo\":\"%s\",\"chunks\":%zu,\"bytes\":%zu,\"seconds\":[", argv[1], count, bytes);
+	printf("{\"algo\":\"%s\",\"library\":\"%s\",\"chunks\":%zu,\"bytes\":%zu,\"seconds\":[", argv[1],
+	       library(lz4), count, bytes);
 	for (p = 0; p < passes; p++)
 		printf("%s%.6f", p ? "," : "", wall[p]);
 	printf("],\"cpu_seconds\":[");

@@ -1,9 +1,8 @@
 /**
- * Decompression benchmark: thaw's LZO1X and LZ4 decoders (release build) against liblzo2 / liblz4 built with gcc -O2
- * in the same run, on the chunks of real kernel-written hibernation streams (linux-swsusp.md §5.6), then 1 worker
- * against 2 workers over one shared memory.
- *
- *   npx tsx bench/suites/decompress.bench.ts [--rounds N] [--json]
+ * Decompression benchmark (`npm run bench -- --only decompress [--quick] [--json]`, or `npx tsx
+ * bench/suites/decompress.bench.ts [--quick] [--json]`): thaw's LZO1X and LZ4 decoders (release build) against
+ * liblzo2 / liblz4 built with gcc -O2 in the same run, on the chunks of real kernel-written hibernation streams
+ * (linux-swsusp.md §5.6), then 1 worker against 2 over one shared memory. Writes its section of bench/RESULTS.md.
  *
  * Streams: linux-6.1/b-lzo (LZO) and linux-6.12/c-lz4 (LZ4) from ../shared/fixtures, else the committed tiny 6.12
  * images. Every chunk goes into one UNC_SIZE buffer per thread, as in the kernel; throughput counts uncompressed
@@ -19,7 +18,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { ARENA_START, WASM_PAGE_SIZE } from "../../assembly/portable/layout.js";
 import { UNC_SIZE } from "../../assembly/portable/compress.js";
@@ -47,11 +46,6 @@ interface Placed {
 
 const root = packageRoot();
 const MAX_WORKERS = 2;
-
-function argValue(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -182,13 +176,13 @@ function writeChunks(dir: string, w: Workload): string {
   return file;
 }
 
-/** nativeRun - @passes timed passes of the C baseline over the chunk @file. */
-function nativeRun(exe: string, file: string, w: Workload, passes: number): Pass[] {
+/** nativeRun - @passes timed passes of the C baseline over the chunk @file, and the library's name and version. */
+function nativeRun(exe: string, file: string, w: Workload, passes: number): { library: string; passes: Pass[] } {
   const run = spawnSync(exe, [w.algo, file, String(passes)], { encoding: "utf8" });
   if (run.status !== 0) throw new Error(`native ${w.algo}: ${run.stderr || run.status}`);
-  const result = JSON.parse(run.stdout) as { bytes: number; seconds: number[]; cpu_seconds: number[] };
+  const result = JSON.parse(run.stdout) as { library: string; bytes: number; seconds: number[]; cpu_seconds: number[] };
   if (result.bytes !== w.uncBytes) throw new Error(`native ${w.algo}: ${result.bytes} bytes, expected ${w.uncBytes}`);
-  return result.seconds.map((wall, i) => ({ wall, cpu: result.cpu_seconds[i]! }));
+  return { library: result.library, passes: result.seconds.map((wall, i) => ({ wall, cpu: result.cpu_seconds[i]! })) };
 }
 
 /** A pool of workers over the shared memory that split the chunks between them. */
@@ -223,12 +217,14 @@ async function startPool(w: Workload, p: Placed, module: WebAssembly.Module, mem
   return { pass, close: async () => void (await Promise.all(workers.map((worker) => worker.terminate()))) };
 }
 
-interface Row {
+/** One stream's figures. */
+export interface DecompressRow {
   algo: Algo;
   source: string;
   chunks: number;
   uncMB: number;
   ratio: number;
+  library: string | null;
   nativeGBps: number | null;
   wasmGBps: number;
   vsNativeWall: number | null;
@@ -238,14 +234,40 @@ interface Row {
   scaling: number;
 }
 
-async function main() {
-  const rounds = argValue("--rounds", 7);
+/** A whole run. */
+export interface DecompressResult {
+  date: string;
+  command: string;
+  minutes: number;
+  quick: boolean;
+  rounds: number;
+  nproc: number;
+  cpu: string;
+  node: string;
+  loadStart: number;
+  loadEnd: number;
+  native: string;
+  rows: DecompressRow[];
+}
+
+/** Options of a bench run as bench/index.ts parses them. */
+export interface DecompressArgs {
+  quick: boolean;
+  json: boolean;
+  command: string;
+}
+
+/** runDecompressBench - Measure both streams: @rounds interleaved rounds each. */
+export async function runDecompressBench(args: DecompressArgs): Promise<DecompressResult> {
+  const t0 = Date.now();
+  const loadStart = loadavg()[0]!;
+  const rounds = args.quick ? 3 : 9;
   const memory = new WebAssembly.Memory({ initial: ARENA_START / WASM_PAGE_SIZE + 16, maximum: 65536, shared: true });
   const { exports: engine } = await instantiateEngine(memory, "release");
   const { module } = await loadModule("release");
   const dir = mkdtempSync(join(tmpdir(), "thaw-decompress-"));
   const native = buildNative(dir);
-  const rows: Row[] = [];
+  const rows: DecompressRow[] = [];
   try {
     for (const algo of ["lzo", "lz4"] as const) {
       const w = loadWorkload(algo, engine, memory);
@@ -257,10 +279,15 @@ async function main() {
       const nat: Pass[] = [];
       const w1: number[] = [];
       const w2: number[] = [];
+      let library: string | null = null;
       try {
         for (let r = 0; r < rounds; r++) {
           wasm.push(...wasmOneThread(w, p, engine, memory, 2, r === 0));
-          if (file) nat.push(...nativeRun(native.exe!, file, w, 2));
+          if (file) {
+            const n = nativeRun(native.exe!, file, w, 2);
+            library = n.library;
+            nat.push(...n.passes);
+          }
           w1.push(await one.pass());
           w2.push(await two.pass());
         }
@@ -276,6 +303,7 @@ async function main() {
         chunks: w.chunks.length,
         uncMB: w.uncBytes / 1e6,
         ratio: w.cmpBytes / w.uncBytes,
+        library,
         nativeGBps: natWall === null ? null : gbps(w.uncBytes, natWall),
         wasmGBps: gbps(w.uncBytes, wasmWall),
         vsNativeWall: natWall === null ? null : natWall / wasmWall,
@@ -288,20 +316,85 @@ async function main() {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-
-  const cpu = cpus()[0]?.model ?? "unknown CPU";
-  if (process.argv.includes("--json")) {
-    console.log(JSON.stringify({ date: new Date().toISOString(), nproc: cpus().length, cpu, rounds, native: native.reason ?? "gcc -O2", rows }, null, 2));
-    return;
-  }
-  const pct = (x: number | null) => (x === null ? "—" : `${(100 * x).toFixed(0)} %`);
-  const f = (x: number | null) => (x === null ? "—" : x.toFixed(2));
-  console.log(`Decompression, medians of ${rounds} rounds; ${cpus().length} CPUs (${cpu}); native: ${native.reason ?? "gcc -O2"}; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
-  console.log("| algo | stream | chunks | MB out | cmp ratio | native GB/s | thaw GB/s | thaw / native (wall) | thaw / native (CPU) | 1 worker GB/s | 2 workers GB/s | 2 / 1 |");
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
-  for (const r of rows) {
-    console.log(`| ${r.algo} | ${r.source} | ${r.chunks} | ${r.uncMB.toFixed(1)} | ${r.ratio.toFixed(2)} | ${f(r.nativeGBps)} | ${f(r.wasmGBps)} | ${pct(r.vsNativeWall)} | ${pct(r.vsNativeCpu)} | ${f(r.worker1GBps)} | ${f(r.worker2GBps)} | ${r.scaling.toFixed(2)}× |`);
-  }
+  return {
+    date: new Date().toISOString(),
+    command: args.command,
+    minutes: (Date.now() - t0) / 60000,
+    quick: args.quick,
+    rounds,
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? "unknown CPU",
+    node: process.version,
+    loadStart,
+    loadEnd: loadavg()[0]!,
+    native: native.reason ?? "gcc -O2",
+    rows,
+  };
 }
 
-await main();
+const pct = (x: number | null) => (x === null ? "—" : `${(100 * x).toFixed(0)} %`);
+const fixed = (x: number | null) => (x === null ? "—" : x.toFixed(2));
+
+/** decompressMarkdown - The RESULTS.md section of @r. */
+export function decompressMarkdown(r: DecompressResult): string {
+  const lines: string[] = [];
+  lines.push(`Run ${r.date} with \`${r.command}\`${r.quick ? " (quick)" : ""}, ${r.minutes.toFixed(1)} min.`);
+  lines.push(`Machine: ${r.nproc} CPUs (\`nproc\`), ${r.cpu}, Node ${r.node}; 1-minute load average ${r.loadStart.toFixed(2)} at the start, ${r.loadEnd.toFixed(2)} at the end (other work shares this machine: with a load near or above the CPU count, the 2-worker figure measures the CPU left over, not the decoder).`);
+  lines.push(`Native: ${r.native}${r.rows.some((x) => x.library) ? ` (${[...new Set(r.rows.map((x) => x.library).filter(Boolean))].join(", ")})` : ""}; thaw: build/release.wasm. Medians of ${r.rounds} interleaved rounds; GB/s of uncompressed output; every chunk into one 128 KiB buffer per thread, as the kernel does.`);
+  lines.push("");
+  lines.push("### Targets");
+  lines.push("");
+  lines.push("| target | met | figures |");
+  lines.push("|---|---|---|");
+  for (const x of r.rows) {
+    const name = x.algo === "lzo" ? "LZO1X ≥ 50 % of liblzo2 lzo1x_decompress_safe" : "LZ4 ≥ 50 % of liblz4 LZ4_decompress_safe";
+    if (x.vsNativeWall === null) lines.push(`| ${name} | not measured | ${r.native} |`);
+    else lines.push(`| ${name} | ${x.vsNativeWall >= 0.5 ? "**met**" : "not met"} | ${fixed(x.wasmGBps)} vs ${fixed(x.nativeGBps)} GB/s: ${pct(x.vsNativeWall)} (on CPU time: ${pct(x.vsNativeCpu)}) |`);
+  }
+  for (const x of r.rows) {
+    lines.push(`| ${x.algo.toUpperCase()}: 2 workers ≥ 1.7× one worker | ${x.scaling >= 1.7 ? "**met**" : "not met"} | ${fixed(x.worker2GBps)} vs ${fixed(x.worker1GBps)} GB/s: ${x.scaling.toFixed(2)}× |`);
+  }
+  lines.push("");
+  lines.push("### Throughput");
+  lines.push("");
+  lines.push("| algo | stream | chunks | MB out | cmp ratio | native GB/s | thaw GB/s | thaw / native (wall) | thaw / native (CPU) | 1 worker GB/s | 2 workers GB/s | 2 / 1 |");
+  lines.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  for (const x of r.rows) {
+    lines.push(`| ${x.algo} | ${x.source} | ${x.chunks} | ${x.uncMB.toFixed(1)} | ${x.ratio.toFixed(2)} | ${fixed(x.nativeGBps)} | ${fixed(x.wasmGBps)} | ${pct(x.vsNativeWall)} | ${pct(x.vsNativeCpu)} | ${fixed(x.worker1GBps)} | ${fixed(x.worker2GBps)} | ${x.scaling.toFixed(2)}× |`);
+  }
+  return lines.join("\n");
+}
+
+/** writeDecompressReport - Put @r into bench/RESULTS.md between its markers, keeping every other section. */
+export function writeDecompressReport(r: DecompressResult): string {
+  const markdown = join(root, "bench", "RESULTS.md");
+  const kind = r.quick ? "decompress-quick" : "decompress";
+  const title = r.quick ? "## Decompression, quick run (`npm run bench -- --only decompress --quick`)" : "## Decompression (`npm run bench -- --only decompress`)";
+  const start = `<!-- ${kind}:start -->`;
+  const end = `<!-- ${kind}:end -->`;
+  let doc = existsSync(markdown) ? readFileSync(markdown, "utf8") : "# Benchmark results\n";
+  const body = `${start}\n${decompressMarkdown(r)}\n${end}`;
+  const from = doc.indexOf(start);
+  const to = doc.indexOf(end);
+  if (from >= 0 && to > from) doc = doc.slice(0, from) + body + doc.slice(to + end.length);
+  else doc = `${doc.trimEnd()}\n\n${title}\n\n${body}\n`;
+  writeFileSync(markdown, doc);
+  return markdown;
+}
+
+/** run - The decompression suite of bench/index.ts: measure, write RESULTS.md, print the table (or JSON). */
+export async function run(args: DecompressArgs): Promise<void> {
+  const result = await runDecompressBench(args);
+  const markdown = writeDecompressReport(result);
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  console.log(decompressMarkdown(result));
+  console.log(`\nWrote ${relative(process.cwd(), markdown)}`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const argv = process.argv.slice(2);
+  await run({ quick: argv.includes("--quick"), json: argv.includes("--json"), command: `npx tsx bench/suites/decompress.bench.ts${argv.length ? ` ${argv.join(" ")}` : ""}` });
+}
