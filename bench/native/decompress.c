@@ -5,7 +5,10 @@
  * stream (linux-swsusp.md §5.6), each chunk into the same UNC_SIZE buffer as a kernel decompression thread does,
  * and times whole passes over the stream.
  *
- *   usage: decompress lzo|lz4 CHUNKS PASSES
+ *   usage: decompress lzo|lz4 CHUNKS PASSES [THREADS]
+ *
+ * With THREADS > 1, each pass splits the chunks between that many threads (chunk i to thread i mod THREADS), each
+ * with its own buffer, as the kernel's decompression threads do; the time is that of the whole pass.
  *
  * CHUNKS is the file the benchmark writes, a sequence of records:
  *
@@ -15,12 +18,14 @@
  *   │ data      cmp_len bytes                        │ +8
  *   └────────────────────────────────────────────────┘
  *
- * Prints one JSON line: {"algo", "library" (name and version), "chunks", "bytes" (uncompressed, one pass), "seconds":
+ * Prints one JSON line: {"algo", "library" (name and version), "threads", "chunks", "bytes" (uncompressed, one pass), "seconds":
  * [wall time of each pass], "cpu_seconds": [CPU time of each pass]}. Exits 1 if a chunk fails or decompresses to another length than recorded.
  *
- * Built by the benchmark with gcc -O2 and -DHAVE_LZO -llzo2 and/or -DHAVE_LZ4 -llz4, as the installed headers allow.
+ * Built by the benchmark with gcc -O2 -pthread and -DHAVE_LZO -llzo2 and/or -DHAVE_LZ4 -llz4, as the installed
+ * headers allow.
  */
 #define _POSIX_C_SOURCE 199309L
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +96,24 @@ static long decompress_one(int lz4, const struct chunk *c, unsigned char *out)
 	return -1;
 }
 
+struct share {
+	int lz4;
+	const struct chunk *chunks;
+	size_t count, first, step, total;
+	unsigned char out[UNC_SIZE + 64];
+};
+
+/* decompress_share - Thread body: every step-th chunk from first on; the bytes produced go to total. */
+static void *decompress_share(void *arg)
+{
+	struct share *s = arg;
+
+	s->total = 0;
+	for (size_t i = s->first; i < s->count; i += s->step)
+		s->total += (size_t)decompress_one(s->lz4, &s->chunks[i], s->out);
+	return NULL;
+}
+
 /* library - Name and version of the library that decodes @lz4 or LZO. */
 static const char *library(int lz4)
 {
@@ -111,14 +134,16 @@ static const char *library(int lz4)
 int main(int argc, char **argv)
 {
 	static unsigned char out[UNC_SIZE + 64];
+	struct share *shares;
+	pthread_t *tids;
 	struct chunk *chunks;
 	unsigned char *file;
 	size_t size, pos = 0, count = 0, cap = 1024, bytes = 0;
 	double *wall, *cpu;
-	int lz4, passes, p;
+	int lz4, passes, threads, p;
 
-	if (argc != 4 || (strcmp(argv[1], "lzo") && strcmp(argv[1], "lz4"))) {
-		fprintf(stderr, "usage: %s lzo|lz4 CHUNKS PASSES\n", argv[0]);
+	if (argc < 4 || argc > 5 || (strcmp(argv[1], "lzo") && strcmp(argv[1], "lz4"))) {
+		fprintf(stderr, "usage: %s lzo|lz4 CHUNKS PASSES [THREADS]\n", argv[0]);
 		return 2;
 	}
 	lz4 = !strcmp(argv[1], "lz4");
@@ -138,9 +163,10 @@ int main(int argc, char **argv)
 		return 2;
 #endif
 	passes = atoi(argv[3]);
+	threads = argc == 5 ? atoi(argv[4]) : 1;
 	file = read_file(argv[2], &size);
 	chunks = malloc(cap * sizeof(*chunks));
-	if (!file || !chunks || passes < 1) {
+	if (!file || !chunks || passes < 1 || threads < 1) {
 		fprintf(stderr, "cannot read %s\n", argv[2]);
 		return 2;
 	}
@@ -172,21 +198,40 @@ int main(int argc, char **argv)
 
 	wall = malloc(passes * sizeof(*wall));
 	cpu = malloc(passes * sizeof(*cpu));
-	if (!wall || !cpu)
+	shares = calloc(threads, sizeof(*shares));
+	tids = calloc(threads, sizeof(*tids));
+	if (!wall || !cpu || !shares || !tids)
 		return 2;
+	for (int t = 0; t < threads; t++) {
+		shares[t].lz4 = lz4;
+		shares[t].chunks = chunks;
+		shares[t].count = count;
+		shares[t].first = t;
+		shares[t].step = threads;
+	}
 	for (p = 0; p < passes; p++) {
 		double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
 		size_t total = 0;
 
-		for (size_t i = 0; i < count; i++)
-			total += (size_t)decompress_one(lz4, &chunks[i], out);
+		if (threads == 1) {
+			for (size_t i = 0; i < count; i++)
+				total += (size_t)decompress_one(lz4, &chunks[i], out);
+		} else {
+			for (int t = 0; t < threads; t++)
+				if (pthread_create(&tids[t], NULL, decompress_share, &shares[t]))
+					return 2;
+			for (int t = 0; t < threads; t++) {
+				pthread_join(tids[t], NULL);
+				total += shares[t].total;
+			}
+		}
 		if (total != bytes)
 			return 1;
 		wall[p] = now(CLOCK_MONOTONIC) - w0;
 		cpu[p] = now(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	}
-	printf("{\"algo\":\"%s\",\"library\":\"%s\",\"chunks\":%zu,\"bytes\":%zu,\"seconds\":[", argv[1],
-	       library(lz4), count, bytes);
+	printf("{\"algo\":\"%s\",\"library\":\"%s\",\"threads\":%d,\"chunks\":%zu,\"bytes\":%zu,\"seconds\":[",
+	       argv[1], library(lz4), threads, count, bytes);
 	for (p = 0; p < passes; p++)
 		printf("%s%.6f", p ? "," : "", wall[p]);
 	printf("],\"cpu_seconds\":[");

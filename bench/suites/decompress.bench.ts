@@ -9,8 +9,9 @@
  * bytes. The output of one pass is checked against truth.json's stream sha256 before anything is timed. The native
  * side needs gcc and the liblzo2-dev / liblz4-dev headers; without them it is skipped, saying why.
  *
- * Each round times 2 passes of thaw, 2 of native, 1 with one worker and 1 with two workers, so that all of them
- * see the same load on a shared machine; the figures are medians over the rounds. thaw/native is given on wall time
+ * Each round times 2 passes of thaw, 2 of native, 2 of native on 2 threads, 1 with one worker and 1 with two
+ * workers, so that all of them see the same load on a shared machine; the figures are medians over the rounds. The
+ * native 2-thread scaling measured alongside tells how much of a second CPU the machine had to give. thaw/native is given on wall time
  * and on CPU time (process CPU, which time slices lost to other processes do not inflate).
  */
 import { spawnSync } from "node:child_process";
@@ -157,7 +158,7 @@ function buildNative(dir: string): { exe?: string; have: Set<Algo>; reason?: str
   }
   if (have.size === 0) return { have, reason: "liblzo2-dev / liblz4-dev headers not installed" };
   const exe = join(dir, "decompress");
-  const cc = spawnSync("gcc", ["-O2", "-o", exe, join(root, "bench/native/decompress.c"), ...flags], { encoding: "utf8" });
+  const cc = spawnSync("gcc", ["-O2", "-pthread", "-o", exe, join(root, "bench/native/decompress.c"), ...flags], { encoding: "utf8" });
   if (cc.error || cc.status !== 0) return { have: new Set(), reason: `gcc failed: ${cc.error?.message ?? cc.stderr.trim()}` };
   return { exe, have };
 }
@@ -176,9 +177,12 @@ function writeChunks(dir: string, w: Workload): string {
   return file;
 }
 
-/** nativeRun - @passes timed passes of the C baseline over the chunk @file, and the library's name and version. */
-function nativeRun(exe: string, file: string, w: Workload, passes: number): { library: string; passes: Pass[] } {
-  const run = spawnSync(exe, [w.algo, file, String(passes)], { encoding: "utf8" });
+/**
+ * nativeRun - @passes timed passes of the C baseline over the chunk @file on @threads threads, and the library's name
+ * and version.
+ */
+function nativeRun(exe: string, file: string, w: Workload, passes: number, threads = 1): { library: string; passes: Pass[] } {
+  const run = spawnSync(exe, [w.algo, file, String(passes), String(threads)], { encoding: "utf8" });
   if (run.status !== 0) throw new Error(`native ${w.algo}: ${run.stderr || run.status}`);
   const result = JSON.parse(run.stdout) as { library: string; bytes: number; seconds: number[]; cpu_seconds: number[] };
   if (result.bytes !== w.uncBytes) throw new Error(`native ${w.algo}: ${result.bytes} bytes, expected ${w.uncBytes}`);
@@ -226,6 +230,8 @@ export interface DecompressRow {
   ratio: number;
   library: string | null;
   nativeGBps: number | null;
+  native2GBps: number | null;
+  nativeScaling: number | null;
   wasmGBps: number;
   vsNativeWall: number | null;
   vsNativeCpu: number | null;
@@ -277,6 +283,7 @@ export async function runDecompressBench(args: DecompressArgs): Promise<Decompre
       const two = await startPool(w, p, module, memory, 2, 1);
       const wasm: Pass[] = [];
       const nat: Pass[] = [];
+      const nat2: number[] = [];
       const w1: number[] = [];
       const w2: number[] = [];
       let library: string | null = null;
@@ -287,6 +294,7 @@ export async function runDecompressBench(args: DecompressArgs): Promise<Decompre
             const n = nativeRun(native.exe!, file, w, 2);
             library = n.library;
             nat.push(...n.passes);
+            nat2.push(...nativeRun(native.exe!, file, w, 2, 2).passes.map((x) => x.wall));
           }
           w1.push(await one.pass());
           w2.push(await two.pass());
@@ -305,6 +313,8 @@ export async function runDecompressBench(args: DecompressArgs): Promise<Decompre
         ratio: w.cmpBytes / w.uncBytes,
         library,
         nativeGBps: natWall === null ? null : gbps(w.uncBytes, natWall),
+        native2GBps: natWall === null ? null : gbps(w.uncBytes, median(nat2)),
+        nativeScaling: natWall === null ? null : natWall / median(nat2),
         wasmGBps: gbps(w.uncBytes, wasmWall),
         vsNativeWall: natWall === null ? null : natWall / wasmWall,
         vsNativeCpu: file ? median(nat.map((x) => x.cpu)) / median(wasm.map((x) => x.cpu)) : null,
@@ -352,15 +362,16 @@ export function decompressMarkdown(r: DecompressResult): string {
     else lines.push(`| ${name} | ${x.vsNativeWall >= 0.5 ? "**met**" : "not met"} | ${fixed(x.wasmGBps)} vs ${fixed(x.nativeGBps)} GB/s: ${pct(x.vsNativeWall)} (on CPU time: ${pct(x.vsNativeCpu)}) |`);
   }
   for (const x of r.rows) {
-    lines.push(`| ${x.algo.toUpperCase()}: 2 workers ≥ 1.7× one worker | ${x.scaling >= 1.7 ? "**met**" : "not met"} | ${fixed(x.worker2GBps)} vs ${fixed(x.worker1GBps)} GB/s: ${x.scaling.toFixed(2)}× |`);
+    const context = x.nativeScaling === null ? "" : ` (native C, 2 threads against 1 in the same rounds: ${x.nativeScaling.toFixed(2)}×)`;
+    lines.push(`| ${x.algo.toUpperCase()}: 2 workers ≥ 1.7× one worker | ${x.scaling >= 1.7 ? "**met**" : "not met"} | ${fixed(x.worker2GBps)} vs ${fixed(x.worker1GBps)} GB/s: ${x.scaling.toFixed(2)}×${context} |`);
   }
   lines.push("");
   lines.push("### Throughput");
   lines.push("");
-  lines.push("| algo | stream | chunks | MB out | cmp ratio | native GB/s | thaw GB/s | thaw / native (wall) | thaw / native (CPU) | 1 worker GB/s | 2 workers GB/s | 2 / 1 |");
-  lines.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  lines.push("| algo | stream | chunks | MB out | cmp ratio | native GB/s | thaw GB/s | thaw / native (wall) | thaw / native (CPU) | thaw 1 worker GB/s | thaw 2 workers GB/s | thaw 2 / 1 | native 2 threads GB/s | native 2 / 1 |");
+  lines.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const x of r.rows) {
-    lines.push(`| ${x.algo} | ${x.source} | ${x.chunks} | ${x.uncMB.toFixed(1)} | ${x.ratio.toFixed(2)} | ${fixed(x.nativeGBps)} | ${fixed(x.wasmGBps)} | ${pct(x.vsNativeWall)} | ${pct(x.vsNativeCpu)} | ${fixed(x.worker1GBps)} | ${fixed(x.worker2GBps)} | ${x.scaling.toFixed(2)}× |`);
+    lines.push(`| ${x.algo} | ${x.source} | ${x.chunks} | ${x.uncMB.toFixed(1)} | ${x.ratio.toFixed(2)} | ${fixed(x.nativeGBps)} | ${fixed(x.wasmGBps)} | ${pct(x.vsNativeWall)} | ${pct(x.vsNativeCpu)} | ${fixed(x.worker1GBps)} | ${fixed(x.worker2GBps)} | ${x.scaling.toFixed(2)}× | ${fixed(x.native2GBps)} | ${x.nativeScaling === null ? "—" : `${x.nativeScaling.toFixed(2)}×`} |`);
   }
   return lines.join("\n");
 }
