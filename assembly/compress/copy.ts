@@ -82,6 +82,17 @@ export function decompressFail(code: i32, inPos: usize, outPos: usize, value: u3
 }
 
 /**
+ * copyMatchFar - copyMatchWild for a match that starts at @m, at least 16 bytes before @op: 16 bytes at a time, or
+ * one memory.copy when it is long and does not overlap its destination. Needs WILD_SLACK bytes of dst after @end.
+ */
+// @ts-ignore: decorator
+@inline export function copyMatchFar(op: usize, m: usize, end: usize): void {
+  const len = end - op;
+  if (len >= LONG_COPY && op - m >= len) memory.copy(op, m, len);
+  else wildCopy16(op, m, end);
+}
+
+/**
  * copyMatchWild - Copy the match of @dist (>= 1) bytes back to [@op, @end), as a byte-at-a-time copy would
  * (repeating the last @dist bytes when they overlap). Needs WILD_SLACK bytes of dst after @end.
  *
@@ -93,9 +104,7 @@ export function decompressFail(code: i32, inPos: usize, outPos: usize, value: u3
 @inline export function copyMatchWild(op: usize, dist: usize, end: usize): void {
   const m = op - dist;
   if (dist >= 16) {
-    const len = end - op;
-    if (len >= LONG_COPY && dist >= len) memory.copy(op, m, len);
-    else wildCopy16(op, m, end);
+    copyMatchFar(op, m, end);
   } else if (dist >= 8) {
     store<u64>(op, load<u64>(m));
     store<u64>(op, load<u64>(m, 8), 8);

@@ -16,7 +16,7 @@ import {
   LZ4_E_END_MISSING,
 } from "../portable/compress";
 import {
-  WILD_SLACK, buffersValid, decompressFail, copyLiterals, copyMatchWild, copyMatchTail,
+  WILD_SLACK, buffersValid, decompressFail, copyLiterals, copyMatchFar, copyMatchWild, copyMatchTail,
 } from "./copy";
 
 /** The shortest match. */
@@ -56,8 +56,9 @@ export function lz4DecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap: u
     let matchOnly = false;
 
     // Fast loop, kept small so that its few values stay in registers: sequences of fewer than 15 literals and a
-    // match of at most 18 bytes at least 8 back, copied 16 and 18 bytes at a time. It leaves on anything else, with
-    // the literals of a sequence whose match it cannot take already copied (matchOnly).
+    // match at least 8 back, copied 16 and 18 bytes at a time (longer matches: at least 16 back, 16 at a time). It
+    // leaves on anything else, with the literals of a sequence whose match it cannot take already copied
+    // (matchOnly).
     while (ip < ipFast && op < opFast) {
       token = <usize>load<u8>(ip);
       const lit = token >> 4;
@@ -66,11 +67,30 @@ export function lz4DecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap: u
       ip += lit + 1;
       op += lit;
       const offset = <usize>load<u16>(ip);
-      if ((token & 15) == 15 || offset < 8 || offset > op - dst) {
+      if (offset < 8 || offset > op - dst) {
         matchOnly = true;
         break;
       }
       const m = op - offset;
+      if ((token & 15) == 15) {
+        // A long match: its length bytes, then copyMatchFar when it lies at least 16 back and fits with room to spare.
+        const room = opEnd - op - WILD_SLACK;
+        let p = ip + 2;
+        let ml: usize = 15 + MINMATCH;
+        let b: usize = 255;
+        while (b == 255 && p < ipEnd && ml <= room) {
+          b = <usize>load<u8>(p++);
+          ml += b;
+        }
+        if (b == 255 || offset < 16 || ml > room) {
+          matchOnly = true;
+          break;
+        }
+        copyMatchFar(op, m, op + ml);
+        ip = p;
+        op += ml;
+        continue;
+      }
       store<u64>(op, load<u64>(m));
       store<u64>(op, load<u64>(m, 8), 8);
       store<u16>(op, load<u16>(m, 16), 16);
