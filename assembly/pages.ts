@@ -8,7 +8,7 @@ import {
   NO_PFN, PG_UNSAFE_CLEAR, ZONE_CLASS_LOW, LINKED_PAGE_NEXT, CTX_HAS_CONTENTS, CTX_SAFE_STACK, CTX_SAFE_STACK_LEN,
   CTX_SAFE_STACK_CAP, CTX_META_OVERFLOW,
 } from "./portable/layout";
-import { ctx32, setCtx32, incCtx32, pfnToVirt, virtToPfn, zeroPage } from "./common";
+import { ctx32, setCtx32, incCtx32, pfnToVirt, virtToPfn, zeroPage, pageSize } from "./common";
 import { allocFrame, freeFrame } from "./machine/allocator";
 import { memoryBmSetBit, memoryBmClearBit, memoryBmTestBit } from "./bitmap/bitmap";
 
@@ -119,10 +119,12 @@ export function recycleSafePage(pfn: u32): void {
 
 /**
  * __get_safe_page - A zeroed safe page: the head of safe_pages_list, else get_image_page(PG_SAFE).
+ * @zero: false when the caller overwrites the whole page at once (planned loading's data copies), so the clearing
+ *   the kernel does is skipped; the page's final contents are the same.
  *
  * Returns its PFN, or NO_PFN when memory runs out.
  */
-export function getSafePage(): u32 {
+export function getSafePage(zero: bool = true): u32 {
   if (!hasContents()) {
     const len = ctx32(CTX_SAFE_STACK_LEN);
     if (len == 0) return getImagePage(1);
@@ -133,8 +135,19 @@ export function getSafePage(): u32 {
   if (head == 0) return getImagePage(1);
   setCtx32(CTX_SAFE_PAGES_LIST, <u32>load<u64>(head, LINKED_PAGE_NEXT));
   const pfn = virtToPfn(head);
-  clearFrame(pfn);
+  if (zero) clearFrame(pfn);
   return pfn;
+}
+
+/** clearSafePagesList - Clear every page on safe_pages_list (after planning, the preallocated pages no one used). */
+export function clearSafePagesList(): void {
+  if (!hasContents()) return;
+  const size = <usize>pageSize();
+  for (let p = <usize>ctx32(CTX_SAFE_PAGES_LIST); p != 0; ) {
+    const next = <usize>load<u64>(p, LINKED_PAGE_NEXT);
+    memory.fill(p + LINKED_PAGE_NEXT + 8, 0, size - 8);
+    p = next;
+  }
 }
 
 /** safePagesListLength - Pages on safe_pages_list (walks the list; for reports and tests). */

@@ -10,7 +10,7 @@ import {
   CTX_HANDLE_BUFFERS, CTX_NR_PFN_ENTRIES, CTX_NR_IMAGE_HIGHMEM, CTX_NR_DIRECT, CTX_NR_PBES, CTX_NR_HIGHMEM_PBES,
   CTX_NR_CHAIN_PAGES, CTX_NR_RESERVED, CTX_NR_PREALLOCATED, CTX_NR_BITMAP_PAGES, CTX_NR_OWNED, CTX_NR_SAFE_PAGES,
   CTX_NR_FRAMES, CTX_NR_FREE_HIGH, CTX_NR_NOSAVE, NOSAVE_START, RANGE_SIZE, CTX_CA_CHAIN, CTX_VERIFY_PFNS,
-  CTX_PFN_LIST_UNSORTED, CTX_NR_FREE_LOW, ERR_WHAT_PAGES_NEEDED, CTX_BM_CHARGE,
+  CTX_PFN_LIST_UNSORTED, CTX_NR_FREE_LOW, ERR_WHAT_PAGES_NEEDED, CTX_BM_CHARGE, CTX_DEFER_ZERO,
   NO_PFN, BM_END_OF_MAP, PG_ANY, PG_SAFE, PG_UNSAFE_KEEP, PG_UNSAFE_CLEAR, ZONE_CLASS_LOW, ZONE_CLASS_HIGH,
   PBE_SIZE, PBE_ADDRESS, PBE_ORIG_ADDRESS, PBE_NEXT, HIGHMEM_PBE_COPY_PAGE, HIGHMEM_PBE_ORIG_PAGE,
   HIGHMEM_PBE_NEXT, LINKED_PAGE_DATA, PFN_ENTRY_SIZE, ERR_WHAT_PFN, ERR_WHAT_COUNT,
@@ -27,7 +27,7 @@ import {
 } from "./bitmap/bitmap";
 import {
   getImagePage, freeImagePage, recycleSafePage, getSafePage, clearFrame, pageIsForbidden, pageIsFree,
-  setPageForbidden, setPageFree, safePagesListLength, hasContents,
+  setPageForbidden, setPageFree, safePagesListLength, hasContents, clearSafePagesList,
 } from "./pages";
 import { chainInit, chainAlloc } from "./chain";
 
@@ -252,8 +252,9 @@ function noMemory(needed: u32): i32 {
  * Reserve ceil(n / PBES_PER_LINKED_PAGE) safe pages with n = (Z + C) - nr_highmem - allocated_unsafe_pages, then
  * recompute n (the reserve may have hit image PFNs) and take n more frames with get_zeroed_page(): an image PFN
  * becomes an owned original frame, any other frame goes on safe_pages_list. Then chain_init(PG_SAFE), reset the
- * cursors and empty restore_pblist, as snapshot_write_next() does next. Returns 0, or -ENOMEM (the caller runs
- * swsusp_free()).
+ * cursors and empty restore_pblist, as snapshot_write_next() does next. With CTX_DEFER_ZERO (planned loading) the
+ * preallocated frames are not cleared here: planImage() clears those that will not receive a whole data page.
+ * Returns 0, or -ENOMEM (the caller runs swsusp_free()).
  */
 export function prepareImage(): i32 {
   const copyBm = bmOf(CTX_COPY_BM);
@@ -298,10 +299,11 @@ export function prepareImage(): i32 {
 
   nrPages = imagePagesNeedingFrames();
   setCtx32(CTX_NR_PREALLOCATED, nrPages);
+  const deferZero = ctx32(CTX_DEFER_ZERO) != 0;
   while (nrPages > 0) {
     const pfn = allocFrame(ZONE_CLASS_LOW);
     if (pfn == NO_PFN) return noMemory(nrPages);
-    clearFrame(pfn);
+    if (!deferZero) clearFrame(pfn);
     if (!pageIsFree(pfn)) recycleSafePage(pfn);
     setPageForbidden(pfn);
     setPageFree(pfn);
@@ -348,7 +350,7 @@ function getHighmemPageBuffer(pfn: u32, planned: bool): usize {
       kaddr = buffer;
     }
   } else {
-    const copy = getSafePage();
+    const copy = getSafePage(!planned || ctx32(CTX_DEFER_ZERO) == 0);
     if (copy == NO_PFN) return bufferFailed(-ENOMEM);
     store<u64>(pbe, pfnToPhys(copy), HIGHMEM_PBE_COPY_PAGE);
     kaddr = frameAddress(copy);
@@ -402,7 +404,7 @@ function getBuffer(planned: bool): usize {
   const pbe = chainAlloc(PBE_SIZE);
   if (pbe == 0) return bufferFailed(-ENOMEM);
   store<u64>(pbe, pfnToPhys(pfn), PBE_ORIG_ADDRESS);
-  const copy = getSafePage();
+  const copy = getSafePage(!planned || ctx32(CTX_DEFER_ZERO) == 0);
   if (copy == NO_PFN) return bufferFailed(-ENOMEM);
   store<u64>(pbe, pfnToPhys(copy), PBE_ADDRESS);
   store<u64>(pbe, <u64>ctx32(CTX_RESTORE_PBLIST), PBE_NEXT);
@@ -465,7 +467,9 @@ export function loadImagePages(src: usize, count: u32): i32 {
  *
  * Runs get_buffer() for every image PFN exactly as the page-by-page loop would — same allocations, same PBEs in the
  * same order, zero pages cleared — but without data in between, so that loading becomes one copy (or one read) per
- * page into a known place. Highmem pages go straight to their frame: the bounce page is not needed. With @plan 0
+ * page into a known place. Highmem pages go straight to their frame: the bounce page is not needed. Pages taken
+ * for data copies are not cleared first (they receive a whole page); with CTX_DEFER_ZERO the safe pages left over
+ * are cleared at the end, so memory ends as the faithful order leaves it. With @plan 0
  * (a placement-only machine) only the decisions are taken. Returns the
  * number of destinations written (image_pages), or -errno as get_buffer() fails.
  */
@@ -478,7 +482,9 @@ export function planImage(plan: usize): i32 {
     n++;
     dst = nextDataBuffer(true);
   }
-  return bufferError != 0 ? bufferError : <i32>n;
+  if (bufferError != 0) return bufferError;
+  if (ctx32(CTX_DEFER_ZERO) != 0) clearSafePagesList();
+  return <i32>n;
 }
 
 /**

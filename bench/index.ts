@@ -4,9 +4,10 @@
  * `npm test`.
  */
 import { run as bitmaps } from "./suites/bitmap.bench.js";
+import { run as restore } from "./suites/restore.bench.js";
 import { run as decompress } from "./suites/decompress.bench.js";
 
-const SUITES: Record<string, typeof bitmaps> = { bitmaps, decompress };
+const SUITES: Record<string, typeof bitmaps> = { bitmaps, decompress, restore };
 
 function parseSize(text: string): number {
   const m = /^(\d+)([KMG]?)$/i.exec(text.trim());

@@ -180,7 +180,7 @@ machineOptions(
     if (flags.map) writeSvg(flags.map, restoreMap(result.machine), "thaw simulate: restore map", result.machine.spec.pageSize);
     const ok = verifyOk(result.verify, result.counts.imagePages);
     if (!ok) process.exitCode = 2;
-    print(flags.json, resumeJson(result, { ok, suspend: { ...result.suspend, crc32: result.suspend.crc32.toString(16).padStart(8, "0") }, ...(result.restorePblist && { restorePblist: result.restorePblist }) }), () => [
+    print(flags.json, resumeJson(result, { ok, memoryBytes: result.machine.memory.buffer.byteLength, suspend: { ...result.suspend, crc32: result.suspend.crc32.toString(16).padStart(8, "0") }, ...(result.restorePblist && { restorePblist: result.restorePblist }) }), () => [
       describeMachine(result.machine.spec),
       describeSuspend(result.suspend),
       "",

@@ -143,10 +143,12 @@ export class ResumeSession {
     try {
       const machine = options.machine ?? (await machineFor(source, options));
       machine.boot();
+      const mode = options.mode ?? "planned";
+      machine.setCtx(L.CTX_DEFER_ZERO, mode === "planned" ? 1 : 0);
       if (options.failAllocationAt) machine.failAllocationAt(options.failAllocationAt);
       const reader = faulty(source.stream(), source.pageSize, options);
       const crcThread = reader.crc32 === undefined && source.crc32 !== undefined && options.crcThread !== false ? await CrcThread.start(machine.memory) : undefined;
-      return new ResumeSession({ machine, source, reader, crc: 0, crcThread, half: 0, halfJob: [-1, -1], onProgress: options.onProgress, mode: options.mode ?? "planned" }, options.verify ?? true);
+      return new ResumeSession({ machine, source, reader, crc: 0, crcThread, half: 0, halfJob: [-1, -1], onProgress: options.onProgress, mode }, options.verify ?? true);
     } catch (error) {
       source.close();
       throw error;

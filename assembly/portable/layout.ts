@@ -132,6 +132,8 @@ export const CTX_SAFE_STACK_CAP = 340;
 export const CTX_META_NEXT = 344;
 export const CTX_META_END = 348;
 export const CTX_META_OVERFLOW = 352;
+// planned loading: frames that only ever receive a whole data page are not cleared first (see prepareImage)
+export const CTX_DEFER_ZERO = 356;
 
 // What CTX_ERR_VALUE names.
 export const ERR_WHAT_NONE = 0;
