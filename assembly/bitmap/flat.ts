@@ -146,12 +146,20 @@ export function flatClearMany(bm: usize, pfns: usize, n: u32): void {
 export function flatTestMany(bm: usize, pfns: usize, n: u32, out: usize): u32 {
   const storage = <usize>load<u32>(bm, BMD_STORAGE);
   const start = load<u32>(bm, BMD_START_PFN);
+  const end = pfns + (<usize>n << 2);
   let hits: u32 = 0;
-  for (let i: u32 = 0; i < n; i++) {
-    const bit = load<u32>(pfns + (<usize>i << 2)) - start;
+  if (out == 0) {
+    for (let p = pfns; p < end; p += 4) {
+      const bit = load<u32>(p) - start;
+      hits += <u32>(load<u64>(storage + (<usize>(bit >> 6) << 3)) >> <u64>(bit & 63)) & 1;
+    }
+    return hits;
+  }
+  for (let p = pfns, o = out; p < end; p += 4, o++) {
+    const bit = load<u32>(p) - start;
     const b = <u32>(load<u64>(storage + (<usize>(bit >> 6) << 3)) >> <u64>(bit & 63)) & 1;
     hits += b;
-    if (out != 0) store<u8>(out + <usize>i, <u8>b);
+    store<u8>(o, <u8>b);
   }
   return hits;
 }

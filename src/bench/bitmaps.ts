@@ -303,12 +303,26 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
     progress({ type: "case", pfns: row.pfns, workload: row.workload, subject: row.subject, nsPerOp: row.nsPerOp, nsMin: row.nsMin, note: row.note });
   };
 
-  const runSuite = async (pfns: number, workload: Workload, all: Case[]) => {
-    const cases = quick && !QUICK_PER_CALL.includes(workload) ? all.filter((c) => c.subject.family !== "thaw-call") : all;
+  /** Subjects that threw at this size (a peer's bug, say), with the message: skipped from then on. */
+  let broken = new Map<Subject, string>();
+  const fail = (pfns: number, workload: Workload, subject: Subject, error: unknown) => {
+    const message = `threw: ${(error as Error).message.split("\n")[0]}`;
+    broken.set(subject, message);
+    note(`${subject.name} at ${pfns} PFNs, ${workload}: ${message}; skipped at this size from here on`);
+  };
+
+  const runSuite = async (pfns: number, workload: Workload, all: (Case | null)[]) => {
+    const cases = all.filter((c): c is Case => c !== null && (!quick || QUICK_PER_CALL.includes(workload) || c.subject.family !== "thaw-call"));
     const runnable: Case[] = [];
     for (const c of cases) {
+      if (broken.has(c.subject)) continue;
       const t0 = performance.now();
-      c.fn();
+      try {
+        c.fn();
+      } catch (error) {
+        fail(pfns, workload, c.subject, error);
+        continue;
+      }
       const ms = performance.now() - t0;
       if (ms > singleBudgetMs) {
         record({ pfns, workload, subject: c.subject.name, family: c.subject.family, strategy: familyStrategy(c.subject), nsPerOp: (ms * 1e6) / c.ops, nsMin: (ms * 1e6) / c.ops, opsPerCall: c.ops, samples: 1, rme: null, method: "single", note: [c.note, `one call of ${ms.toFixed(0)} ms, timed once`].filter(Boolean).join("; ") });
@@ -319,24 +333,31 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
     if (runnable.length === 0) return;
     const log = console.log;
     console.log = options.json ? () => {} : (...args: unknown[]) => void process.stderr.write(`${args.join(" ")}\n`);
+    let summary: Awaited<ReturnType<Benny["suite"]>>;
     try {
-      const summary = await benny.suite(
+      summary = await benny.suite(
         `bitmaps ${workload} @ ${pfns} PFNs`,
         benny.configure({ cases: bennyOptions }),
         ...runnable.map((c) => benny.add(c.subject.name, c.fn)),
         benny.cycle(() => undefined),
       );
+    } catch (error) {
+      for (const c of runnable) fail(pfns, workload, c.subject, error);
+      return;
+    } finally {
+      console.log = log;
+    }
+    {
       for (const [i, r] of summary.results.entries()) {
         const c = runnable[i]!;
         record({ pfns, workload, subject: c.subject.name, family: c.subject.family, strategy: familyStrategy(c.subject), nsPerOp: (r.details.median * 1e9) / c.ops, nsMin: (Math.min(...r.details.sampleResults) * 1e9) / c.ops, opsPerCall: c.ops, samples: r.samples, rme: r.margin, method: "benny", note: c.note });
       }
-    } finally {
-      console.log = log;
     }
   };
 
   for (const [index, pfns] of sizes.entries()) {
     progress({ type: "size", pfns, index, total: sizes.length });
+    broken = new Map();
     const seed = 0x9e3779b9 ^ pfns;
     const random = randomPfns(Math.min(batchSize, pfns), pfns, seed);
     const ascending = random.slice().sort();
@@ -380,44 +401,68 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
     const owners = subjects.filter((s) => !(s instanceof ThawSubject && s.family === "thaw-call"));
 
     /** An array workload: the whole batch, or the prefix that fits the per-call budget. */
-    const arrayCase = (subject: Subject, batch: Batch, op: (b: Batch, n: number) => number | void): Case => {
+    const arrayCase = (workload: Workload, subject: Subject, batch: Batch, op: (b: Batch, n: number) => number | void): Case | null => {
+      if (broken.has(subject)) return null;
       const n = batch.pfns.length;
       const probe = Math.min(n, 4096);
       let best = Infinity;
-      for (let r = 0; r < 3; r++) {
-        const t0 = performance.now();
-        sink += Number(op(batch, probe) ?? 0);
-        best = Math.min(best, performance.now() - t0);
+      try {
+        for (let r = 0; r < 3; r++) {
+          const t0 = performance.now();
+          sink += Number(op(batch, probe) ?? 0);
+          best = Math.min(best, performance.now() - t0);
+        }
+      } catch (error) {
+        fail(pfns, workload, subject, error);
+        return null;
       }
       const projected = (best * n) / probe;
       if (projected <= callBudgetMs || n === probe) return { subject, ops: n, fn: () => void (sink += Number(op(batch, n) ?? 0)) };
       const k = Math.max(probe, Math.floor((n * callBudgetMs) / projected));
       return { subject, ops: k, fn: () => void (sink += Number(op(batch, k) ?? 0)), note: `prefix of ${k} of ${n} PFNs (a full call would take ~${projected.toFixed(0)} ms)` };
     };
+    const clearAll = (workload: Workload) => {
+      for (const s of owners) {
+        if (broken.has(s)) continue;
+        try {
+          s.clear();
+        } catch (error) {
+          fail(pfns, workload, s, error);
+        }
+      }
+    };
     const skip = (workload: Workload, subject: Subject, why: string) => record({ pfns, workload, subject: subject.name, family: subject.family, strategy: familyStrategy(subject), nsPerOp: null, nsMin: null, opsPerCall: 0, samples: 0, rme: null, method: "skipped", note: why });
 
-    for (const s of owners) s.clear();
+    clearAll("set.random");
     const holdsRandom = subjects.filter((s) => s.cannotHold(random.length) === null);
     for (const s of subjects) if (!holdsRandom.includes(s)) skip("set.random", s, s.cannotHold(random.length)!);
-    await runSuite(pfns, "set.random", holdsRandom.map((s) => arrayCase(s, bRandom, (b, n) => s.set(b, n))));
-    await runSuite(pfns, "test.hit", holdsRandom.map((s) => arrayCase(s, bRandom, (b, n) => s.test(b, n))));
-    await runSuite(pfns, "test.miss", holdsRandom.map((s) => arrayCase(s, bMisses, (b, n) => s.test(b, n))));
+    await runSuite(pfns, "set.random", holdsRandom.map((s) => arrayCase("set.random", s, bRandom, (b, n) => s.set(b, n))));
+    await runSuite(pfns, "test.hit", holdsRandom.map((s) => arrayCase("test.hit", s, bRandom, (b, n) => s.test(b, n))));
+    await runSuite(pfns, "test.miss", holdsRandom.map((s) => arrayCase("test.miss", s, bMisses, (b, n) => s.test(b, n))));
 
-    for (const s of owners) s.clear();
-    await runSuite(pfns, "set.ascending", holdsRandom.map((s) => arrayCase(s, bAscending, (b, n) => s.set(b, n))));
+    clearAll("set.ascending");
+    await runSuite(pfns, "set.ascending", holdsRandom.map((s) => arrayCase("set.ascending", s, bAscending, (b, n) => s.set(b, n))));
 
-    for (const s of owners) s.clear();
+    clearAll("set.clustered");
     const holdsClustered = subjects.filter((s) => s.cannotHold(clustered.length) === null);
     for (const s of subjects) if (!holdsClustered.includes(s)) skip("set.clustered", s, s.cannotHold(clustered.length)!);
-    await runSuite(pfns, "set.clustered", holdsClustered.map((s) => arrayCase(s, bClustered, (b, n) => s.set(b, n))));
+    await runSuite(pfns, "set.clustered", holdsClustered.map((s) => arrayCase("set.clustered", s, bClustered, (b, n) => s.set(b, n))));
 
     for (const [workload, words, count] of [["walk.25", words25, count25], ["walk.1", words1, count1]] as const) {
-      for (const s of owners) s.clear();
+      clearAll(workload);
       const holders = subjects.filter((s) => s.cannotHold(count) === null);
       for (const s of subjects) if (!holders.includes(s)) skip(workload, s, s.cannotHold(count)!);
-      for (const s of owners) if (holders.includes(s)) s.fill(words);
+      for (const s of owners) {
+        if (!holders.includes(s) || broken.has(s)) continue;
+        try {
+          s.fill(words);
+        } catch (error) {
+          fail(pfns, workload, s, error);
+        }
+      }
       const cases: Case[] = [];
       for (const s of holders) {
+        if (broken.has(s)) continue;
         if (s.family === "thaw-call") {
           let best = Infinity;
           let probe = 0;
@@ -436,7 +481,7 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
       await runSuite(pfns, workload, cases);
       if (workload === "walk.1") {
         for (const s of subjects) {
-          if (!holders.includes(s)) continue;
+          if (!holders.includes(s) || broken.has(s)) continue;
           if (s.family !== "thaw-call") {
             const bytes = s.bytes();
             memory.push({ pfns, subject: s.name, family: s.family, strategy: familyStrategy(s), bytes, perFlat: bytes === null ? null : bytes / (pfns / 8) });
@@ -444,13 +489,19 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
         }
         const seekers = holders.filter((s) => s.lacks("seek") === null);
         for (const s of holders) if (!seekers.includes(s)) skip("seek.1", s, s.lacks("seek")!);
-        await runSuite(pfns, "seek.1", seekers.map((s) => arrayCase(s, bSeeks, (b, n) => s.seek(b, n))));
+        await runSuite(pfns, "seek.1", seekers.map((s) => arrayCase("seek.1", s, bSeeks, (b, n) => s.seek(b, n))));
         const dups = holders.filter((s) => s.lacks("duplicate") === null);
         for (const s of holders) if (!dups.includes(s)) skip("duplicate.1", s, s.lacks("duplicate")!);
         await runSuite(pfns, "duplicate.1", dups.map((s) => ({ subject: s, ops: pfns, fn: () => s.duplicate() })));
       }
     }
-    for (const s of subjects) s.dispose();
+    for (const s of subjects) {
+      try {
+        s.dispose();
+      } catch (error) {
+        note(`${s.name} at ${pfns} PFNs: dispose threw: ${(error as Error).message.split("\n")[0]}`);
+      }
+    }
 
     if (options.c !== false) {
       const c = runC(pfns, random.length, quick ? 5 : 11, seed);
