@@ -90,7 +90,7 @@ export interface PhaseRecord {
   ms: number;
   /** Pages the phase handled (stream pages read, pages copied or checked). */
   pages: number;
-  /** Bytes the phase moved, for GB/s. */
+  /** Bytes of page contents the phase moved, for GB/s (0 for phases that only decide, such as prepareImage). */
   bytes: number;
 }
 
@@ -253,7 +253,7 @@ export class ResumeSession {
         default: return 0;
       }
     })();
-    const factor = name === "restoreHighmem" ? 3 : 1;
+    const factor = name === "restoreHighmem" ? 3 : name === "prepareImage" ? 0 : 1;
     return { pages, bytes: pages * pageSize * factor };
   }
 }
