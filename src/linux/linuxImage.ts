@@ -159,33 +159,23 @@ export class LinuxSwapSource implements ImageSource {
 
   private modelMachine(): ImageSource["machine"] {
     const entries = this.pfnEntries();
-    let max = -1;
-    for (const e of entries) max = Math.max(max, Number(e & ~ZERO_FLAG));
+    const pfns = Float64Array.from(new Set(entries.map((e) => Number(e & ~ZERO_FLAG)))).sort();
+    const max = pfns.length ? pfns[pfns.length - 1]! : -1;
     const present = this.numPhyspages;
     if (max >= present + MAX_HOLE_PAGES) {
       throw new ResumeError("checkHeader", "EFAULT", `PFN ${max} lies beyond num_physpages (${present}) plus the largest hole thaw models (${MAX_HOLE_PAGES} pages, 4 GiB)`, { kind: "pfn", value: max, limit: present + MAX_HOLE_PAGES });
     }
     const frames = Math.max(present, Math.ceil((max + 1) / 512) * 512);
-    const used = new Uint8Array(frames);
-    for (const e of entries) used[Number(e & ~ZERO_FLAG)] = 1;
     let budget = frames - present;
     const holes: PfnRange[] = [];
     const legacy = { start: 0xa0, end: 0x100 };
-    if (budget >= legacy.end - legacy.start && frames >= legacy.end && !used.subarray(legacy.start, legacy.end).some((u) => u)) {
+    const taken: PfnRange[] = [];
+    if (budget >= legacy.end - legacy.start && frames >= legacy.end && !pfns.some((pfn) => pfn >= legacy.start && pfn < legacy.end)) {
       holes.push(legacy);
       budget -= legacy.end - legacy.start;
-      used.fill(1, legacy.start, legacy.end);
+      taken.push(legacy);
     }
-    const gaps: PfnRange[] = [];
-    for (let pfn = 0; pfn < frames; ) {
-      if (used[pfn]) {
-        pfn++;
-        continue;
-      }
-      const start = pfn;
-      while (pfn < frames && !used[pfn]) pfn++;
-      gaps.push({ start, end: pfn });
-    }
+    const gaps = freeGaps(pfns, taken, frames);
     gaps.sort((a, b) => b.end - b.start - (a.end - a.start));
     for (const gap of gaps) {
       if (budget === 0) break;
@@ -218,6 +208,26 @@ export class LinuxSwapSource implements ImageSource {
     }
     return out;
   }
+}
+
+/**
+ * freeGaps - The runs of [0, @frames) that hold neither a PFN of @pfns (ascending, distinct) nor a frame of @taken
+ * (one range at most), in ascending order: computed from the PFNs, so its cost follows the image, not the machine.
+ */
+function freeGaps(pfns: Float64Array, taken: readonly PfnRange[], frames: number): PfnRange[] {
+  const used: PfnRange[] = Array.from(pfns, (pfn) => ({ start: pfn, end: pfn + 1 }));
+  for (const range of taken) {
+    const at = used.findIndex((u) => u.start > range.start);
+    used.splice(at < 0 ? used.length : at, 0, range);
+  }
+  const gaps: PfnRange[] = [];
+  let pfn = 0;
+  for (const u of used) {
+    if (u.start > pfn) gaps.push({ start: pfn, end: u.start });
+    pfn = Math.max(pfn, u.end);
+  }
+  if (pfn < frames) gaps.push({ start: pfn, end: frames });
+  return gaps;
 }
 
 function checkInfo(info: SwsuspInfo, header: SwapHeader, map: SwapMap): void {

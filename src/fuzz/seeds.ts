@@ -1,0 +1,248 @@
+/**
+ * The fuzzer's seeds: valid images every mutation starts from, each with the machine it resumes into.
+ *
+ * - thaw images of small machines with HighMem, zero pages, holes and nosave regions, one per bitmap strategy, at
+ *   page sizes from 128 to 4096 bytes (createMachine + suspendMachine);
+ * - small Linux swap areas in the three encodings (uncompressed, LZO, LZ4) from the fuzzer's writer;
+ * - the real images the tiny Linux 6.12 kernels wrote (test/fixtures/linux-6.12), when the checkout has them.
+ *
+ * buildCorpus() writes them to a folder with a manifest; every seed must restore with every page verified, or the
+ * corpus is refused. loadSeed() reads one back with what the mutators need: its regions, its PFN list, its pages.
+ */
+import { mkdirSync, writeFileSync, readFileSync, existsSync, createReadStream, createWriteStream } from "node:fs";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import { createMachine } from "../machine/machine.js";
+import { resolveMachine, type MachineOptions, type PfnRange } from "../machine/config.js";
+import { suspendMachine } from "../suspend.js";
+import { ResumeSession, machineOf, type ResumeMachineOptions } from "../resume.js";
+import { openImage } from "../image/open.js";
+import { packageRoot } from "../wasm/engine.js";
+import { createRandom } from "../util/random.js";
+import { LinuxSwapSource } from "../linux/linuxImage.js";
+import * as C from "../../assembly/portable/compress.js";
+import { writeLinuxImage, type Compressors, type LinuxImageSpec } from "./linuxWriter.js";
+import { thawParts, type ThawParts } from "./thawBytes.js";
+
+/** A seed as the manifest lists it. */
+export interface SeedInfo {
+  name: string;
+  kind: "thaw" | "linux";
+  encoding: "thaw" | "none" | "lzo" | "lz4";
+  /** File name inside the corpus folder. */
+  file: string;
+  /** A real kernel-written image. */
+  fixture: boolean;
+  /** The machine the seed resumes into: the one it was suspended from (thaw), the one it describes (Linux). */
+  machine: MachineOptions;
+  /** Linux: the resume side's boot kernel, allocator, bitmap and seed, for machineOf(). */
+  resume?: ResumeMachineOptions;
+  /** Relative share of the cases that start from this seed. */
+  weight: number;
+}
+
+/** A corpus folder and its seeds. */
+export interface Corpus {
+  dir: string;
+  seeds: SeedInfo[];
+}
+
+const THAW_SEEDS: { name: string; machine: MachineOptions; image: number; zero: number }[] = [
+  {
+    name: "thaw-512-highmem-flat",
+    machine: { frames: 1024, pageSize: 512, zones: { dmaEndPfn: 64, highmemStartPfn: 700 }, holes: [{ start: 90, end: 100 }], nosave: [{ start: 120, end: 122 }], seed: 1, boot: { profile: "scattered", share: 0.2 }, allocator: "random", bitmap: "flat" },
+    image: 0.3, zero: 0.1,
+  },
+  {
+    name: "thaw-256-lowboot-bmlist",
+    machine: { frames: 768, pageSize: 256, zones: { dmaEndPfn: 32, highmemStartPfn: 400 }, holes: [], nosave: [{ start: 10, end: 12 }], seed: 2, boot: { profile: "low", share: 0.3 }, allocator: "ascending", bitmap: "bmlist" },
+    image: 0.35, zero: 0.05,
+  },
+  {
+    name: "thaw-128-buddy-rtree",
+    machine: { frames: 2048, pageSize: 128, zones: { dmaEndPfn: 128, highmemStartPfn: 1900 }, holes: [{ start: 1000, end: 1010 }], nosave: [], seed: 3, boot: { profile: "clustered", share: 0.25, clusterPages: 16 }, allocator: "buddy", bitmap: "rtree" },
+    image: 0.3, zero: 0.1,
+  },
+  {
+    name: "thaw-4096-summary",
+    machine: { frames: 512, pageSize: 4096, zones: { dmaEndPfn: 16, highmemStartPfn: 384 }, holes: [{ start: 40, end: 48 }], nosave: [{ start: 60, end: 61 }], seed: 4, boot: { profile: "scattered", share: 0.25 }, allocator: "descending", bitmap: "summary" },
+    image: 0.35, zero: 0.08,
+  },
+];
+
+const LINUX_RESUME: ResumeMachineOptions[] = [
+  { boot: { profile: "scattered", share: 0.25 }, allocator: "random", bitmap: "flat", seed: 11 },
+  { boot: { profile: "low", share: 0.2 }, allocator: "buddy", bitmap: "rtree", seed: 12 },
+  { boot: { profile: "clustered", share: 0.3, clusterPages: 32 }, allocator: "descending", bitmap: "summary", seed: 13 },
+];
+
+const FIXTURES = [["d-tiny-nocompress", "none"], ["e-tiny-lzo", "lzo"], ["f-tiny-lz4", "lz4"]] as const;
+
+/**
+ * syntheticLinuxSpec - The small Linux image of the corpus: 1024 pages of memory, 160 PFNs from 300 on (every 17th
+ * a zero page), data pages that mix runs, repeats and noise so that the compressors emit literals and matches.
+ */
+export function syntheticLinuxSpec(compression: LinuxImageSpec["compression"]): LinuxImageSpec {
+  const random = createRandom(7, 1);
+  const entries: bigint[] = [];
+  const data: Uint8Array[] = [];
+  for (let pfn = 300; pfn < 460; pfn++) {
+    if (pfn % 17 === 0) {
+      entries.push(BigInt(pfn) | (1n << 63n));
+      continue;
+    }
+    entries.push(BigInt(pfn));
+    const page = new Uint8Array(4096);
+    const kind = pfn % 4;
+    for (let i = 0; i < 4096; i++) {
+      page[i] = kind === 0 ? random.int(0, 255) : kind === 1 ? (pfn + (i >> 6)) & 0xff : kind === 2 ? ((i * 7) ^ pfn) & 0xff : i < 2048 ? pfn & 0xff : random.int(0, 3);
+    }
+    page[0] = 1;
+    data.push(page);
+  }
+  return { compression, numPhyspages: 1024, entries, data };
+}
+
+async function gunzip(from: string, to: string): Promise<void> {
+  await pipeline(createReadStream(from), createGunzip(), createWriteStream(to));
+}
+
+/** selfCheck - @seed must restore into its machine with every page verified. */
+async function selfCheck(dir: string, seed: SeedInfo): Promise<void> {
+  const machine = await createMachine(seed.machine);
+  const result = (await ResumeSession.open(join(dir, seed.file), { machine, crcThread: false, workers: 0 })).run();
+  if (!result.verify || result.verify.mismatches.length || result.verify.untouchedMismatches.length) {
+    throw new Error(`fuzz seed ${seed.name} does not restore cleanly into its machine`);
+  }
+}
+
+/** linuxMachine - The machine the Linux image at @path describes, with the resume side's @resume options. */
+async function linuxMachine(path: string, resume: ResumeMachineOptions): Promise<MachineOptions> {
+  const source = await openImage(path, { workers: 0 });
+  try {
+    return JSON.parse(JSON.stringify(machineOf(source, resume))) as MachineOptions;
+  } finally {
+    source.close();
+  }
+}
+
+/**
+ * buildCorpus - Write every seed to @dir with a manifest (manifest.json), each checked to restore cleanly.
+ * @fixtures: include the kernel-written images (when the checkout has them).
+ */
+export async function buildCorpus(dir: string, compressors: Compressors, options: { fixtures?: boolean } = {}): Promise<Corpus> {
+  mkdirSync(dir, { recursive: true });
+  const seeds: SeedInfo[] = [];
+  for (const t of THAW_SEEDS) {
+    const machine = await createMachine(t.machine);
+    const file = `${t.name}.thaw`;
+    suspendMachine(machine, { out: join(dir, file), image: t.image, zero: t.zero });
+    seeds.push({ name: t.name, kind: "thaw", encoding: "thaw", file, fixture: false, machine: t.machine, weight: 10 });
+  }
+  const encodings = ["none", "lzo", "lz4"] as const;
+  for (const [i, encoding] of encodings.entries()) {
+    const file = `linux-${encoding}.img`;
+    writeFileSync(join(dir, file), writeLinuxImage(syntheticLinuxSpec(encoding), compressors).device);
+    const resume = LINUX_RESUME[i]!;
+    seeds.push({ name: `linux-${encoding}`, kind: "linux", encoding, file, fixture: false, machine: await linuxMachine(join(dir, file), resume), resume, weight: 10 });
+  }
+  if (options.fixtures !== false) {
+    for (const [i, [name, encoding]] of FIXTURES.entries()) {
+      const gz = join(packageRoot(), "test", "fixtures", "linux-6.12", name, "swap.img.gz");
+      if (!existsSync(gz)) continue;
+      const file = `${name}.img`;
+      await gunzip(gz, join(dir, file));
+      const resume = LINUX_RESUME[i]!;
+      seeds.push({ name, kind: "linux", encoding, file, fixture: true, machine: await linuxMachine(join(dir, file), resume), resume, weight: 2 });
+    }
+  }
+  for (const seed of seeds) await selfCheck(dir, seed);
+  const corpus = { dir, seeds };
+  writeFileSync(join(dir, "manifest.json"), JSON.stringify(corpus, null, 1));
+  return corpus;
+}
+
+/** readCorpus - The corpus buildCorpus() wrote to @dir. */
+export function readCorpus(dir: string): Corpus {
+  return { ...(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Corpus), dir };
+}
+
+/** Where a Linux seed's structures lie, by block (4096 bytes), and its stream decoded. */
+export interface LinuxSeedLayout {
+  compression: "none" | "lzo" | "lz4";
+  /** Blocks of the device file. */
+  blocks: number;
+  mapBlocks: number[];
+  /** Blocks listed by the map, in stream order (entry 0: swsusp_info). */
+  entries: number[];
+  metaPages: number;
+  /** Map entry index of each chunk's first block (compressed). */
+  chunkStarts: number[];
+  /** The image as a writer spec (entries, data pages, info page, flags), to rebuild it changed. */
+  spec: LinuxImageSpec;
+}
+
+/** A seed loaded for mutation. */
+export interface LoadedSeed {
+  info: SeedInfo;
+  path: string;
+  bytes: Buffer;
+  /** Frames, holes and nosave regions of the seed's machine. */
+  frames: number;
+  holes: PfnRange[];
+  nosave: PfnRange[];
+  thaw?: ThawParts;
+  linux?: LinuxSeedLayout;
+}
+
+/**
+ * loadSeed - Read @seed of the corpus in @dir with its structure: a thaw image split into header, PFN entries and
+ * data pages; a Linux image's map, chunk starts and decoded stream.
+ */
+export async function loadSeed(dir: string, seed: SeedInfo): Promise<LoadedSeed> {
+  const path = join(dir, seed.file);
+  const bytes = readFileSync(path);
+  const spec = resolveMachine(seed.machine);
+  const loaded: LoadedSeed = { info: seed, path, bytes, frames: spec.frames, holes: spec.holes, nosave: spec.nosave };
+  if (seed.kind === "thaw") loaded.thaw = thawParts(bytes);
+  else loaded.linux = await linuxLayout(path, bytes, seed.encoding as LinuxSeedLayout["compression"]);
+  return loaded;
+}
+
+async function linuxLayout(path: string, bytes: Buffer, compression: LinuxSeedLayout["compression"]): Promise<LinuxSeedLayout> {
+  const source = (await LinuxSwapSource.open(path, { workers: 0 }));
+  try {
+    const entries = source.map.entries;
+    const chunkStarts: number[] = [];
+    if (compression !== "none") {
+      for (let entry = 1; entry < entries.length; ) {
+        chunkStarts.push(entry);
+        const cmpLen = Number(bytes.readBigUInt64LE(entries[entry]! * 4096));
+        entry += Math.ceil((C.CMP_HEADER + cmpLen) / 4096);
+      }
+    }
+    const reader = source.stream();
+    const meta = Buffer.alloc(source.metaPages * 4096);
+    reader.read(meta);
+    const data: Uint8Array[] = [];
+    for (let i = 0; i < source.imagePages; i++) {
+      const page = new Uint8Array(4096);
+      reader.read(page);
+      data.push(page);
+    }
+    const stored: bigint[] = [];
+    for (let at = 0; at < meta.length; at += 8) {
+      const e = meta.readBigUInt64LE(at);
+      if (e === 0xffffffffffffffffn) break;
+      stored.push(e);
+    }
+    const infoPage = bytes.subarray(entries[0]! * 4096, entries[0]! * 4096 + 4096);
+    return {
+      compression, blocks: Math.ceil(bytes.length / 4096), mapBlocks: source.map.mapPages, entries, metaPages: source.metaPages, chunkStarts,
+      spec: { compression, numPhyspages: source.numPhyspages, entries: stored, data, meta, infoPage: Buffer.from(infoPage), flags: source.swapHeader.flags },
+    };
+  } finally {
+    source.close();
+  }
+}
