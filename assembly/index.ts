@@ -20,7 +20,7 @@ export { safePagesListLength } from "./pages";
 
 export {
   createBasicMemoryBitmaps, freeBasicMemoryBitmaps, loadHeader, unpackOrigPfns, markUnsafePages, prepareImage,
-  loadImagePages, snapshotWriteFinalize, swsuspFree, planImage, loadPlannedPages,
+  preallocateImagePages, loadImagePages, snapshotWriteFinalize, swsuspFree, planImage, loadPlannedPages,
 } from "./snapshot";
 export { restoreHighmem, atomicCopy } from "./restore";
 

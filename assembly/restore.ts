@@ -1,6 +1,7 @@
 // The last two steps of a resume (§4.7, §4.10): restore_highmem() and the atomic copy of core_restore_code.
 import {
   CTX_RESTORE_PBLIST, CTX_HIGHMEM_PBLIST, CTX_NR_COPIED, CTX_NR_HIGHMEM_SWAPPED, NO_PFN, PG_SAFE, PG_UNSAFE_CLEAR,
+  CTX_COPY_CURSOR,
   PBE_ADDRESS, PBE_ORIG_ADDRESS, PBE_NEXT, HIGHMEM_PBE_COPY_PAGE, HIGHMEM_PBE_ORIG_PAGE, HIGHMEM_PBE_NEXT,
 } from "./portable/layout";
 import { ENOMEM } from "./portable/errno";
@@ -42,15 +43,19 @@ export function restoreHighmem(): i32 {
  *
  * The loop of arch/x86/power/hibernate_asm_64.S: `rep movsq` of PAGE_SIZE bytes from pbe->address to
  * pbe->orig_address, then pbe = pbe->next until NULL. Every source is a safe page, so the order does not matter
- * (§4.11). On a placement-only machine the chain is walked without copying. Returns the number of PBEs.
+ * (§4.11). On a placement-only machine the chain is walked without copying. At most @max PBEs per call, from where
+ * the last call stopped (CTX_COPY_CURSOR; the host calls until it returns 0). Returns the PBEs handled by this call.
  */
-export function atomicCopy(): u32 {
+export function atomicCopy(max: u32): u32 {
   let n: u32 = 0;
   const contents = hasContents();
-  for (let pbe = <usize>ctx32(CTX_RESTORE_PBLIST); pbe != 0; pbe = <usize>load<u64>(pbe, PBE_NEXT)) {
+  let pbe = <usize>ctx32(CTX_COPY_CURSOR);
+  if (ctx32(CTX_NR_COPIED) == 0 && pbe == 0) pbe = <usize>ctx32(CTX_RESTORE_PBLIST);
+  for (; pbe != 0 && n < max; pbe = <usize>load<u64>(pbe, PBE_NEXT)) {
     if (contents) copyPage(pfnToVirt(physToPfn(load<u64>(pbe, PBE_ORIG_ADDRESS))), pfnToVirt(physToPfn(load<u64>(pbe, PBE_ADDRESS))));
     n++;
   }
-  setCtx32(CTX_NR_COPIED, n);
+  setCtx32(CTX_COPY_CURSOR, <u32>pbe);
+  setCtx32(CTX_NR_COPIED, ctx32(CTX_NR_COPIED) + n);
   return n;
 }

@@ -10,7 +10,8 @@ import {
   CTX_HANDLE_BUFFERS, CTX_NR_PFN_ENTRIES, CTX_NR_IMAGE_HIGHMEM, CTX_NR_DIRECT, CTX_NR_PBES, CTX_NR_HIGHMEM_PBES,
   CTX_NR_CHAIN_PAGES, CTX_NR_RESERVED, CTX_NR_PREALLOCATED, CTX_NR_BITMAP_PAGES, CTX_NR_OWNED, CTX_NR_SAFE_PAGES,
   CTX_NR_FRAMES, CTX_NR_FREE_HIGH, CTX_NR_NOSAVE, NOSAVE_START, RANGE_SIZE, CTX_CA_CHAIN, CTX_VERIFY_PFNS,
-  CTX_PFN_LIST_UNSORTED, CTX_NR_FREE_LOW, ERR_WHAT_PAGES_NEEDED, CTX_BM_CHARGE, CTX_DEFER_ZERO,
+  CTX_PFN_LIST_UNSORTED, CTX_NR_FREE_LOW, ERR_WHAT_PAGES_NEEDED, CTX_BM_CHARGE, CTX_DEFER_ZERO, CTX_PREALLOC_LEFT,
+  CTX_PLANNED,
   NO_PFN, BM_END_OF_MAP, PG_ANY, PG_SAFE, PG_UNSAFE_KEEP, PG_UNSAFE_CLEAR, ZONE_CLASS_LOW, ZONE_CLASS_HIGH,
   PBE_SIZE, PBE_ADDRESS, PBE_ORIG_ADDRESS, PBE_NEXT, HIGHMEM_PBE_COPY_PAGE, HIGHMEM_PBE_ORIG_PAGE,
   HIGHMEM_PBE_NEXT, LINKED_PAGE_DATA, PFN_ENTRY_SIZE, ERR_WHAT_PFN, ERR_WHAT_COUNT,
@@ -246,15 +247,12 @@ function noMemory(needed: u32): i32 {
 }
 
 /**
- * prepare_image - Steps 4–8 of prepare_image() (§4.5): move orig_bm and zero_bm into safe pages, prepare highmem,
- * reserve the PBE chain pages and preallocate a frame for every image page.
+ * prepare_image - Steps 4–7 of prepare_image() (§4.5): move orig_bm and zero_bm into safe pages, prepare highmem,
+ * and reserve the PBE chain pages; step 8 is preallocateImagePages().
  *
  * Reserve ceil(n / PBES_PER_LINKED_PAGE) safe pages with n = (Z + C) - nr_highmem - allocated_unsafe_pages, then
- * recompute n (the reserve may have hit image PFNs) and take n more frames with get_zeroed_page(): an image PFN
- * becomes an owned original frame, any other frame goes on safe_pages_list. Then chain_init(PG_SAFE), reset the
- * cursors and empty restore_pblist, as snapshot_write_next() does next. With CTX_DEFER_ZERO (planned loading) the
- * preallocated frames are not cleared here: planImage() clears those that will not receive a whole data page.
- * Returns 0, or -ENOMEM (the caller runs swsusp_free()).
+ * recompute n (the reserve may have hit image PFNs): the frames step 8 must take. Returns that n, or -ENOMEM (the
+ * caller runs swsusp_free()).
  */
 export function prepareImage(): i32 {
   const copyBm = bmOf(CTX_COPY_BM);
@@ -299,8 +297,22 @@ export function prepareImage(): i32 {
 
   nrPages = imagePagesNeedingFrames();
   setCtx32(CTX_NR_PREALLOCATED, nrPages);
+  setCtx32(CTX_PREALLOC_LEFT, nrPages);
+  return <i32>nrPages;
+}
+
+/**
+ * preallocateImagePages - prepare_image() step 8, at most @max frames per call (the host calls it until it returns 0,
+ * reporting progress in between): get_zeroed_page() for every frame still to preallocate; an image PFN becomes an
+ * owned original frame, any other frame goes on safe_pages_list. When the last one is taken, chain_init(PG_SAFE),
+ * reset the cursors and empty restore_pblist, as snapshot_write_next() does next. With CTX_DEFER_ZERO (planned
+ * loading) the frames are not cleared here: planImage() clears those that will not receive a whole data page.
+ * Returns the frames still to take, or -ENOMEM (the caller runs swsusp_free()).
+ */
+export function preallocateImagePages(max: u32): i32 {
+  let nrPages = ctx32(CTX_PREALLOC_LEFT);
   const deferZero = ctx32(CTX_DEFER_ZERO) != 0;
-  while (nrPages > 0) {
+  for (let done: u32 = 0; nrPages > 0 && done < max; done++) {
     const pfn = allocFrame(ZONE_CLASS_LOW);
     if (pfn == NO_PFN) return noMemory(nrPages);
     if (!deferZero) clearFrame(pfn);
@@ -309,13 +321,15 @@ export function prepareImage(): i32 {
     setPageFree(pfn);
     nrPages--;
   }
+  setCtx32(CTX_PREALLOC_LEFT, nrPages);
+  if (nrPages > 0) return <i32>nrPages;
   setCtx32(CTX_NR_SAFE_PAGES, safePagesListLength());
-
   chainInit(PG_SAFE);
-  memoryBmPositionReset(origBm);
-  memoryBmPositionReset(zeroBm);
+  memoryBmPositionReset(bmOf(CTX_ORIG_BM));
+  memoryBmPositionReset(bmOf(CTX_ZERO_BM));
   setCtx32(CTX_RESTORE_PBLIST, 0);
   setCtx32(CTX_HANDLE_BUFFERS, 0);
+  setCtx32(CTX_PLANNED, 0);
   return 0;
 }
 
@@ -469,21 +483,26 @@ export function loadImagePages(src: usize, count: u32): i32 {
  * same order, zero pages cleared — but without data in between, so that loading becomes one copy (or one read) per
  * page into a known place. Highmem pages go straight to their frame: the bounce page is not needed. Pages taken
  * for data copies are not cleared first (they receive a whole page); with CTX_DEFER_ZERO the safe pages left over
- * are cleared at the end, so memory ends as the faithful order leaves it. With @plan 0
- * (a placement-only machine) only the decisions are taken. Returns the
- * number of destinations written (image_pages), or -errno as get_buffer() fails.
+ * are cleared at the end, so memory ends as the faithful order leaves it. With @plan 0 (a placement-only machine)
+ * only the decisions are taken. At most @max destinations per call: the host calls again until bit 31 of
+ * CTX_PLANNED says every image page has a home. Returns the destinations written so far, or -errno as get_buffer()
+ * fails.
  */
-export function planImage(plan: usize): i32 {
-  let n: u32 = 0;
+export function planImage(plan: usize, max: u32): i32 {
+  let n = ctx32(CTX_PLANNED);
   bufferError = 0;
-  let dst = nextDataBuffer(true);
-  while (dst != 0) {
+  let done: u32 = 0;
+  for (; done < max; done++) {
+    const dst = nextDataBuffer(true);
+    if (dst == 0) break;
     if (plan != 0) store<u32>(plan + (<usize>n << 2), <u32>dst);
     n++;
-    dst = nextDataBuffer(true);
   }
+  setCtx32(CTX_PLANNED, n);
   if (bufferError != 0) return bufferError;
+  if (done == max) return <i32>n;
   if (ctx32(CTX_DEFER_ZERO) != 0) clearSafePagesList();
+  setCtx32(CTX_PLANNED, n | 0x80000000);
   return <i32>n;
 }
 

@@ -14,6 +14,9 @@ import type { MachineOptions } from "./machine/config.js";
 import { ResumeError } from "./errors.js";
 import { parseShare } from "./util/units.js";
 import { engineError } from "./phases/state.js";
+import { prepareImage } from "./phases/prepareImage.js";
+import { planAll } from "./phases/loadImage.js";
+import { atomicCopy } from "./phases/atomicCopy.js";
 import { PHASES, type PhaseName } from "./phases/names.js";
 import type { PhaseRecord, ResumeCounts, PbeEntry } from "./resume.js";
 import { resolveMachine } from "./machine/config.js";
@@ -85,8 +88,8 @@ export async function simulatePlacement(options: PlacementOptions = {}): Promise
       throw new ResumeError(name, "ENOMEM", `the placement-only metadata arena is full (sized for ${maxImagePages} image pages)`, { kind: "pages", value: maxImagePages });
     }
     phases.push({ name, kernel: PHASES.find((p) => p.name === name)!.kernel, ms: performance.now() - t0, pages, bytes: 0 });
-    options.onProgress?.({ phase: name, done: 1, total: 1 });
   };
+  const state = { machine, onProgress: options.onProgress };
   const undo = () => {
     engine.swsuspFree();
     engine.freeBasicMemoryBitmaps();
@@ -123,13 +126,11 @@ export async function simulatePlacement(options: PlacementOptions = {}): Promise
     });
     run("markUnsafePages", () => engine.markUnsafePages());
     run("prepareImage", () => {
-      const ret = engine.prepareImage();
-      if (ret < 0) throw engineError(machine, "prepareImage", ret, (o) => `out of memory: ${o?.value} more frames needed, ${o?.limit} free`);
+      prepareImage(state);
       return machine.ctx(L.CTX_NR_PREALLOCATED);
     });
     run("loadImage", () => {
-      const placed = engine.planImage(0);
-      if (placed < 0) throw engineError(machine, "loadImage", placed, () => "no home for an image page");
+      const placed = planAll(state, 0);
       const ret = engine.snapshotWriteFinalize();
       if (ret < 0) throw engineError(machine, "loadImage", ret, () => "the PFN list and the data pages disagree");
       return placed;
@@ -143,7 +144,7 @@ export async function simulatePlacement(options: PlacementOptions = {}): Promise
     if (ret < 0) throw engineError(machine, "restoreHighmem", ret, () => "no safe page for the highmem swap buffer");
     return ret;
   });
-  run("atomicCopy", () => engine.atomicCopy());
+  run("atomicCopy", () => atomicCopy(state));
   let verify: PlacementVerify | undefined;
   run("verify", () => {
     machine.setCtx(L.CTX_NR_MISMATCHES, 0);

@@ -134,6 +134,11 @@ export const CTX_META_END = 348;
 export const CTX_META_OVERFLOW = 352;
 // planned loading: frames that only ever receive a whole data page are not cleared first (see prepareImage)
 export const CTX_DEFER_ZERO = 356;
+// work left in the phases the host drives a batch at a time (for progress): frames still to preallocate, the next
+// PBE for the atomic copy, data pages planned so far
+export const CTX_PREALLOC_LEFT = 360;
+export const CTX_COPY_CURSOR = 364;
+export const CTX_PLANNED = 368;
 
 // What CTX_ERR_VALUE names.
 export const ERR_WHAT_NONE = 0;

@@ -47,8 +47,7 @@ function loadPlanned(state: ResumeState): void {
   const { machine, source } = state;
   const { pageSize } = machine.spec;
   const planAddr = machine.arena.plan;
-  const planned = machine.engine.planImage(planAddr);
-  if (planned < 0) throw engineError(machine, "loadImage", planned, () => describe(planned, machine.ctx(L.CTX_HANDLE_BUFFERS)));
+  const planned = planAll(state, planAddr);
   if (planned < source.imagePages) {
     throw new ResumeError("loadImage", "ENODATA", `the PFN list gives homes to ${planned} data pages, the stream has ${source.imagePages}`, { kind: "pages", value: planned, limit: source.imagePages });
   }
@@ -81,6 +80,24 @@ function loadPlanned(state: ResumeState): void {
     }
   }
   flush();
+}
+
+/** Destinations planned per engine call, between progress reports. */
+const PLAN_BATCH = 65536;
+
+/**
+ * planAll - planImage() until every image page has a home (bit 31 of CTX_PLANNED), reporting progress; @plan 0 takes
+ * the decisions only (placement-only machines). Returns the data pages planned. @throws ResumeError (loadImage).
+ */
+export function planAll(state: Pick<ResumeState, "machine" | "onProgress">, plan: number): number {
+  const { machine } = state;
+  const total = machine.ctx(L.CTX_NR_COPY_PAGES);
+  for (;;) {
+    const ret = machine.engine.planImage(plan, PLAN_BATCH);
+    if (ret < 0) throw engineError(machine, "loadImage", ret, () => describe(ret, machine.ctx(L.CTX_HANDLE_BUFFERS)));
+    if (machine.ctx(L.CTX_PLANNED) & 0x80000000) return ret;
+    state.onProgress?.({ phase: "loadImage", done: ret, total });
+  }
 }
 
 function describe(ret: number, page: number): string {
