@@ -203,8 +203,16 @@ async function startPool(w: Workload, p: Placed, module: WebAssembly.Module, mem
     workerData: { module, memory, bindings, algo: w.algo, table: p.table, count: p.count, out: p.outs[first + index], index, workers: n },
   }));
   const next = (worker: Worker) => new Promise<unknown>((resolve, reject) => {
-    worker.once("message", resolve);
-    worker.once("error", reject);
+    const fail = (e: Error) => {
+      worker.off("message", done);
+      reject(e);
+    };
+    const done = (value: unknown) => {
+      worker.off("error", fail);
+      resolve(value);
+    };
+    worker.once("message", done);
+    worker.once("error", fail);
   });
   await Promise.all(workers.map(next));
   const pass = async () => {
