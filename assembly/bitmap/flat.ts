@@ -31,6 +31,7 @@ export function flatInit(bm: usize): void {
   memory.fill(<usize>load<u32>(bm, BMD_STORAGE), 0, <usize>flatStorageSize(nbits(bm)));
 }
 
+/** flatSet - memory_bm_set_bit: one word, read and written. */
 // @ts-ignore: decorator
 @inline export function flatSet(bm: usize, pfn: u32): void {
   const bit = pfn - load<u32>(bm, BMD_START_PFN);
@@ -38,6 +39,7 @@ export function flatInit(bm: usize): void {
   store<u64>(w, load<u64>(w) | (<u64>1 << <u64>(bit & 63)));
 }
 
+/** flatClear - memory_bm_clear_bit. */
 // @ts-ignore: decorator
 @inline export function flatClear(bm: usize, pfn: u32): void {
   const bit = pfn - load<u32>(bm, BMD_START_PFN);
@@ -45,6 +47,7 @@ export function flatInit(bm: usize): void {
   store<u64>(w, load<u64>(w) & ~(<u64>1 << <u64>(bit & 63)));
 }
 
+/** flatTest - memory_bm_test_bit. */
 // @ts-ignore: decorator
 @inline export function flatTest(bm: usize, pfn: u32): bool {
   const bit = pfn - load<u32>(bm, BMD_START_PFN);

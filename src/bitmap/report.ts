@@ -135,7 +135,7 @@ function lineChart(title: string, yLabel: string, xs: readonly number[], series:
     yMin = 10 ** Math.floor(Math.log10(Math.min(...allY, 1)));
     yMax = 10 ** Math.ceil(Math.log10(Math.max(...allY, 10)));
     fy = (y: number) => top + ph - ((Math.log10(y) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) * ph;
-    for (let t = yMin; t <= yMax * 1.0001; t *= 10) yTicks.push(t);
+    for (let t = yMin; t <= yMax * 1.0001; t *= 10) yTicks.push(t, ...(t * 10 <= yMax * 1.0001 ? [2 * t, 5 * t] : []));
   } else {
     yMin = 0;
     yMax = Math.max(...allY, 1) * 1.1;

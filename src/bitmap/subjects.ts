@@ -349,11 +349,14 @@ class Uint32Subject implements Subject {
   }
 }
 
+interface TypedFastBitSetClass {
+  fromWords(words: Uint32Array): TypedFastBitSetLike;
+}
+
 interface TypedFastBitSetLike {
   words: Uint32Array;
   add(i: number): void;
   has(i: number): boolean;
-  resize(i: number): void;
   forEach(fn: (i: number) => void): void;
   union(other: TypedFastBitSetLike): unknown;
 }
@@ -365,14 +368,13 @@ class TypedFastBitSetSubject implements Subject {
   private bs: TypedFastBitSetLike;
   private dst: TypedFastBitSetLike | undefined;
 
-  constructor(private readonly ctor: new () => TypedFastBitSetLike, private readonly pfns: number) {
+  constructor(private readonly ctor: TypedFastBitSetClass, private readonly pfns: number) {
     this.bs = this.make();
   }
 
+  /** A set of exactly the map's words: its resize() doubles, and past 2^26 words its int32 size test overflows. */
   private make(): TypedFastBitSetLike {
-    const bs = new this.ctor();
-    bs.resize(this.pfns - 1);
-    return bs;
+    return this.ctor.fromWords(new Uint32Array(Math.ceil(this.pfns / 32)));
   }
 
   cannotHold(): null {
@@ -481,9 +483,19 @@ class RoaringSubject implements Subject {
     this.bm = new this.ctor();
   }
 
+  /**
+   * Fill through addMany, a union, so a chunk may be given twice: roaring-wasm 1.1.0's addMany throws "detached
+   * ArrayBuffer" when it grows its memory under a view it cached, and succeeds when called again.
+   */
   fill(words: Uint32Array): void {
     const out = new Uint32Array(1 << 20);
-    pfnChunks(words, out, (n) => this.bm.addMany(out.subarray(0, n)));
+    pfnChunks(words, out, (n) => {
+      try {
+        this.bm.addMany(out.subarray(0, n));
+      } catch {
+        this.bm.addMany(out.subarray(0, n));
+      }
+    });
   }
 
   set(batch: Batch, n: number): void {
@@ -552,7 +564,7 @@ export async function loadPeers(): Promise<PeerFactory[]> {
     { name: "JS Uint32Array bitmap", make: (pfns) => new Uint32Subject(pfns) },
   ];
   try {
-    const { TypedFastBitSet } = (await import("typedfastbitset")) as unknown as { TypedFastBitSet: new () => TypedFastBitSetLike };
+    const { TypedFastBitSet } = (await import("typedfastbitset")) as unknown as { TypedFastBitSet: TypedFastBitSetClass };
     peers.push({ name: "typedfastbitset", make: (pfns) => new TypedFastBitSetSubject(TypedFastBitSet, pfns) });
   } catch (error) {
     peers.push({ name: "typedfastbitset", missing: (error as Error).message });
