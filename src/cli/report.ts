@@ -67,3 +67,8 @@ export function verifyLine(v: VerifyReport | undefined, imagePages: number): str
 export function verifyOk(v: VerifyReport | undefined, imagePages: number): boolean {
   return !v || (v.pages === imagePages && v.mismatches.length === 0 && v.untouchedMismatches.length === 0);
 }
+
+/** resumeReport - The text of a finished resume: @heading lines, the phase table, the counts, @extra, the verify line. */
+export function resumeReport(heading: string[], result: { phases: readonly PhaseRecord[]; counts: ResumeCounts; verify?: VerifyReport | undefined }, extra: string[] = []): string {
+  return [...heading, "", phaseTable(result.phases), "", countsBlock(result.counts), ...extra, "", verifyLine(result.verify, result.counts.imagePages)].join("\n");
+}
