@@ -13,15 +13,16 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { packageRoot, defaultFlavour, type Flavour } from "../wasm/engine.js";
-import { buildCorpus } from "./seeds.js";
+import { buildCorpus, loadSeed } from "./seeds.js";
+import { sweepOf } from "./cases.js";
 import { loadCompressors } from "./compressors.js";
 import type { CaseVerdict } from "./oracle.js";
 import type { CaseStart, WorkerInit, WorkerMessage } from "./protocol.js";
 
 /** What a campaign runs. */
 export interface CampaignOptions {
-  /** Cases to run (indices 0 … cases - 1). */
-  cases: number;
+  /** Cases to run (indices 0 … cases - 1); "sweep": exactly the truncation sweep of the seeds, nothing else. */
+  cases: number | "sweep";
   /** Campaign seed: case i is a function of (seed, i). Default: drawn from the clock (and reported). */
   seed?: number;
   /** Run exactly these case indices instead (to reproduce failures). */
@@ -158,15 +159,21 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
   const flavour = options.flavour ?? defaultFlavour();
   const timeoutMs = options.timeoutMs ?? 20_000;
   const summary = emptySummary(seed, flavour, timeoutMs);
-  const indices = options.only ?? Array.from({ length: options.cases }, (_, i) => i);
   const failuresDir = options.failuresDir ?? join(packageRoot(), "tmp", "fuzz-failures", `seed-${seed}`);
   const scratch = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "thaw-fuzz-"));
   const previous = process.env.THAW_WASM;
   process.env.THAW_WASM = flavour;
   try {
-    const corpus = await buildCorpus(join(scratch, "corpus"), await loadCompressors(), { fixtures: options.fixtures ?? true });
+    const corpus = await buildCorpus(join(scratch, "corpus"), await loadCompressors(), { fixtures: options.fixtures ?? true, ...(options.seeds && { names: options.seeds }) });
+    if (corpus.seeds.length === 0) throw new Error(`no fuzz seed is called ${options.seeds?.join(" or ")}`);
+    let cases = options.cases;
+    if (cases === "sweep") {
+      const seeds = await Promise.all(corpus.seeds.map((s) => loadSeed(corpus.dir, s)));
+      cases = sweepOf(seeds).length;
+    }
+    const indices = options.only ?? Array.from({ length: cases }, (_, i) => i);
     const init = (id: number): WorkerInit => ({
-      corpusDir: corpus.dir, workDir: scratch, workerId: id, campaignSeed: seed, sweepEvery: options.sweepEvery ?? 4,
+      corpusDir: corpus.dir, workDir: scratch, workerId: id, campaignSeed: seed, sweepEvery: options.cases === "sweep" ? 1 : options.sweepEvery ?? 4,
       ...(options.seeds && { seeds: options.seeds }),
     });
     await runWorkers(options, indices, init, summary, failuresDir, timeoutMs, flavour);

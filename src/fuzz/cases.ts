@@ -53,6 +53,7 @@ export function planCase(planner: CasePlanner, index: number): PlannedCase {
     mode: dice.chance(0.3) ? "faithful" : "planned",
     crcThread: dice.chance(0.03),
     workers: linux && seed.info.encoding !== "none" && dice.chance(0.05) ? 1 : 0,
+    inspect: dice.chance(0.1),
   };
   return { index, seed, mutation, options, sweep: step !== undefined };
 }

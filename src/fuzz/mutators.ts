@@ -198,7 +198,7 @@ export function thawField(seed: ThawSeed, field: ThawField | `${"holes" | "nosav
 /** What pfnMutation() can do to a PFN list. */
 export type PfnChange =
   | "duplicate" | "hole" | "nosave" | "beyond" | "zero-all" | "zero-all-consistent" | "zero-toggle" | "zero-toggle-consistent"
-  | "shuffle" | "drop" | "end-early" | "end-missing" | "same" | "boot" | "garbage";
+  | "shuffle" | "drop" | "end-early" | "end-missing" | "same" | "boot" | "garbage" | "random-set" | "grow";
 
 /** The PFN list and data pages of an image, changed by @change. */
 interface PfnEdit {
@@ -315,6 +315,31 @@ export function editPfns(change: PfnChange, entries: readonly bigint[], data: re
       e[i] = BigInt(pfn) | (old & ZERO);
       return { entries: e, data: d, detail: `entry ${i} (PFN ${pfnOf(old)}) → boot-kernel frame ${pfn} (a valid image)` };
     }
+    case "random-set": case "grow": {
+      const valid: number[] = [];
+      for (let pfn = 0; pfn < machine.frames; pfn++) if (!inAny(machine.holes, pfn) && !inAny(machine.nosave, pfn)) valid.push(pfn);
+      const pages = new Map<number, { zero: boolean; page: Uint8Array | undefined }>();
+      if (change === "grow") entries.forEach((x, k) => pages.set(pfnOf(x), { zero: (x & ZERO) !== 0n, page: (x & ZERO) ? undefined : data[dataIndexOf(entries, k)] }));
+      const want = change === "grow" ? Math.min(valid.length, e.length + dice.int(1, Math.max(1, Math.floor(valid.length / 2)))) : dice.int(1, Math.floor(valid.length * dice.pick([0.05, 0.3, 0.6, 0.9])));
+      const zeroShare = dice.pick([0, 0.1, 0.5, 1]);
+      for (let n = valid.length - 1; pages.size < want && n >= 0; n--) {
+        const k = dice.int(0, n);
+        [valid[n], valid[k]] = [valid[k]!, valid[n]!];
+        if (pages.has(valid[n]!)) continue;
+        const zero = dice.chance(zeroShare);
+        let page: Uint8Array | undefined;
+        if (!zero) {
+          page = Uint8Array.from(data.length ? data[pages.size % data.length]! : new Uint8Array(pageSize));
+          page[0] = pages.size & 0xff;
+          page[1] = (pages.size >> 8) | 1;
+        }
+        pages.set(valid[n]!, { zero, page });
+      }
+      const sorted = [...pages.keys()].sort((a, b) => a - b);
+      const list = sorted.map((pfn) => BigInt(pfn) | (pages.get(pfn)!.zero ? ZERO : 0n));
+      const pageList = sorted.filter((pfn) => !pages.get(pfn)!.zero).map((pfn) => pages.get(pfn)!.page!);
+      return { entries: list, data: pageList, detail: change === "grow" ? `${sorted.length - e.length} PFNs added (${sorted.length} in all, zero share ${zeroShare})` : `a new set of ${sorted.length} valid PFNs (zero share ${zeroShare})` };
+    }
     case "garbage": {
       const meta = packEntries(e, pageSize);
       const at = dice.int(0, e.length - 1) * 8;
@@ -327,6 +352,7 @@ export function editPfns(change: PfnChange, entries: readonly bigint[], data: re
 const PFN_CHANGES: readonly (readonly [PfnChange, number])[] = [
   ["duplicate", 3], ["hole", 2], ["nosave", 2], ["beyond", 3], ["zero-all", 1], ["zero-all-consistent", 1], ["zero-toggle", 1],
   ["zero-toggle-consistent", 2], ["shuffle", 1], ["drop", 1], ["end-early", 1], ["end-missing", 1], ["same", 1], ["boot", 1], ["garbage", 2],
+  ["random-set", 4], ["grow", 3],
 ];
 
 /** thawPfn - The thaw image with its PFN list changed by @change, the counts fixed and @sealWith recomputed. */
@@ -338,6 +364,14 @@ export function thawPfn(seed: ThawSeed, dice: Dice, change: PfnChange, sealWith:
   return { name: `pfn.${change}${sealName(sealWith)}`, detail: edit.detail, image };
 }
 
+function writeRanges(image: Buffer, table: "holes" | "nosave", ranges: readonly { start: number; end: number }[]): void {
+  setField(image, table === "holes" ? "nr_holes" : "nr_nosave", BigInt(ranges.length));
+  ranges.forEach((r, i) => {
+    image.writeUInt32LE(r.start, rangeOffset(table, i, false));
+    image.writeUInt32LE(r.end, rangeOffset(table, i, true));
+  });
+}
+
 function thawFieldChoice(seed: ThawSeed, dice: Dice): Mutation {
   const sealWith: Seal = dice.chance(0.85) ? { header: true } : {};
   const image = seed.bytes;
@@ -347,7 +381,7 @@ function thawFieldChoice(seed: ThawSeed, dice: Dice): Mutation {
   if (composite) {
     const pages = getField(image, "pages");
     const imagePages = getField(image, "image_pages");
-    const kind = dice.pick(["image_pages>pages", "num_physpages±1", "nr_frames<num_physpages", "zones-swapped", "pages=0"] as const);
+    const kind = dice.pick(["image_pages>pages", "num_physpages±1", "nr_frames<num_physpages", "zones-swapped", "pages=0", "holes-overlap", "nosave-over-hole", "hole-over-image", "holes-unsorted", "highmem-everywhere"] as const);
     const out = Buffer.from(image);
     let detail: string;
     switch (kind) {
@@ -356,6 +390,22 @@ function thawFieldChoice(seed: ThawSeed, dice: Dice): Mutation {
       case "nr_frames<num_physpages": setField(out, "nr_frames", getField(image, "num_physpages") - 1n); detail = `nr_frames → ${getField(out, "nr_frames")}`; break;
       case "zones-swapped": setField(out, "dma_end_pfn", getField(image, "highmem_start_pfn")); setField(out, "highmem_start_pfn", getField(image, "dma_end_pfn")); detail = "dma_end_pfn and highmem_start_pfn swapped"; break;
       case "pages=0": setField(out, "pages", 0n); setField(out, "size", BigInt(L.HDR_BLOCK_SIZE - seed.thaw.pageSize)); detail = "pages 0, size to match"; break;
+      case "holes-overlap": case "nosave-over-hole": case "hole-over-image": case "holes-unsorted": {
+        const frames = seed.frames;
+        const someImagePfn = Number(dice.pick(seed.thaw.entries) & MASK);
+        const first = seed.holes[0] ?? { start: Math.floor(frames / 3), end: Math.floor(frames / 3) + 4 };
+        const holes = kind === "holes-overlap" ? [first, { start: first.start + 1, end: Math.min(frames, first.end + 5) }]
+          : kind === "hole-over-image" ? [...seed.holes, { start: someImagePfn, end: Math.min(frames, someImagePfn + dice.int(1, 8)) }]
+          : kind === "holes-unsorted" ? [{ start: Math.floor(frames * 0.8), end: Math.floor(frames * 0.8) + 3 }, first]
+          : seed.holes;
+        const nosave = kind === "nosave-over-hole" ? [...seed.nosave, first] : seed.nosave;
+        writeRanges(out, "holes", holes);
+        writeRanges(out, "nosave", nosave);
+        setField(out, "num_physpages", BigInt(frames - holes.reduce((n, r) => n + r.end - r.start, 0)));
+        detail = `holes ${JSON.stringify(holes)}, nosave ${JSON.stringify(nosave)}, num_physpages to match`;
+        break;
+      }
+      case "highmem-everywhere": setField(out, "dma_end_pfn", 0n); setField(out, "highmem_start_pfn", BigInt(dice.int(1, 4))); detail = `HighMem from PFN ${getField(out, "highmem_start_pfn")}, no ZONE_DMA`; break;
     }
     seal(out, sealWith);
     return { name: `field.${kind}${sealName(sealWith)}`, detail, image: out };
@@ -509,14 +559,16 @@ export function linuxMap(seed: LinuxSeed, dice: Dice, compressors: Compressors, 
   let detail = "";
   let spec: Partial<LinuxImageSpec>;
   switch (change) {
-    case "loop":
+    case "loop": {
+      const from = dice.int(0, Math.max(0, seed.linux.mapBlocks.length - 2));
       spec = { mapNext: (m, next, blocks) => {
-        if (m !== blocks.length - 1) return next;
+        if (m !== from) return next;
         const to = blocks[dice.int(0, m)]!;
-        detail = `next_swap of the last map page (block ${blocks[m]}) → block ${to}`;
+        detail = `next_swap of full map page ${m} (block ${blocks[m]}) → block ${to}`;
         return to;
       } };
       break;
+    }
     case "self-loop":
       spec = {
         mapEntries: (entries) => {

@@ -13,6 +13,7 @@ import { readdirSync, existsSync } from "node:fs";
 import { ResumeSession, machineOf, type ResumeMachineOptions } from "../resume.js";
 import { ResumeError, ConfigError } from "../errors.js";
 import { openImage } from "../image/open.js";
+import { inspectImage } from "../inspect.js";
 import { createMachine, type Machine } from "../machine/machine.js";
 import { resolveMachine, type MachineOptions } from "../machine/config.js";
 import type { LoadMode } from "../phases/state.js";
@@ -26,6 +27,8 @@ export interface CaseOptions {
   crcThread: boolean;
   /** Decompression workers for a compressed Linux image. */
   workers: number;
+  /** Also inspect the image (`thaw inspect`) first: a report or a typed error. */
+  inspect: boolean;
 }
 
 /** What a case came to. */
@@ -193,6 +196,15 @@ export async function runCase(path: string, seed: CaseSeed, options: CaseOptions
   const verdict: CaseVerdict = { outcome: "ok", bootBytesChanged: false, freeCountChanged: false, leaks: [], rejectedAfterCommit: false, imageWritten: false, largeMachine: false, ms: 0 };
   let machine: Machine | undefined;
   let bootBefore = "";
+  if (options.inspect) {
+    const judged = await inspectImage(path, { workers: 0 }).then(() => undefined, (error: unknown) => judgeError(error, undefined));
+    if (judged && judged.outcome !== "rejected") {
+      Object.assign(verdict, judged, { message: `thaw inspect: ${judged.message}` });
+      verdict.imageWritten = fileFingerprint(path) !== before;
+      verdict.ms = performance.now() - t0;
+      return verdict;
+    }
+  }
   try {
     let target = seed.machine;
     if (options.target === "header") {

@@ -69,6 +69,16 @@ const THAW_SEEDS: { name: string; machine: MachineOptions; image: number; zero: 
     machine: { frames: 512, pageSize: 4096, zones: { dmaEndPfn: 16, highmemStartPfn: 384 }, holes: [{ start: 40, end: 48 }], nosave: [{ start: 60, end: 61 }], seed: 4, boot: { profile: "scattered", share: 0.25 }, allocator: "descending", bitmap: "summary" },
     image: 0.35, zero: 0.08,
   },
+  {
+    name: "thaw-64-tiny-pages-summary",
+    machine: { frames: 4096, pageSize: 64, zones: { dmaEndPfn: 256, highmemStartPfn: 3000 }, holes: [{ start: 2000, end: 2050 }], nosave: [{ start: 100, end: 104 }], seed: 5, boot: { profile: "scattered", share: 0.2 }, allocator: "random", bitmap: "summary" },
+    image: 0.25, zero: 0.1,
+  },
+  {
+    name: "thaw-16384-flat",
+    machine: { frames: 256, pageSize: 16384, zones: { dmaEndPfn: 8, highmemStartPfn: 192 }, holes: [{ start: 10, end: 12 }], nosave: [], seed: 6, boot: { profile: "low", share: 0.2 }, allocator: "buddy", bitmap: "flat" },
+    image: 0.4, zero: 0.1,
+  },
 ];
 
 const LINUX_RESUME: ResumeMachineOptions[] = [
@@ -129,12 +139,13 @@ async function linuxMachine(path: string, resume: ResumeMachineOptions): Promise
 
 /**
  * buildCorpus - Write every seed to @dir with a manifest (manifest.json), each checked to restore cleanly.
- * @fixtures: include the kernel-written images (when the checkout has them).
+ * @fixtures: include the kernel-written images (when the checkout has them); @names: only these seeds.
  */
-export async function buildCorpus(dir: string, compressors: Compressors, options: { fixtures?: boolean } = {}): Promise<Corpus> {
+export async function buildCorpus(dir: string, compressors: Compressors, options: { fixtures?: boolean; names?: readonly string[] } = {}): Promise<Corpus> {
   mkdirSync(dir, { recursive: true });
+  const wanted = (name: string) => !options.names || options.names.includes(name);
   const seeds: SeedInfo[] = [];
-  for (const t of THAW_SEEDS) {
+  for (const t of THAW_SEEDS.filter((t) => wanted(t.name))) {
     const machine = await createMachine(t.machine);
     const file = `${t.name}.thaw`;
     suspendMachine(machine, { out: join(dir, file), image: t.image, zero: t.zero });
@@ -142,6 +153,7 @@ export async function buildCorpus(dir: string, compressors: Compressors, options
   }
   const encodings = ["none", "lzo", "lz4"] as const;
   for (const [i, encoding] of encodings.entries()) {
+    if (!wanted(`linux-${encoding}`)) continue;
     const file = `linux-${encoding}.img`;
     writeFileSync(join(dir, file), writeLinuxImage(syntheticLinuxSpec(encoding), compressors).device);
     const resume = LINUX_RESUME[i]!;
@@ -149,6 +161,7 @@ export async function buildCorpus(dir: string, compressors: Compressors, options
   }
   if (options.fixtures !== false) {
     for (const [i, [name, encoding]] of FIXTURES.entries()) {
+      if (!wanted(name)) continue;
       const gz = join(packageRoot(), "test", "fixtures", "linux-6.12", name, "swap.img.gz");
       if (!existsSync(gz)) continue;
       const file = `${name}.img`;
