@@ -10,12 +10,12 @@
  * header as stream page 0, as the kernel does, so M = pages - image_pages - 1. The CRC is the kernel's crc32_le over
  * every stream page after the header (§5.7).
  */
-import { openSync, readSync, closeSync, fstatSync } from "node:fs";
 import * as L from "../../assembly/portable/layout.js";
 import { ResumeError } from "../errors.js";
 import { crc32Le, hex32 } from "../util/crc32.js";
 import type { PfnRange } from "../machine/config.js";
 import type { ImageSource, StreamReader } from "./source.js";
+import { ReadOnlyFile } from "./file.js";
 
 /** "THAWIMG\0" */
 export const THAW_MAGIC = Buffer.from("THAWIMG\0", "latin1");
@@ -164,41 +164,8 @@ function checkCounts(h: ThawImageHeader): void {
   }
 }
 
-/**
- * ImageFile - An image opened read-only: the only way thaw reads an image, and it never writes one.
- */
-export class ImageFile {
-  readonly path: string;
-  readonly size: number;
-  private fd: number | undefined;
-
-  constructor(path: string) {
-    this.path = path;
-    this.fd = openSync(path, "r");
-    this.size = fstatSync(this.fd).size;
-  }
-
-  /** read - Read @length bytes at file offset @position into @target; returns the bytes read (short at EOF). */
-  read(target: Uint8Array, position: number, length = target.length): number {
-    if (this.fd === undefined) throw new Error(`${this.path} is closed`);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(this.fd, target, done, length - done, position + done);
-      if (n === 0) break;
-      done += n;
-    }
-    return done;
-  }
-
-  /** close - Close the file (idempotent). */
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-  }
-}
-
 /** readThawHeader - Read and decode the header block of the thaw image in @file. */
-export function readThawHeader(file: ImageFile): ThawImageHeader {
+export function readThawHeader(file: ReadOnlyFile): ThawImageHeader {
   const block = Buffer.alloc(L.HDR_BLOCK_SIZE);
   const n = file.read(block, 0);
   return decodeHeader(block.subarray(0, n));
@@ -215,11 +182,11 @@ export function isThawImage(block: Uint8Array): boolean {
 export class ThawImageSource implements ImageSource {
   readonly format = "thaw";
   readonly header: ThawImageHeader;
-  private readonly file: ImageFile;
+  private readonly file: ReadOnlyFile;
 
   /** @throws ResumeError (checkHeader) when @path is not a valid thaw image. */
   constructor(path: string) {
-    this.file = new ImageFile(path);
+    this.file = new ReadOnlyFile(path);
     try {
       this.header = readThawHeader(this.file);
     } catch (error) {

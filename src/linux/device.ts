@@ -3,22 +3,26 @@
  * addresses it (§5.3: byte offset = block × 4096). Reads past the end of the file return zeros: trimmed copies of a
  * device (such as the fixtures) end after their last non-zero page.
  */
-import { openSync, readSync, closeSync, fstatSync } from "node:fs";
+import { ReadOnlyFile } from "../image/file.js";
 
 /** Bytes per swap block: the x86_64 PAGE_SIZE (§0.1). */
 export const SWAP_BLOCK_SIZE = 4096;
 
 /** A device file, read-only. */
 export class SwapDevice {
-  readonly path: string;
-  /** Bytes in the file. */
-  readonly size: number;
-  private fd: number | undefined;
+  private readonly file: ReadOnlyFile;
 
   constructor(path: string) {
-    this.path = path;
-    this.fd = openSync(path, "r");
-    this.size = fstatSync(this.fd).size;
+    this.file = new ReadOnlyFile(path);
+  }
+
+  get path(): string {
+    return this.file.path;
+  }
+
+  /** Bytes in the file. */
+  get size(): number {
+    return this.file.size;
   }
 
   /** Whole blocks the file holds. */
@@ -30,15 +34,8 @@ export class SwapDevice {
    * readBlocks - Read @count consecutive blocks from @block into @target (at @offset); zeros past the end of file.
    */
   readBlocks(block: number, count: number, target: Uint8Array, offset = 0): void {
-    if (this.fd === undefined) throw new Error(`${this.path} is closed`);
     const length = count * SWAP_BLOCK_SIZE;
-    const position = block * SWAP_BLOCK_SIZE;
-    let done = 0;
-    while (done < length) {
-      const n = readSync(this.fd, target, offset + done, length - done, position + done);
-      if (n === 0) break;
-      done += n;
-    }
+    const done = this.file.read(target.subarray(offset, offset + length), block * SWAP_BLOCK_SIZE);
     if (done < length) target.fill(0, offset + done, offset + length);
   }
 
@@ -51,7 +48,6 @@ export class SwapDevice {
 
   /** close - Release the file (idempotent). */
   close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    this.file.close();
   }
 }
