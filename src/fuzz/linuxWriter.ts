@@ -51,6 +51,8 @@ export interface LinuxImageSpec {
   chunkBytes?: number;
   /** Change a chunk before it is stored. */
   chunk?: (index: number, chunk: StoredChunk) => StoredChunk;
+  /** At least this many map pages (default: as many as the blocks need); with mapEntries, for long chains. */
+  mapPages?: number;
   /** Rewrite the blocks the map lists (after layout). */
   mapEntries?: (entries: number[]) => number[];
   /** Rewrite next_swap of map page @index (default: the next map page's block, 0 after the last). */
@@ -129,7 +131,7 @@ export function writeLinuxImage(spec: LinuxImageSpec, compressors?: Compressors)
       for (let i = 0; i < body.length; i += PAGE) blocks.push(body.subarray(i, i + PAGE));
     }
   }
-  const nrMapPages = Math.max(1, Math.ceil(blocks.length / 511));
+  const nrMapPages = Math.max(1, spec.mapPages ?? 1, Math.ceil(blocks.length / 511));
   const mapBlocks = Array.from({ length: nrMapPages }, (_, m) => offset + 1 + m);
   const firstData = offset + 1 + nrMapPages;
   let entries = blocks.map((_, i) => firstData + i);
