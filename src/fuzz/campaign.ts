@@ -8,7 +8,7 @@
  * freeCountChanged, leaks, wrongRestores and rejectedAfterCommit.
  */
 import { Worker } from "node:worker_threads";
-import { mkdirSync, mkdtempSync, rmSync, copyFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, copyFileSync, writeFileSync, existsSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -41,6 +41,8 @@ export interface CampaignOptions {
   fixtures?: boolean;
   /** Engine build the cases run on (default: THAW_WASM, else release). */
   flavour?: Flavour;
+  /** Append every case's verdict to this file, one JSON object a line. */
+  log?: string;
   /** Called after each case. */
   onProgress?: (done: number, total: number, summary: CampaignSummary) => void;
 }
@@ -210,6 +212,10 @@ function runWorkers(options: CampaignOptions, indices: number[], init: (id: numb
       count(summary, start, verdict);
       if (!summary.slowest || verdict.ms > summary.slowest.ms) summary.slowest = { index, ms: Math.round(verdict.ms), mutation: start?.mutation ?? "?" };
       if (isBad(verdict)) summary.failures.push(writeFailure(failuresDir, summary.seed, index, start, verdict));
+      if (options.log) {
+        const { outcome, phase, code, message, ms } = verdict;
+        appendFileSync(options.log, `${JSON.stringify({ index, seed: start?.seed, mutation: start?.mutation, target: start?.options.target, outcome, phase, code, message: message?.slice(0, 300), ms: Math.round(ms) })}\n`);
+      }
       done++;
       options.onProgress?.(done, indices.length, summary);
     };

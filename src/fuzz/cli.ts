@@ -1,6 +1,6 @@
 /**
  * npm run fuzz -- --cases N [--seed S] [--json] [--jobs J] [--timeout MS] [--only I,J] [--seeds NAME,…]
- *                 [--sweep-every K] [--no-fixtures] [--out DIR]
+ *                 [--sweep-every K] [--no-fixtures] [--out DIR] [--log FILE.jsonl]
  *
  * Runs a campaign (src/fuzz/campaign.ts) and prints its summary; with --json, one object whose first keys are
  * cases, ok, rejected, crashes, hangs, traps, bootBytesChanged, imageWrites and seed. Progress goes to stderr.
@@ -21,6 +21,7 @@ const { values } = parseArgs({
     "sweep-every": { type: "string", default: "4" },
     "no-fixtures": { type: "boolean", default: false },
     out: { type: "string" },
+    log: { type: "string" },
   },
 });
 
@@ -38,6 +39,7 @@ const summary = await runCampaign({
   ...(values.only && { only: values.only.split(",").map((s) => int("only", s)) }),
   ...(values.seeds && { seeds: values.seeds.split(",") }),
   ...(values.out && { failuresDir: values.out }),
+  ...(values.log && { log: values.log }),
   jobs: int("jobs", values.jobs!),
   timeoutMs: int("timeout", values.timeout!),
   sweepEvery: int("sweep-every", values["sweep-every"]!),
