@@ -1,8 +1,9 @@
 /**
- * ReadOnlyFile - An image or device file opened read-only: thaw reads images and never writes them.
+ * Image and device files are opened read-only: thaw reads images and never writes them.
  */
 import { openSync, readSync, closeSync, fstatSync } from "node:fs";
 
+/** ReadOnlyFile - A file opened with "r", read at absolute offsets. */
 export class ReadOnlyFile {
   readonly path: string;
   /** Bytes in the file. */

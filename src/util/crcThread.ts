@@ -18,6 +18,7 @@ import { packageRoot } from "../wasm/engine.js";
 const WORDS = { POSTED: 0, DONE: 1, CRC: 2, EXIT: 3, JOBS_OFFSET: 64 };
 const SLOTS = 64;
 
+/** CrcThread - A worker thread that chains crc32_le over the jobs posted to it, in order. */
 export class CrcThread {
   private readonly ctl: Int32Array;
   private readonly jobs: Float64Array;
