@@ -7,6 +7,8 @@ import type { ImageSource, ImageFormat } from "./image/source.js";
 import { crc32Le, hex32 } from "./util/crc32.js";
 import { ImageFormatError } from "./errors.js";
 import { imageMap, writeSvg } from "./map.js";
+import { openSync, writeSync, closeSync } from "node:fs";
+import { createHash } from "node:crypto";
 import type { ProgressListener } from "./progress.js";
 
 /** PFN statistics of an image's metadata. */
@@ -52,7 +54,7 @@ const BATCH_BYTES = 4 * 2 ** 20;
  * inspectSource - Read @source's metadata and data pages once and report on them.
  * @throws ResumeError when the stream is corrupt or short.
  */
-export function inspectSource(source: ImageSource, onProgress?: ProgressListener, keepEntries?: bigint[]): Omit<InspectReport, "format" | "path" | "header"> {
+export function inspectSource(source: ImageSource, onProgress?: ProgressListener, keepEntries?: bigint[], digest?: PageDigest): Omit<InspectReport, "format" | "path" | "header"> {
   const { pageSize } = source;
   const reader = source.stream();
   const perBatch = Math.max(1, Math.floor(BATCH_BYTES / pageSize));
@@ -97,6 +99,7 @@ export function inspectSource(source: ImageSource, onProgress?: ProgressListener
     const got = reader.read(buffer);
     if (got === 0) break;
     if (reader.crc32 === undefined) crc = crc32Le(buffer.subarray(0, got * pageSize), crc);
+    for (let i = 0; digest && i < got; i++) digest.page(dataPages + i, buffer.subarray(i * pageSize, (i + 1) * pageSize));
     dataPages += got;
     onProgress?.({ phase: "verify", done: dataPages, total: source.imagePages });
   }
@@ -113,11 +116,13 @@ export function inspectSource(source: ImageSource, onProgress?: ProgressListener
  * inspectImage - Open the image at @path read-only and report what is inside.
  * @throws ResumeError (checkHeader) when it is not an image thaw can read.
  */
-export async function inspectImage(path: string, options: OpenImageOptions & { onProgress?: ProgressListener; map?: string } = {}): Promise<InspectReport> {
+export async function inspectImage(path: string, options: OpenImageOptions & { onProgress?: ProgressListener; map?: string; digest?: string } = {}): Promise<InspectReport> {
   const source = await openImage(path, options);
+  let digest: PageDigest | undefined;
   try {
-    const entries: bigint[] | undefined = options.map ? [] : undefined;
-    const report = inspectSource(source, options.onProgress, entries);
+    const entries: bigint[] | undefined = options.map || options.digest ? [] : undefined;
+    digest = options.digest ? new PageDigest(options.digest, entries!) : undefined;
+    const report = inspectSource(source, options.onProgress, entries, digest);
     if (options.map && entries) {
       const hints = source.machine;
       const frames = hints.frames ?? Math.max(source.numPhyspages, (report.pfns.max ?? 0) + 1);
@@ -127,6 +132,45 @@ export async function inspectImage(path: string, options: OpenImageOptions & { o
   } catch (error) {
     throw error instanceof ImageFormatError ? error.inPhase("inspect") : error;
   } finally {
+    digest?.close();
     source.close();
+  }
+}
+
+/**
+ * PageDigest - thaw's per-page digest of an image's data pages, for images that carry no CRC (uncompressed Linux
+ * images): one line per data page — its index in the stream, the PFN it restores, the first 16 hex digits of its
+ * sha256, and whether it is all zero — in the format of the fixtures' pages.tsv, so that two images, or an image
+ * and a memory dump, can be compared page by page.
+ */
+export class PageDigest {
+  private readonly fd: number;
+  private readonly entries: bigint[];
+  private pfns: number[] | undefined;
+  private lines: string[] = [];
+
+  constructor(path: string, entries: bigint[]) {
+    this.fd = openSync(path, "w");
+    this.entries = entries;
+    this.lines.push("# index\tpfn\tsha256(page)[:16]\tzero");
+  }
+
+  /** page - Record data page @index. */
+  page(index: number, bytes: Uint8Array): void {
+    this.pfns ??= this.entries.filter((e) => !(e & ZERO_FLAG)).map((e) => Number(e & PFN_MASK)).sort((a, b) => a - b);
+    const zero = bytes.every((b) => b === 0) ? 1 : 0;
+    this.lines.push(`${index}\t${this.pfns[index] ?? "?"}\t${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}\t${zero}`);
+    if (this.lines.length >= 4096) this.flush();
+  }
+
+  private flush(): void {
+    if (this.lines.length) writeSync(this.fd, this.lines.join("\n") + "\n");
+    this.lines = [];
+  }
+
+  /** close - Write what is left and close the file. */
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
   }
 }

@@ -7,6 +7,8 @@ import { describe, it, expect } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { decompress as zstdDecompress } from "fzstd";
 import { openImage } from "../../src/image/open.js";
 import { inspectImage } from "../../src/inspect.js";
 import { ResumeSession } from "../../src/resume.js";
@@ -115,6 +117,14 @@ describe.each(CASES)("Linux fixture %s/%s", (kernel, name) => {
     if (chunks) {
       expect(report).toMatchObject({ chunks: chunks.lzo_chunks ?? chunks.lz4_chunks, compressedBytes: chunks.compressed_bytes_total });
     }
+  });
+
+  const pagesTsv = join("../shared/fixtures", kernel, name, "pages.tsv.zst");
+  it.skipIf(!existsSync(pagesTsv))("thaw's per-page digest equals the fixture's pages.tsv (index, PFN, sha256 prefix, zero flag)", async () => {
+    const out = join(tmpdir(), `thaw-digest-${name}-${process.pid}.tsv`);
+    await inspectImage(found.image, { digest: out });
+    const expected = Buffer.from(zstdDecompress(readFileSync(pagesTsv))).toString();
+    expect(readFileSync(out, "utf8")).toBe(expected);
   });
 
   it("restores into a model of its machine with every page verified", async () => {
