@@ -10,7 +10,7 @@ import * as L from "../assembly/portable/layout.js";
 import { Machine, type CreateMachineOptions } from "./machine/machine.js";
 import type { MachineOptions, BitmapStrategy } from "./machine/config.js";
 import { openImage } from "./image/open.js";
-import { CrcThread } from "./util/crcThread.js";
+import { ReadAheadThread } from "./util/readAheadThread.js";
 import type { ImageSource, StreamReader } from "./image/source.js";
 import { ResumeError, ImageFormatError, ConfigError } from "./errors.js";
 import { PHASES, type PhaseName } from "./phases/names.js";
@@ -39,7 +39,10 @@ export interface ResumeOptions {
   /** How loadImage places pages: "planned" (default: plan every destination, then copy or read straight into frames)
    * or "faithful" (the kernel's page-by-page order with the highmem bounce page). Counts, PBEs and memory are the same. */
   mode?: LoadMode;
-  /** Checksum the stream on a worker thread while loading (default true when the image carries a CRC). */
+  /**
+   * The CRC thread (default on): a worker that checksums the stream while loading goes on — and, for a stream stored
+   * uncompressed, reads it ahead into the other staging half too. Off: this thread reads and checksums.
+   */
   crcThread?: boolean;
   /** Run the verify phase after the atomic copy (default true). */
   verify?: boolean;
@@ -147,8 +150,9 @@ export class ResumeSession {
       machine.setCtx(L.CTX_DEFER_ZERO, mode === "planned" ? 1 : 0);
       if (options.failAllocationAt) machine.failAllocationAt(options.failAllocationAt);
       const reader = faulty(source.stream(), source.pageSize, options);
-      const crcThread = reader.crc32 === undefined && source.crc32 !== undefined && options.crcThread !== false ? await CrcThread.start(machine.memory) : undefined;
-      return new ResumeSession({ machine, source, reader, crc: 0, crcThread, half: 0, halfJob: [-1, -1], onProgress: options.onProgress, mode }, options.verify ?? true);
+      const extents = options.crcThread !== false && !options.failReadAt && !options.shortReadAt ? source.fileExtents?.() : undefined;
+      const readAhead = extents ? await ReadAheadThread.start(machine.memory, extents, source.pageSize) : undefined;
+      return new ResumeSession({ machine, source, reader, crc: 0, readAhead, half: 0, pending: undefined, onProgress: options.onProgress, mode }, options.verify ?? true);
     } catch (error) {
       source.close();
       throw error;
@@ -228,10 +232,10 @@ export class ResumeSession {
     return out;
   }
 
-  /** close - Release the image file and the CRC thread (the machine stays as the resume left it). */
+  /** close - Release the image file and the read-ahead thread (the machine stays as the resume left it). */
   close(): void {
-    this.state.crcThread?.stop();
-    this.state.crcThread = undefined;
+    this.state.readAhead?.stop();
+    this.state.readAhead = undefined;
     this.state.source.close();
   }
 

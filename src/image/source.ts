@@ -11,6 +11,15 @@ import type { MachineOptions } from "../machine/config.js";
 /** Formats thaw reads. */
 export type ImageFormat = "thaw" | "linux-swap";
 
+/** Where a stream stored uncompressed lies in its file: stream pages 1, 2, … in (offset, bytes) extents. */
+export interface FileExtents {
+  path: string;
+  /** Pairs of file offset and length in bytes, in stream order. */
+  extents: Float64Array;
+  /** Reads past the end of the file give zeros (a trimmed copy of a device), rather than a short stream. */
+  zeroFill: boolean;
+}
+
 /** A sequential reader of stream pages, starting at stream page 1. */
 export interface StreamReader {
   /**
@@ -54,6 +63,11 @@ export interface ImageSource {
    * @throws ResumeError (checkHeader).
    */
   check(): void;
+  /**
+   * fileExtents - Where the stream lies in the file, for a source stored uncompressed, so that a read-ahead thread can
+   * read it by itself; undefined when the stream must be decoded (compressed images).
+   */
+  fileExtents?(): FileExtents | undefined;
   /** stream - A new reader at stream page 1 (verification reads the stream a second time). */
   stream(): StreamReader;
   /** close - Release the file; idempotent. The image is never written. */

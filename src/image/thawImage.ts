@@ -221,6 +221,10 @@ export class ThawImageSource implements ImageSource {
     }
   }
 
+  fileExtents() {
+    return { path: this.file.path, extents: Float64Array.of(L.HDR_BLOCK_SIZE, (this.header.pages - 1) * this.header.pageSize), zeroFill: false };
+  }
+
   stream(): StreamReader {
     const { file, header } = this;
     let position = 0;

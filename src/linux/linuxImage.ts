@@ -148,6 +148,20 @@ export class LinuxSwapSource implements ImageSource {
     }
   }
 
+  fileExtents() {
+    if (this.compression !== "none") return undefined;
+    const runs: number[] = [];
+    const entries = this.map.entries;
+    const last = Math.min(this.pages, entries.length);
+    for (let i = 1; i < last; ) {
+      let run = 1;
+      while (i + run < last && entries[i + run] === entries[i]! + run) run++;
+      runs.push(entries[i]! * PAGE, run * PAGE);
+      i += run;
+    }
+    return { path: this.path, extents: Float64Array.from(runs), zeroFill: true };
+  }
+
   stream(): StreamReader {
     return this.pool ? new CompressedReader(this, this.device, this.pool) : new PlainReader(this, this.device);
   }

@@ -16,8 +16,10 @@ export const DIRECT_RUN_PAGES = 8;
  * - `faithful`: the kernel's order, one get_buffer() per page as it arrives: pages are read into the staging region a
  *   batch at a time and placed by the engine one by one (highmem through the bounce page, copy_last_highmem_page).
  * - `planned` (thaw's): planImage() takes every get_buffer() decision first — the same allocations and PBEs in the same
- *   order — so that loading is a copy per page into a known place, and a run of pages bound for consecutive frames is
- *   read from the image straight into those frames with no copy at all.
+ *   order — so that loading is a copy per page into a known place. A stream stored uncompressed is read and
+ *   checksummed by the read-ahead thread into one staging half while the pages of the other are placed; a decoded
+ *   stream (compressed images) goes through the reader, and a run of pages bound for consecutive frames is decoded
+ *   straight into those frames with no copy at all.
  * A short read fails with -ENODATA naming the page; a CRC that differs from the header's fails with -ENODATA, as in
  * the kernel, before anything is committed.
  */
@@ -28,7 +30,7 @@ export function loadImage(state: ResumeState): void {
     const batch = stagingBatch(state);
     for (let done = 0; done < source.imagePages; ) {
       const count = Math.min(batch, source.imagePages - done);
-      const view = readPages(state, "loadImage", count, "data page", done, source.imagePages);
+      const view = readPages(state, "loadImage", count, "data page", done, source.imagePages, Math.min(batch, source.imagePages - done - count));
       const ret = machine.engine.loadImagePages(view.byteOffset, count);
       if (ret < 0) throw engineError(machine, "loadImage", ret, () => describe(ret, done + Number(machine.ctx64(L.CTX_ERR_VALUE))));
       done += count;
@@ -53,6 +55,16 @@ function loadPlanned(state: ResumeState): void {
   }
   const plan = new Uint32Array(machine.memory.buffer, planAddr, planned);
   const batch = stagingBatch(state);
+  if (state.readAhead) {
+    for (let done = 0; done < planned; ) {
+      const count = Math.min(batch, planned - done);
+      const view = readPages(state, "loadImage", count, "data page", done, source.imagePages, Math.min(batch, planned - done - count));
+      machine.engine.loadPlannedPages(planAddr, done, view.byteOffset, count);
+      done += count;
+      state.onProgress?.({ phase: "loadImage", done, total: source.imagePages });
+    }
+    return;
+  }
   let staged = 0;
   let stagedFrom = 0;
   const flush = () => {

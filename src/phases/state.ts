@@ -8,7 +8,7 @@ import { ResumeError, ImageFormatError, errnoName, type Offending } from "../err
 import type { PhaseName } from "./names.js";
 import * as L from "../../assembly/portable/layout.js";
 import { crc32Le } from "../util/crc32.js";
-import type { CrcThread } from "../util/crcThread.js";
+import type { ReadAheadThread } from "../util/readAheadThread.js";
 
 /** The state of a resume in progress. */
 export interface ResumeState {
@@ -19,11 +19,12 @@ export interface ResumeState {
   /** crc32_le of the stream pages read so far, in stream order (§5.7). */
   crc: number;
   onProgress: ProgressListener | undefined;
-  /** The CRC thread, when the reader does not checksum the stream itself. */
-  crcThread: CrcThread | undefined;
-  /** Staging half the next batch goes to, and the CRC job that last read each half. */
+  /** The read-ahead thread, for a stream stored uncompressed in its file: it reads and checksums the batches. */
+  readAhead: ReadAheadThread | undefined;
+  /** Staging half the next batch goes to. */
   half: number;
-  halfJob: [number, number];
+  /** The batch the read-ahead thread is already reading: its job, staging half and page count. */
+  pending: { job: number; half: number; count: number } | undefined;
   /** How loadImage places pages: the kernel's page-by-page order, or thaw's plan-then-copy (same result). */
   mode: LoadMode;
   /** Result of the verify phase, once it has run. */
@@ -45,30 +46,47 @@ export interface VerifyReport {
   untouchedMismatches: number[];
 }
 
-/** Pages in one staging half: batches alternate between the halves so that reading overlaps checksumming. */
-export function stagingBatch(state: ResumeState): number {
+/** Pages in one staging half: batches alternate between the halves so that reading overlaps placing. */
+export function stagingBatch(state: Pick<ResumeState, "machine">): number {
   return L.STAGING_SIZE / 2 / state.machine.spec.pageSize;
 }
 
 /**
- * readPages - Read the next @count (≤ stagingBatch) stream pages into a staging half; returns the view.
- * The half is reused only once the CRC thread is done with what was last read into it.
+ * readPages - The next @count (≤ stagingBatch) stream pages, in a staging half; returns the view.
+ * @next: the size of the batch the caller will ask for after this one (0 if none): the read-ahead thread starts
+ *   reading it into the other half at once, while the caller works on this one.
  * @throws ResumeError (ENODATA) in @phase when the stream ends first, naming the page (@what: "PFN metadata page"…).
  */
-export function readPages(state: ResumeState, phase: PhaseName, count: number, what: string, first: number, total: number): Uint8Array {
-  const half = state.half as 0 | 1;
-  state.half ^= 1;
-  const lastJob = state.halfJob[half];
-  if (state.crcThread && lastJob >= 0) state.crcThread.waitFor(lastJob);
-  const view = state.machine.bytes(L.STAGING_START + half * (L.STAGING_SIZE / 2), count * state.machine.spec.pageSize);
-  readInto(state, phase, view, what, first, total);
-  if (state.crcThread) state.halfJob[half] = state.crcThread.post(view.byteOffset, view.length);
-  return view;
+export function readPages(state: ResumeState, phase: PhaseName, count: number, what: string, first: number, total: number, next = 0): Uint8Array {
+  const { machine } = state;
+  const halfBytes = L.STAGING_SIZE / 2;
+  if (!state.readAhead) {
+    const view = machine.bytes(L.STAGING_START + state.half * halfBytes, count * machine.spec.pageSize);
+    state.half ^= 1;
+    return readInto(state, phase, view, what, first, total);
+  }
+  let pending = state.pending;
+  if (!pending || pending.count !== count) {
+    const half = state.half;
+    state.half ^= 1;
+    pending = { job: state.readAhead.post(L.STAGING_START + half * halfBytes, count), half, count };
+  }
+  state.pending = undefined;
+  if (next > 0) {
+    const half = state.half;
+    state.half ^= 1;
+    state.pending = { job: state.readAhead.post(L.STAGING_START + half * halfBytes, next), half, count: next };
+  }
+  const got = state.readAhead.waitFor(pending.job);
+  if (got < count) {
+    throw new ResumeError(phase, "ENODATA", `image ends at ${what} ${first + got} of ${total}`, { kind: "page", value: first + got, limit: total });
+  }
+  return machine.bytes(L.STAGING_START + pending.half * halfBytes, count * machine.spec.pageSize);
 }
 
 /**
- * readInto - Read the next stream pages straight into @view (a run of frames, or the staging region); checksums them
- * unless the reader does. @throws ResumeError (ENODATA) in @phase when the stream ends first.
+ * readInto - Read the next stream pages through the reader straight into @view (a run of frames, or the staging
+ * region); checksums them unless the reader does. @throws ResumeError (ENODATA) in @phase when the stream ends first.
  */
 export function readInto(state: ResumeState, phase: PhaseName, view: Uint8Array, what: string, first: number, total: number): Uint8Array {
   const count = view.length / state.machine.spec.pageSize;
@@ -81,18 +99,13 @@ export function readInto(state: ResumeState, phase: PhaseName, view: Uint8Array,
   if (got < count) {
     throw new ResumeError(phase, "ENODATA", `image ends at ${what} ${first + got} of ${total}`, { kind: "page", value: first + got, limit: total });
   }
-  if (state.reader.crc32 === undefined && !state.crcThread) state.crc = crc32Le(view, state.crc);
-  else if (state.crcThread && !isStaging(view)) state.crcThread.post(view.byteOffset, view.length);
+  if (state.reader.crc32 === undefined) state.crc = crc32Le(view, state.crc);
   return view;
 }
 
-function isStaging(view: Uint8Array): boolean {
-  return view.byteOffset >= L.STAGING_START && view.byteOffset < L.STAGING_START + L.STAGING_SIZE;
-}
-
-/** streamCrc - crc32_le of the stream read so far: the reader's own, the CRC thread's, or this thread's. */
+/** streamCrc - crc32_le of the stream read so far: the reader's own, the read-ahead thread's, or this thread's. */
 export function streamCrc(state: ResumeState): number {
-  return state.reader.crc32 ?? state.crcThread?.crc() ?? state.crc;
+  return state.reader.crc32 ?? state.readAhead?.crc() ?? state.crc;
 }
 
 /**

@@ -19,7 +19,8 @@ export function unpackOrigPfns(state: ResumeState): void {
   const batch = stagingBatch(state);
   for (let page = 0; page < source.metaPages; page += batch) {
     const count = Math.min(batch, source.metaPages - page);
-    const view = readPages(state, "unpackOrigPfns", count, "PFN metadata page", 1 + page, source.metaPages);
+    const next = page + count < source.metaPages ? Math.min(batch, source.metaPages - page - count) : Math.min(batch, source.imagePages);
+    const view = readPages(state, "unpackOrigPfns", count, "PFN metadata page", 1 + page, source.metaPages, next);
     const ret = machine.engine.unpackOrigPfns(view.byteOffset, count);
     if (ret < 0) {
       throw engineError(machine, "unpackOrigPfns", ret, (o) => {

@@ -1,0 +1,86 @@
+/**
+ * ReadAheadThread - A worker thread that reads an image's stream from its file into the machine's memory ahead of
+ * use and checksums it (crc32_le), so that reading and checksumming overlap the placing of pages (double-buffered
+ * through the two staging halves). Jobs ("the next N stream pages, to this address") are served in order.
+ *
+ * ╒════ control (Int32 words) ════╕
+ * │ POSTED  jobs posted           │ 0
+ * │ DONE    jobs finished         │ 1
+ * │ CRC     crc32_le so far       │ 2
+ * │ EXIT    1 to stop             │ 3
+ * │ jobs    Float64 (addr, pages) │ JOBS_OFFSET, SLOTS of them
+ * │ results Int32 pages read      │ RESULTS_OFFSET
+ * └───────────────────────────────┘
+ */
+import { Worker } from "node:worker_threads";
+import { join } from "node:path";
+import { packageRoot } from "../wasm/engine.js";
+import type { FileExtents } from "../image/source.js";
+
+const SLOTS = 8;
+const WORDS = { POSTED: 0, DONE: 1, CRC: 2, EXIT: 3, JOBS_OFFSET: 64, RESULTS_OFFSET: 64 + SLOTS * 16 };
+
+/** ReadAheadThread - See the file comment. */
+export class ReadAheadThread {
+  private readonly ctl: Int32Array;
+  private readonly jobs: Float64Array;
+  private readonly results: Int32Array;
+  private readonly worker: Worker;
+  private posted = 0;
+
+  private constructor(control: SharedArrayBuffer, worker: Worker) {
+    this.ctl = new Int32Array(control);
+    this.jobs = new Float64Array(control, WORDS.JOBS_OFFSET, SLOTS * 2);
+    this.results = new Int32Array(control, WORDS.RESULTS_OFFSET, SLOTS);
+    this.worker = worker;
+  }
+
+  /** start - A thread reading the stream stored at @file into @memory, from stream page 1 on. */
+  static async start(memory: WebAssembly.Memory, file: FileExtents, pageSize: number): Promise<ReadAheadThread> {
+    const control = new SharedArrayBuffer(WORDS.RESULTS_OFFSET + SLOTS * 4);
+    const worker = new Worker(join(packageRoot(), "src", "workers", "readAheadWorker.js"), {
+      workerData: { data: memory.buffer, control, slots: SLOTS, words: WORDS, path: file.path, extents: file.extents, pageSize, zeroFill: file.zeroFill },
+    });
+    await new Promise<void>((resolve, reject) => {
+      worker.once("message", () => resolve());
+      worker.once("error", reject);
+    });
+    worker.unref();
+    return new ReadAheadThread(control, worker);
+  }
+
+  /** post - Read the next @pages stream pages to @addr (after every job posted before); returns the job's number. */
+  post(addr: number, pages: number): number {
+    if (this.posted - Atomics.load(this.ctl, WORDS.DONE) >= SLOTS) this.waitFor(this.posted - SLOTS);
+    const slot = this.posted % SLOTS;
+    this.jobs[slot * 2] = addr;
+    this.jobs[slot * 2 + 1] = pages;
+    this.posted++;
+    Atomics.store(this.ctl, WORDS.POSTED, this.posted);
+    Atomics.notify(this.ctl, WORDS.POSTED);
+    return this.posted - 1;
+  }
+
+  /** waitFor - Block until job @job is done; returns the pages it read (fewer than asked at the end of the file). */
+  waitFor(job: number): number {
+    for (;;) {
+      const done = Atomics.load(this.ctl, WORDS.DONE);
+      if (done > job) return this.results[job % SLOTS]!;
+      Atomics.wait(this.ctl, WORDS.DONE, done);
+    }
+  }
+
+  /** crc - crc32_le of everything read, once every job is done. */
+  crc(): number {
+    if (this.posted > 0) this.waitFor(this.posted - 1);
+    return Atomics.load(this.ctl, WORDS.CRC) >>> 0;
+  }
+
+  /** stop - End the thread (idempotent). */
+  stop(): void {
+    Atomics.store(this.ctl, WORDS.EXIT, 1);
+    Atomics.store(this.ctl, WORDS.POSTED, this.posted + 1);
+    Atomics.notify(this.ctl, WORDS.POSTED);
+    void this.worker.terminate();
+  }
+}
