@@ -182,9 +182,9 @@ export class Machine {
       throw new ConfigError(`a placement-only machine computes its allocator order: use ascending, descending or random (not ${typeof spec.allocator === "object" ? "an explicit order" : spec.allocator})`, { kind: "option", name: "allocator", value: String(spec.allocator) });
     }
     const charge = calc.bitmapChargePages(spec.frames, spec.pageSize);
-    const layout = arenaLayout(spec, charge, calc.bitmapStorageSize(kind, spec.frames), placement);
+    const layout = arenaLayout(spec, charge, calc.bitmapStorageBytes(kind, spec.frames, spec.pageSize), placement);
     if (layout.totalBytes > L.MAX_MEMORY_BYTES) {
-      const largest = largestFittingFrames(spec, (frames) => arenaLayout({ ...spec, frames, highmemStartPfn: Math.min(spec.highmemStartPfn, frames) }, calc.bitmapChargePages(frames, spec.pageSize), calc.bitmapStorageSize(kind, frames), placement && { maxImagePages: Math.min(placement.maxImagePages, frames) }).totalBytes);
+      const largest = largestFittingFrames(spec, (frames) => arenaLayout({ ...spec, frames, highmemStartPfn: Math.min(spec.highmemStartPfn, frames) }, calc.bitmapChargePages(frames, spec.pageSize), calc.bitmapStorageBytes(kind, frames, spec.pageSize), placement && { maxImagePages: Math.min(placement.maxImagePages, frames) }).totalBytes);
       throw new ConfigError(
         `a ${placement ? "placement-only " : ""}machine of ${spec.frames} frames of ${spec.pageSize} bytes (${formatBytes(spec.frames * spec.pageSize)}${placement ? `, images up to ${placement.maxImagePages} pages` : ""}) needs ${formatBytes(layout.totalBytes)} of linear memory, more than wasm32's 4 GiB; the largest that fits with page size ${spec.pageSize} is ${largest} frames (${formatBytes(largest * spec.pageSize)})`,
         { kind: "bytes", value: layout.totalBytes, limit: L.MAX_MEMORY_BYTES },
