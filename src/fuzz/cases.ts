@@ -51,7 +51,7 @@ export function planCase(planner: CasePlanner, index: number): PlannedCase {
   const options: CaseOptions = {
     target: dice.chance(linux ? 0.8 : 0.3) ? "header" : "seed",
     mode: dice.chance(0.3) ? "faithful" : "planned",
-    crcThread: dice.chance(0.03),
+    crcThread: dice.chance(0.06),
     workers: linux && seed.info.encoding !== "none" && dice.chance(0.05) ? 1 : 0,
     inspect: dice.chance(0.1),
   };

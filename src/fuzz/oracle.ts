@@ -24,6 +24,7 @@ export interface CaseOptions {
   /** Resume into the seed's own machine, or into the machine the (mutated) image describes. */
   target: "seed" | "header";
   mode: LoadMode;
+  /** The CRC / read-ahead thread (ResumeOptions.crcThread). */
   crcThread: boolean;
   /** Decompression workers for a compressed Linux image. */
   workers: number;
