@@ -49,9 +49,10 @@ import {
  * outside [src, src+srcLen) or before dst, and never traps on any input.
  *
  * Decodes the streams liblzo's lzo1x_decompress_safe decodes, to the same bytes, and fails damaged ones with the
- * same error (the tests check both against liblzo), except that, as in the kernel, input shorter than the 3-byte end
- * marker fails before it is read. Streams that start with the LZO-RLE marker (17, version; lzorle1x_1_compress, used
- * by zram) are refused: hibernation writes plain lzo1x_1_compress output (crypto "lzo").
+ * same error (the tests check both against liblzo), except where this follows the kernel's decoder instead: input
+ * shorter than the 3-byte end marker fails before it is read, and an end marker whose length is not 3 fails with
+ * LZO_E_ERROR (liblzo does not look at that length). Streams that start with the LZO-RLE marker (17, version;
+ * lzorle1x_1_compress, used by zram) are refused: hibernation writes plain lzo1x_1_compress output (crypto "lzo").
  */
 export function lzo1xDecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap: u32): i32 {
   if (!buffersValid(src, srcLen, dst, dstCap)) return decompressFail(DECOMP_E_ARGS, 0, 0, 0);
@@ -145,8 +146,7 @@ export function lzo1xDecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap:
       if (len == 2) {
         len = extendedLength(ip, ipEnd, 31 + 2);
         if (len == 0) return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
-        if (len > <usize>dstCap) return decompressFail(LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>len);
-        ip = extendedEnd(ip, len, 31 + 2);
+        ip = extendedEnd;
         if (ipEnd - ip < 2) return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + 2));
       }
       const d = <usize>load<u16>(ip);
@@ -159,8 +159,7 @@ export function lzo1xDecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap:
       if (len == 2) {
         len = extendedLength(ip, ipEnd, 7 + 2);
         if (len == 0) return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
-        if (len > <usize>dstCap) return decompressFail(LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>len);
-        ip = extendedEnd(ip, len, 7 + 2);
+        ip = extendedEnd;
         if (ipEnd - ip < 2) return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + 2));
       }
       const d = <usize>load<u16>(ip);
@@ -180,8 +179,7 @@ export function lzo1xDecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap:
       if (t == 0) {
         len = extendedLength(ip, ipEnd, 15 + 3);
         if (len == 0) return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
-        if (len > <usize>dstCap) return decompressFail(LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>len);
-        ip = extendedEnd(ip, len, 15 + 3);
+        ip = extendedEnd;
       }
       if (len > opEnd - op) return decompressFail(LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>len);
       if (len > ipEnd - ip || ipEnd - ip - len < MIN_TAIL) {
@@ -227,24 +225,24 @@ export function lzo1xDecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap:
   return 0; // unreachable: the loop only returns
 }
 
+/** Where the extended length field that extendedLength() read last ends: the byte after its non-zero byte. */
+let extendedEnd: usize = 0;
+
 /**
  * Length of an extended length field that starts at @ip: @base + 255 for each 0 byte, plus the non-zero byte after
- * them. 0 when the input ends first. A field longer than 2^23 zero bytes is cut short there: its length exceeds any
- * dstCap, so the caller fails with an output overrun.
+ * them; 0 when the input ends first. The field's end goes to extendedEnd. Past 2^23 zero bytes the length stays at
+ * 2^31, more than any dstCap, so that it cannot wrap and the caller's output check refuses it.
  */
 function extendedLength(ip: usize, ipEnd: usize, base: usize): usize {
   let zeros: usize = 0;
   while (true) {
     if (ip >= ipEnd) return 0;
     const b = <usize>load<u8>(ip++);
-    if (b != 0) return base + zeros * 255 + b;
-    if (++zeros > 1 << 23) return <usize>0x80000000;
+    if (b != 0) {
+      extendedEnd = ip;
+      return zeros > 1 << 23 ? <usize>0x80000000 : base + zeros * 255 + b;
+    }
+    zeros++;
   }
   return 0;
-}
-
-/** The address after the extended length field at @ip that extendedLength() read as @len: 255·Z + b = @len - @base. */
-// @ts-ignore: decorator
-@inline function extendedEnd(ip: usize, len: usize, base: usize): usize {
-  return ip + (len - base - 1) / 255 + 1;
 }

@@ -16,6 +16,8 @@ const NAMES: Record<number, string> = {
   [LZO_E_INPUT_NOT_CONSUMED]: "LZO_E_INPUT_NOT_CONSUMED",
 };
 
+const OVERRUNS = ["LZO_E_INPUT_OVERRUN", "LZO_E_OUTPUT_OVERRUN", "LZO_E_LOOKBEHIND_OVERRUN"];
+
 /** The end-of-stream marker: an M4 match of 3 bytes at distance 16384 + 0. */
 const EOS = [17, 0, 0];
 
@@ -131,16 +133,29 @@ describe("lzo1xDecompressSafe()", () => {
       expect(f(ARENA_START, 100, ARENA_START + 100, 0x80000000)).toBe(DECOMP_E_ARGS);
     });
 
-    it("agrees with liblzo's lzo1x_decompress_safe on damaged streams: same output or same error (property)", () => {
+    it("agrees with liblzo's lzo1x_decompress_safe on damaged streams: same output, or the same error (property)", () => {
       const base = lzoCompress(corpus().find(([name]) => name === "segments 131072")![1].subarray(0, 3000));
       fc.assert(
         fc.property(mutated(base), fc.integer({ min: 0, max: 4000 }), (input, cap) => {
           const ours = bench.run("lzo", input, cap);
           const ref = lzoReference(input, cap);
-          if (typeof ref === "string") {
-            // Like the kernel, and unlike liblzo, we refuse anything shorter than the end marker before looking at it.
+          if (ours.ret === LZO_E_ERROR) {
+            // An end marker whose length is not 3: the kernel refuses it, liblzo does not check the length and stops
+            // there as at a good marker.
+            expect(ours.value).not.toBe(3);
+            if (typeof ref === "string") expect(ref).toBe("LZO_E_INPUT_NOT_CONSUMED");
+            else expect(ref.length).toBe(ours.outPos);
+          } else if (typeof ref === "string") {
+            // Like the kernel, and unlike liblzo, we refuse anything shorter than the end marker before looking at it,
+            // and read a first byte of 17 in a longer stream as the LZO-RLE version marker.
             if (input.length < 3) expect(ours.ret).toBe(LZO_E_INPUT_OVERRUN);
-            else expect(NAMES[ours.ret] ?? ours.ret).toBe(ref);
+            else if (input[0] === 17 && input.length >= 5) expect(ours.ret).toBe(LZO_E_BITSTREAM_VERSION);
+            else if (NAMES[ours.ret] !== ref) {
+              // One instruction that overruns two limits at once: the kernel (whose order of checks we keep) and
+              // liblzo test them in different orders, so they name different ones.
+              expect(OVERRUNS).toContain(NAMES[ours.ret]);
+              expect(OVERRUNS).toContain(ref);
+            }
           } else {
             expect(ours.ret).toBe(ref.length);
             expect(Buffer.from(ours.output).equals(Buffer.from(ref))).toBe(true);
