@@ -91,8 +91,5 @@ describe.each(cases)("kernel-written image $name", (c) => {
   });
 });
 
-it.runIf(cases.some((c) => !c.image))("names the shared fixtures it could not find", () => {
-  const missing = cases.filter((c) => !c.image).map((c) => c.name);
-  console.warn(`kernel image fixtures absent (tests skipped): ${missing.join(", ")}`);
-  expect(missing.length).toBeGreaterThan(0);
-});
+const missing = cases.filter((c) => !c.image).map((c) => c.name);
+if (missing.length > 0) console.warn(`kernel image fixtures absent, their tests skipped: ${missing.join(", ")} (../shared/fixtures)`);
