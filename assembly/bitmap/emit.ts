@@ -1,4 +1,5 @@
 // Writing the set bits of one 64-bit word as PFNs: the inner loop of every strategy's memory_bm_next_pfns.
+import { BMD_CUR_BIT, BMD_CUR_PFN } from "../portable/layout";
 
 /**
  * emitWord - Write base + i for each set bit i of @w, ascending, to the u32 array @out from index @count; returns
@@ -25,4 +26,41 @@
 // @ts-ignore: decorator
 @inline export function topBit(w: u64): u32 {
   return 63 - <u32>clz(w);
+}
+
+// @ts-ignore: decorator
+@inline function stopAt(bm: usize, bit: u32, start: u32): void {
+  store<u32>(bm, bit + 1, BMD_CUR_BIT);
+  store<u32>(bm, start + bit, BMD_CUR_PFN);
+}
+
+/**
+ * takeWord - Take the set bits of word @idx (value @w) of a word-array map starting at PFN @start: written to @out
+ * (counted only when @out is 0) from index @count, up to @cap in all. Returns the new count; when it reaches @cap the
+ * cursor of @bm is left just past the last bit taken, as memory_bm_next_pfn would leave it.
+ */
+// @ts-ignore: decorator
+@inline export function takeWord(bm: usize, out: usize, count: u32, cap: u32, w: u64, idx: u32, start: u32): u32 {
+  if (out != 0 && cap - count >= 64) {
+    count = emitWord(out, count, w, start + (idx << 6));
+    if (count == cap) stopAt(bm, (idx << 6) + topBit(w), start);
+  } else if (out != 0) {
+    while (w != 0) {
+      const bit = (idx << 6) + <u32>ctz(w);
+      store<u32>(out + (<usize>count << 2), start + bit);
+      w &= w - 1;
+      if (++count == cap) {
+        stopAt(bm, bit, start);
+        break;
+      }
+    }
+  } else {
+    const c = <u32>popcnt(w);
+    if (count + c >= cap) {
+      for (let k = cap - count; k > 1; k--) w &= w - 1;
+      stopAt(bm, (idx << 6) + <u32>ctz(w), start);
+      count = cap;
+    } else count += c;
+  }
+  return count;
 }

@@ -9,7 +9,7 @@
 // └────────────────────────────────────────────────────┘
 // Cursor: BMD_CUR_BIT is the next bit offset to examine. At the end of the map it stays at the end.
 import { BMD_STORAGE, BMD_START_PFN, BMD_END_PFN, BMD_CUR_BIT, BMD_CUR_PFN, BM_END_OF_MAP } from "../portable/layout";
-import { emitWord, topBit } from "./emit";
+import { takeWord } from "./emit";
 
 // @ts-ignore: decorator
 @inline function wordAddr(bm: usize, bit: u32): usize {
@@ -170,7 +170,7 @@ export function flatTestMany(bm: usize, pfns: usize, n: u32, out: usize): u32 {
 /**
  * flatNextMany - memory_bm_next_pfn until it returns BM_END_OF_MAP or @cap PFNs were found; each is written to @out
  * unless it is 0. Returns the number found; fewer than @cap means the end of the map was reached.
- * Words go out whole through emitWord() while there is room for 64 PFNs; without @out, words are counted.
+ * Each word goes through takeWord(): whole while there is room for 64 PFNs; without @out, words are counted.
  */
 export function flatNextMany(bm: usize, out: usize, cap: u32): u32 {
   const n = nbits(bm);
@@ -187,36 +187,8 @@ export function flatNextMany(bm: usize, out: usize, cap: u32): u32 {
   let w = load<u64>(storage + (<usize>idx << 3)) & (<u64>-1 << <u64>(from & 63));
   let count: u32 = 0;
   for (;;) {
-    if (out != 0 && cap - count >= 64) {
-      count = emitWord(out, count, w, start + (idx << 6));
-      if (count == cap) {
-        const bit = (idx << 6) + topBit(w);
-        store<u32>(bm, bit + 1, BMD_CUR_BIT);
-        store<u32>(bm, start + bit, BMD_CUR_PFN);
-        return count;
-      }
-    } else if (out != 0) {
-      while (w != 0) {
-        const bit = (idx << 6) + <u32>ctz(w);
-        store<u32>(out + (<usize>count << 2), start + bit);
-        w &= w - 1;
-        if (++count == cap) {
-          store<u32>(bm, bit + 1, BMD_CUR_BIT);
-          store<u32>(bm, start + bit, BMD_CUR_PFN);
-          return count;
-        }
-      }
-    } else {
-      const c = <u32>popcnt(w);
-      if (count + c >= cap) {
-        for (let k = cap - count; k > 1; k--) w &= w - 1;
-        const bit = (idx << 6) + <u32>ctz(w);
-        store<u32>(bm, bit + 1, BMD_CUR_BIT);
-        store<u32>(bm, start + bit, BMD_CUR_PFN);
-        return cap;
-      }
-      count += c;
-    }
+    count = takeWord(bm, out, count, cap, w, idx, start);
+    if (count == cap) return count;
     if (++idx >= nwords) break;
     w = load<u64>(storage + (<usize>idx << 3));
   }

@@ -21,7 +21,7 @@ import {
   BMD_STORAGE, BMD_START_PFN, BMD_END_PFN, BMD_CUR_BIT, BMD_CUR_PFN, BM_END_OF_MAP, CTX_BM_STORAGE_SIZE,
 } from "../portable/layout";
 import { ctx32, DEBUG } from "../common";
-import { emitWord, topBit } from "./emit";
+import { takeWord } from "./emit";
 
 // @ts-ignore: decorator
 @inline const HDR_NR_LEVELS: usize = 0;
@@ -219,7 +219,7 @@ function summaryFind(s: usize, level: u32, pos: u32): u32 {
  * @out unless it is 0. Returns the number found; fewer than @cap means the end of the map was reached.
  *
  * Only non-zero words of level 0 are visited: the next one comes from the level-1 word (one load, one ctz), or from
- * summaryFind() when that word has nothing further; its bits go out through emitWord() while there is room for 64.
+ * summaryFind() when that word has nothing further; its bits go out through takeWord().
  */
 export function summaryNextMany(bm: usize, out: usize, cap: u32): u32 {
   if (cap == 0) return 0;
@@ -239,36 +239,8 @@ export function summaryNextMany(bm: usize, out: usize, cap: u32): u32 {
   let count: u32 = 0;
   for (;;) {
     if (w != 0) {
-      if (out != 0 && cap - count >= 64) {
-        count = emitWord(out, count, w, start + (idx << 6));
-        if (count == cap) {
-          const bit = (idx << 6) + topBit(w);
-          store<u32>(bm, bit + 1, BMD_CUR_BIT);
-          store<u32>(bm, start + bit, BMD_CUR_PFN);
-          return count;
-        }
-      } else if (out != 0) {
-        while (w != 0) {
-          const bit = (idx << 6) + <u32>ctz(w);
-          store<u32>(out + (<usize>count << 2), start + bit);
-          w &= w - 1;
-          if (++count == cap) {
-            store<u32>(bm, bit + 1, BMD_CUR_BIT);
-            store<u32>(bm, start + bit, BMD_CUR_PFN);
-            return count;
-          }
-        }
-      } else {
-        const c = <u32>popcnt(w);
-        if (count + c >= cap) {
-          for (let k = cap - count; k > 1; k--) w &= w - 1;
-          const bit = (idx << 6) + <u32>ctz(w);
-          store<u32>(bm, bit + 1, BMD_CUR_BIT);
-          store<u32>(bm, start + bit, BMD_CUR_PFN);
-          return cap;
-        }
-        count += c;
-      }
+      count = takeWord(bm, out, count, cap, w, idx, start);
+      if (count == cap) return count;
     }
     if (single) break;
     const j = idx + 1;
