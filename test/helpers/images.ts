@@ -2,8 +2,7 @@
  * A test-only thaw image writer: any entry list and any data pages, so that tests can build hostile images (PFNs
  * out of range, duplicates, wrong counts, bad CRCs) with a valid header checksum. It is not the suspend path.
  */
-import { writeFileSync, readFileSync, statSync } from "node:fs";
-import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import * as L from "../../assembly/portable/layout.js";
 import { encodeHeader, type ThawImageHeader } from "../../src/image/thawImage.js";
 import { crc32Le } from "../../src/util/crc32.js";
@@ -56,7 +55,4 @@ export function pageOf(size: number, seed: number): Uint8Array {
   return page;
 }
 
-/** fileFingerprint - Content hash and mtime of a file, to prove thaw never wrote it. */
-export function fileFingerprint(path: string): string {
-  return `${createHash("sha256").update(readFileSync(path)).digest("hex")}@${statSync(path).mtimeMs}`;
-}
+export { fileFingerprint } from "../../src/fuzz/evidence.js";
