@@ -64,8 +64,9 @@ export class ResumeError extends Error {
   readonly errno: number;
   readonly offending: Offending | undefined;
 
-  constructor(phase: ErrorPhase, code: ErrnoName, message: string, offending?: Offending) {
-    super(`${phase}: ${message} (${code})`);
+  /** @cause: the error underneath, when this one wraps another (an I/O error, an engine trap). */
+  constructor(phase: ErrorPhase, code: ErrnoName, message: string, offending?: Offending, cause?: unknown) {
+    super(`${phase}: ${message} (${code})`, cause === undefined ? undefined : { cause });
     this.phase = phase;
     this.code = code;
     this.errno = errno[code];

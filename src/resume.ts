@@ -8,7 +8,8 @@
  */
 import * as L from "../assembly/portable/layout.js";
 import { Machine, type CreateMachineOptions } from "./machine/machine.js";
-import type { MachineOptions, BitmapStrategy } from "./machine/config.js";
+import { resolveMachine, type MachineOptions, type BitmapStrategy } from "./machine/config.js";
+import { formatBytes } from "./util/units.js";
 import { openImage } from "./image/open.js";
 import { ReadAheadThread } from "./util/readAheadThread.js";
 import type { ImageSource, StreamReader } from "./image/source.js";
@@ -25,6 +26,12 @@ import { restoreHighmem } from "./phases/restoreHighmem.js";
 import { atomicCopy } from "./phases/atomicCopy.js";
 import { verify } from "./phases/verify.js";
 
+/**
+ * Streams smaller than this are read and checksummed on the calling thread: starting the read-ahead thread costs more
+ * than it saves on them.
+ */
+export const READ_AHEAD_MIN_BYTES = 32 * 2 ** 20;
+
 /** The machine the image is resumed into: the boot kernel, allocator, bitmap strategy and seed come from here. */
 export type ResumeMachineOptions = Pick<MachineOptions, "boot" | "allocator" | "bitmap" | "seed">;
 
@@ -34,14 +41,17 @@ export interface ResumeOptions {
   machine?: Machine;
   /** Boot kernel, allocator, bitmap and seed of the machine built from the header. */
   machineOptions?: ResumeMachineOptions;
+  /** Refuse an image whose machine would need more than this many bytes of memory (default: what wasm32 holds). */
+  maxMemory?: number;
   /** Engine build for a machine built here. */
   flavour?: CreateMachineOptions["flavour"];
   /** How loadImage places pages: "planned" (default: plan every destination, then copy or read straight into frames)
    * or "faithful" (the kernel's page-by-page order with the highmem bounce page). Counts, PBEs and memory are the same. */
   mode?: LoadMode;
   /**
-   * The CRC thread (default on): a worker that checksums the stream while loading goes on — and, for a stream stored
-   * uncompressed, reads it ahead into the other staging half too. Off: this thread reads and checksums.
+   * The CRC thread: a worker that checksums the stream while loading goes on — and, for a stream stored
+   * uncompressed, reads it ahead into the other staging half too. Default: on for streams of READ_AHEAD_MIN_BYTES or
+   * more; true forces it on, false off (this thread then reads and checksums).
    */
   crcThread?: boolean;
   /** Run the verify phase after the atomic copy (default true). */
@@ -108,6 +118,8 @@ export interface ResumeResult {
   ok: true;
   bitmap: BitmapStrategy;
   mode: LoadMode;
+  /** What the image's reader noted that is not an error (e.g. blocks read as zeros past the end of a device copy). */
+  warnings: string[];
   pageSize: number;
   counts: ResumeCounts;
   phases: PhaseRecord[];
@@ -150,7 +162,8 @@ export class ResumeSession {
       machine.setCtx(L.CTX_DEFER_ZERO, mode === "planned" ? 1 : 0);
       if (options.failAllocationAt) machine.failAllocationAt(options.failAllocationAt);
       const reader = faulty(source.stream(), source.pageSize, options);
-      const extents = options.crcThread !== false && !options.failReadAt && !options.shortReadAt ? source.fileExtents?.() : undefined;
+      const large = (source.pages - 1) * source.pageSize >= READ_AHEAD_MIN_BYTES;
+      const extents = (options.crcThread ?? large) && !options.failReadAt && !options.shortReadAt ? source.fileExtents?.() : undefined;
       const readAhead = extents ? await ReadAheadThread.start(machine.memory, extents, source.pageSize) : undefined;
       return new ResumeSession({ machine, source, reader, crc: 0, readAhead, half: 0, pending: undefined, onProgress: options.onProgress, mode }, options.verify ?? true);
     } catch (error) {
@@ -180,7 +193,7 @@ export class ResumeSession {
       RUN[name](this.state);
     } catch (error) {
       if (PHASES.findIndex((p) => p.name === name) < PHASES.findIndex((p) => p.name === "atomicCopy")) this.undo();
-      this.failed = error instanceof ResumeError ? error : new ResumeError(name, "EIO", (error as Error).message);
+      this.failed = error instanceof ResumeError ? error : new ResumeError(name, "EIO", (error as Error).message, undefined, error);
       this.close();
       throw this.failed;
     }
@@ -199,7 +212,7 @@ export class ResumeSession {
 
   /** result - The outcome so far. */
   result(): ResumeResult {
-    return { ok: true, bitmap: this.machine.spec.bitmap, mode: this.state.mode, pageSize: this.machine.spec.pageSize, counts: this.counts(), phases: [...this.phases], verify: this.state.verify };
+    return { ok: true, bitmap: this.machine.spec.bitmap, mode: this.state.mode, warnings: this.source.warnings?.() ?? [], pageSize: this.machine.spec.pageSize, counts: this.counts(), phases: [...this.phases], verify: this.state.verify };
   }
 
   /** counts - The resume's counts, read from the engine's CTX record. */
@@ -267,8 +280,15 @@ export class ResumeSession {
  * in checkHeader, before any of its memory is allocated.
  */
 async function machineFor(source: ImageSource, options: ResumeOptions): Promise<Machine> {
+  const wanted = machineOf(source, options.machineOptions);
+  if (options.maxMemory !== undefined) {
+    const { frames, pageSize } = resolveMachine(wanted);
+    if (frames * pageSize > options.maxMemory) {
+      throw new ResumeError("checkHeader", "ENOMEM", `the image describes a machine of ${formatBytes(frames * pageSize)}, more than the ${formatBytes(options.maxMemory)} allowed (maxMemory)`, { kind: "bytes", value: frames * pageSize, limit: options.maxMemory });
+    }
+  }
   try {
-    return await Machine.create(machineOf(source, options.machineOptions), { flavour: options.flavour });
+    return await Machine.create(wanted, { flavour: options.flavour });
   } catch (error) {
     if (error instanceof ConfigError && error.offending?.kind === "bytes") {
       throw new ResumeError("checkHeader", "ENOMEM", `the image describes a machine thaw cannot build: ${error.message}`, error.offending);

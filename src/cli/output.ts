@@ -49,6 +49,7 @@ export function resumeJson(result: ResumeResult, extra: object = {}) {
     ok: true,
     bitmap: result.bitmap,
     mode: result.mode,
+    warnings: result.warnings,
     pageSize: result.pageSize,
     counts: result.counts,
     phases: result.phases.map((p) => ({ name: p.name, ms: Number(p.ms.toFixed(3)), pages: p.pages, bytes: p.bytes })),

@@ -54,6 +54,8 @@ export interface ImageSource {
   readonly crc32: number | undefined;
   /** The header's fields by name, for `thaw inspect`. */
   readonly headerFields: Record<string, unknown>;
+  /** What a reader of the image should know that is not an error (e.g. pages read past the end of a device copy). */
+  warnings?(): string[];
   /** Format-specific top-level fields of `thaw inspect` (signature, flags, compression…), after a full read. */
   summaryFields?(): Record<string, unknown>;
   /** The machine the image came from, as far as the image tells: PFN span, zones, holes, nosave regions. */

@@ -120,12 +120,30 @@ export class LinuxSwapSource implements ImageSource {
     };
   }
 
+  /**
+   * pastEndBlocks - Blocks the stream uses that lie past the end of the file. A trimmed copy of a device (the
+   * fixtures) ends after its last non-zero block and reads as zeros past it; in a damaged copy, those are lost pages.
+   * An uncompressed image carries no CRC to tell the two apart.
+   */
+  get pastEndBlocks(): number {
+    const fileBlocks = this.device.blocks;
+    return this.map.entries.filter((block) => block >= fileBlocks).length;
+  }
+
+  warnings(): string[] {
+    const n = this.pastEndBlocks;
+    if (n === 0) return [];
+    const check = this.crc32 === undefined ? "this image carries no CRC, so nothing can tell a trimmed copy from a truncated one" : "the CRC check covers them";
+    return [`${n} of the image's ${this.map.entries.length} blocks lie past the end of ${this.path} and read as zeros (a trimmed copy of the device, or a truncated one: ${check})`];
+  }
+
   summaryFields(): Record<string, unknown> {
     const stats = this.chunkStats;
     return {
       signature: this.swapHeader.signature,
       flags: this.swapHeader.flagNames,
       compression: this.compression,
+      pastEndBlocks: this.pastEndBlocks,
       ...(stats && { chunks: stats.chunks, compressedBytes: stats.compressedBytes, compressionRatio: Number((stats.compressedBytes / stats.uncompressedBytes).toFixed(4)) }),
     };
   }

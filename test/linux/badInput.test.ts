@@ -4,6 +4,7 @@
  */
 import { describe, it, expect } from "vitest";
 import { join } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tempDir } from "../helpers/tmp.js";
 import { writeLinuxImage, type LinuxImageSpec } from "../helpers/linuxImages.js";
@@ -158,5 +159,19 @@ describe("broken Linux images", () => {
     await openFails(path, "checkHeader", "EINVAL", /neither a thaw image .* nor a swap area/);
     const report = await inspectImage(path, { offset: 7 });
     expect(report).toMatchObject({ format: "linux-swap", crc: { ok: true } });
+  });
+});
+
+describe("a copy of an uncompressed device cut short", () => {
+  it("restores the missing blocks as zeros, as a trimmed copy reads, and says so in a warning", async () => {
+    const path = write(spec("none"));
+    const bytes = readFileSync(path);
+    writeFileSync(path, bytes.subarray(0, bytes.length - 3 * 4096));
+    const session = await ResumeSession.open(path);
+    const result = session.run();
+    expect(result.verify).toMatchObject({ mismatches: [], untouchedMismatches: [] });
+    expect(result.warnings).toEqual([expect.stringMatching(/^3 of the image's \d+ blocks lie past the end of .* and read as zeros .*carries no CRC/)]);
+    const report = await inspectImage(path);
+    expect(report).toMatchObject({ pastEndBlocks: 3 });
   });
 });

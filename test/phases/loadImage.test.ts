@@ -4,6 +4,10 @@ import { resumeRaw, expectCleanFailure } from "../helpers/resume.js";
 import { pageOf, ZERO } from "../helpers/images.js";
 import { simulate } from "../../src/simulate.js";
 import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { createMachine } from "../../src/machine/machine.js";
+import { suspendMachine } from "../../src/suspend.js";
+import { ResumeSession } from "../../src/resume.js";
 
 const dir = tempDir();
 
@@ -54,5 +58,17 @@ describe("loadImage() modes", () => {
     expect(planned.restorePblist).toEqual(faithful.restorePblist);
     expect(planned.verify).toEqual(faithful.verify);
     expect(frameDigest(planned)).toBe(frameDigest(faithful));
+  });
+});
+
+describe("loadImage() with the read-ahead thread", () => {
+  it.each(["planned", "faithful"] as const)("reads, checksums and places every page as this thread does (%s)", async (mode) => {
+    const machine = await createMachine({ frames: 4096, pageSize: 4096, zones: { highmemStartPfn: 3000 }, holes: [], nosave: [], seed: 21 });
+    const path = join(dir, `readahead-${mode}.thaw`);
+    suspendMachine(machine, { out: path, image: 0.4, zero: 0.05 });
+    const results = [];
+    for (const crcThread of [true, false]) results.push((await ResumeSession.open(path, { machine, mode, crcThread })).run());
+    expect(results[0]!.counts).toEqual(results[1]!.counts);
+    for (const r of results) expect(r.verify).toMatchObject({ pages: r.counts.imagePages, mismatches: [], untouchedMismatches: [] });
   });
 });
