@@ -16,9 +16,9 @@ export const DIRECT_RUN_PAGES = 8;
  * - `faithful`: the kernel's order, one get_buffer() per page as it arrives: pages are read into the staging region a
  *   batch at a time and placed by the engine one by one (highmem through the bounce page, copy_last_highmem_page).
  * - `planned` (thaw's): planImage() takes every get_buffer() decision first — the same allocations and PBEs in the same
- *   order — so that loading is a copy per page into a known place. A stream stored uncompressed is read and
- *   checksummed by the read-ahead thread into one staging half while the pages of the other are placed; a decoded
- *   stream (compressed images) goes through the reader, and a run of pages bound for consecutive frames is decoded
+ *   order — so that loading is a copy per page into a known place. With the read-ahead thread (a large stream stored
+ *   uncompressed) batches are read and checksummed into one staging half while the pages of the other are placed;
+ *   otherwise pages come through the reader, and a run of pages bound for consecutive frames is read (or decoded)
  *   straight into those frames with no copy at all.
  * A short read fails with -ENODATA naming the page; a CRC that differs from the header's fails with -ENODATA, as in
  * the kernel, before anything is committed.
