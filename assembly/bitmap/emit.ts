@@ -1,5 +1,5 @@
 // Writing the set bits of one 64-bit word as PFNs: the inner loop of every strategy's memory_bm_next_pfns.
-import { BMD_CUR_BIT, BMD_CUR_PFN } from "../portable/layout";
+import { BMD_CUR_BIT, BMD_CUR_PFN, BMD_START_PFN, BMD_END_PFN, BM_END_OF_MAP } from "../portable/layout";
 
 /**
  * emitWord - Write base + i for each set bit i of @w, ascending, to the u32 array @out from index @count; returns
@@ -26,6 +26,29 @@ import { BMD_CUR_BIT, BMD_CUR_PFN } from "../portable/layout";
 // @ts-ignore: decorator
 @inline export function topBit(w: u64): u32 {
   return 63 - <u32>clz(w);
+}
+
+/** mapBits - Number of bits of a word-array map (flat or summary): one per PFN of its range. */
+// @ts-ignore: decorator
+@inline export function mapBits(bm: usize): u32 {
+  return load<u32>(bm, BMD_END_PFN) - load<u32>(bm, BMD_START_PFN);
+}
+
+/** cursorSeek - Put the cursor of word-array map @bm on @pfn: its next walk starts at the first set bit at or after it. */
+// @ts-ignore: decorator
+@inline export function cursorSeek(bm: usize, pfn: u32): void {
+  const start = load<u32>(bm, BMD_START_PFN);
+  const n = mapBits(bm);
+  const bit = pfn < start ? <u32>0 : pfn - start;
+  store<u32>(bm, bit < n ? bit : n, BMD_CUR_BIT);
+  store<u32>(bm, BM_END_OF_MAP, BMD_CUR_PFN);
+}
+
+/** cursorEnd - Leave the cursor of word-array map @bm where a walk leaves it after returning BM_END_OF_MAP. */
+// @ts-ignore: decorator
+@inline export function cursorEnd(bm: usize): void {
+  store<u32>(bm, mapBits(bm), BMD_CUR_BIT);
+  store<u32>(bm, BM_END_OF_MAP, BMD_CUR_PFN);
 }
 
 // @ts-ignore: decorator

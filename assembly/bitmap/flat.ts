@@ -8,17 +8,12 @@
 // │         bit (i & 63) of word (i >> 6)              │
 // └────────────────────────────────────────────────────┘
 // Cursor: BMD_CUR_BIT is the next bit offset to examine. At the end of the map it stays at the end.
-import { BMD_STORAGE, BMD_START_PFN, BMD_END_PFN, BMD_CUR_BIT, BMD_CUR_PFN, BM_END_OF_MAP } from "../portable/layout";
-import { takeWord } from "./emit";
+import { BMD_STORAGE, BMD_START_PFN, BMD_CUR_BIT, BMD_CUR_PFN, BM_END_OF_MAP } from "../portable/layout";
+import { takeWord, mapBits, cursorSeek, cursorEnd } from "./emit";
 
 // @ts-ignore: decorator
 @inline function wordAddr(bm: usize, bit: u32): usize {
   return <usize>load<u32>(bm, BMD_STORAGE) + (<usize>(bit >> 6) << 3);
-}
-
-// @ts-ignore: decorator
-@inline function nbits(bm: usize): u32 {
-  return load<u32>(bm, BMD_END_PFN) - load<u32>(bm, BMD_START_PFN);
 }
 
 /** flatStorageSize - Bytes of storage for @bits bits. */
@@ -28,7 +23,7 @@ export function flatStorageSize(bits: u32): u32 {
 
 /** flatInit - Clear every bit of a freshly created map. */
 export function flatInit(bm: usize): void {
-  memory.fill(<usize>load<u32>(bm, BMD_STORAGE), 0, <usize>flatStorageSize(nbits(bm)));
+  memory.fill(<usize>load<u32>(bm, BMD_STORAGE), 0, <usize>flatStorageSize(mapBits(bm)));
 }
 
 /** flatSet - memory_bm_set_bit: one word, read and written. */
@@ -61,7 +56,7 @@ export function flatInit(bm: usize): void {
  * the cursor stays at the end and BM_END_OF_MAP is returned until memory_bm_position_reset(), as with the radix tree.
  */
 export function flatNextPfn(bm: usize): u32 {
-  const n = nbits(bm);
+  const n = mapBits(bm);
   let bit = load<u32>(bm, BMD_CUR_BIT);
   if (bit >= n) {
     store<u32>(bm, BM_END_OF_MAP, BMD_CUR_PFN);
@@ -73,8 +68,7 @@ export function flatNextPfn(bm: usize): u32 {
   let w = load<u64>(storage + (<usize>idx << 3)) & (<u64>-1 << <u64>(bit & 63));
   while (w == 0) {
     if (++idx >= nwords) {
-      store<u32>(bm, n, BMD_CUR_BIT);
-      store<u32>(bm, BM_END_OF_MAP, BMD_CUR_PFN);
+      cursorEnd(bm);
       return BM_END_OF_MAP;
     }
     w = load<u64>(storage + (<usize>idx << 3));
@@ -88,23 +82,18 @@ export function flatNextPfn(bm: usize): u32 {
 
 /** flatSeek - Put the cursor on @pfn: the next flatNextPfn() returns the first set bit at or after it. */
 export function flatSeek(bm: usize, pfn: u32): void {
-  const start = load<u32>(bm, BMD_START_PFN);
-  const n = nbits(bm);
-  const bit = pfn < start ? <u32>0 : pfn - start;
-  store<u32>(bm, bit < n ? bit : n, BMD_CUR_BIT);
-  store<u32>(bm, BM_END_OF_MAP, BMD_CUR_PFN);
+  cursorSeek(bm, pfn);
 }
 
 /** flatPositionEnd - Leave the cursor where flatNextPfn() leaves it after returning BM_END_OF_MAP. */
 export function flatPositionEnd(bm: usize): void {
-  store<u32>(bm, nbits(bm), BMD_CUR_BIT);
-  store<u32>(bm, BM_END_OF_MAP, BMD_CUR_PFN);
+  cursorEnd(bm);
 }
 
 /** flatCount - Number of set bits. */
 export function flatCount(bm: usize): u32 {
   const storage = <usize>load<u32>(bm, BMD_STORAGE);
-  const nwords = (nbits(bm) + 63) >> 6;
+  const nwords = (mapBits(bm) + 63) >> 6;
   let count: u64 = 0;
   for (let i: u32 = 0; i < nwords; i++) count += popcnt(load<u64>(storage + (<usize>i << 3)));
   return <u32>count;
@@ -114,7 +103,7 @@ export function flatCount(bm: usize): u32 {
 export function flatOr(dst: usize, src: usize): void {
   const d = <usize>load<u32>(dst, BMD_STORAGE);
   const s = <usize>load<u32>(src, BMD_STORAGE);
-  const nwords = (nbits(src) + 63) >> 6;
+  const nwords = (mapBits(src) + 63) >> 6;
   for (let i: u32 = 0; i < nwords; i++) {
     const o = <usize>i << 3;
     store<u64>(d + o, load<u64>(d + o) | load<u64>(s + o));
@@ -173,7 +162,7 @@ export function flatTestMany(bm: usize, pfns: usize, n: u32, out: usize): u32 {
  * Each word goes through takeWord(): whole while there is room for 64 PFNs; without @out, words are counted.
  */
 export function flatNextMany(bm: usize, out: usize, cap: u32): u32 {
-  const n = nbits(bm);
+  const n = mapBits(bm);
   const from = load<u32>(bm, BMD_CUR_BIT);
   if (cap == 0) return 0;
   if (from >= n) {
@@ -198,7 +187,7 @@ export function flatNextMany(bm: usize, out: usize, cap: u32): u32 {
 
 /** flatCheck - 0 if no bit past the end of the map is set, else 1. */
 export function flatCheck(bm: usize): u32 {
-  const n = nbits(bm);
+  const n = mapBits(bm);
   if ((n & 63) == 0) return 0;
   return (load<u64>(wordAddr(bm, n - 1)) >> <u64>(n & 63)) != 0 ? 1 : 0;
 }

@@ -18,10 +18,10 @@
 // │ level 0 words, 64-byte aligned, then level 1, 2, ... top     │ level[0]
 // └──────────────────────────────────────────────────────────────┘
 import {
-  BMD_STORAGE, BMD_START_PFN, BMD_END_PFN, BMD_CUR_BIT, BMD_CUR_PFN, BM_END_OF_MAP, CTX_BM_STORAGE_SIZE,
+  BMD_STORAGE, BMD_START_PFN, BMD_CUR_BIT, BMD_CUR_PFN, BM_END_OF_MAP, CTX_BM_STORAGE_SIZE,
 } from "../portable/layout";
 import { ctx32, DEBUG } from "../common";
-import { takeWord } from "./emit";
+import { takeWord, mapBits, cursorSeek, cursorEnd } from "./emit";
 
 // @ts-ignore: decorator
 @inline const HDR_NR_LEVELS: usize = 0;
@@ -42,11 +42,6 @@ import { takeWord } from "./emit";
 // @ts-ignore: decorator
 @inline function storageOf(bm: usize): usize {
   return <usize>load<u32>(bm, BMD_STORAGE);
-}
-
-// @ts-ignore: decorator
-@inline function nbits(bm: usize): u32 {
-  return load<u32>(bm, BMD_END_PFN) - load<u32>(bm, BMD_START_PFN);
 }
 
 // @ts-ignore: decorator
@@ -79,7 +74,7 @@ export function summaryStorageUsed(bm: usize): u32 {
 export function summaryInit(bm: usize): void {
   const s = storageOf(bm);
   memory.fill(s, 0, <usize>HDR_SIZE);
-  let words = (nbits(bm) + 63) >> 6;
+  let words = (mapBits(bm) + 63) >> 6;
   let at = (s + <usize>HDR_SIZE + 63) & ~<usize>63;
   const first = at;
   let k: u32 = 0;
@@ -223,7 +218,7 @@ function summaryFind(s: usize, level: u32, pos: u32): u32 {
  */
 export function summaryNextMany(bm: usize, out: usize, cap: u32): u32 {
   if (cap == 0) return 0;
-  const n = nbits(bm);
+  const n = mapBits(bm);
   const from = load<u32>(bm, BMD_CUR_BIT);
   if (from >= n) {
     store<u32>(bm, BM_END_OF_MAP, BMD_CUR_PFN);
@@ -260,7 +255,7 @@ export function summaryNextMany(bm: usize, out: usize, cap: u32): u32 {
 
 /** summaryNextPfn - memory_bm_next_pfn; at the end the cursor stays at the end until a reset. */
 export function summaryNextPfn(bm: usize): u32 {
-  const n = nbits(bm);
+  const n = mapBits(bm);
   const from = load<u32>(bm, BMD_CUR_BIT);
   const bit = from < n ? summaryFind(storageOf(bm), 0, from) : NONE;
   if (bit == NONE) {
@@ -275,24 +270,19 @@ export function summaryNextPfn(bm: usize): u32 {
 
 /** summarySeek - Put the cursor on @pfn: the next summaryNextPfn() returns the first set bit at or after it. */
 export function summarySeek(bm: usize, pfn: u32): void {
-  const start = load<u32>(bm, BMD_START_PFN);
-  const n = nbits(bm);
-  const bit = pfn < start ? <u32>0 : pfn - start;
-  store<u32>(bm, bit < n ? bit : n, BMD_CUR_BIT);
-  store<u32>(bm, BM_END_OF_MAP, BMD_CUR_PFN);
+  cursorSeek(bm, pfn);
 }
 
 /** summaryPositionEnd - Leave the cursor where summaryNextPfn() leaves it after returning BM_END_OF_MAP. */
 export function summaryPositionEnd(bm: usize): void {
-  store<u32>(bm, nbits(bm), BMD_CUR_BIT);
-  store<u32>(bm, BM_END_OF_MAP, BMD_CUR_PFN);
+  cursorEnd(bm);
 }
 
 /** summarySeekMany - For each of the @n PFNs at @pos, seek and take the next set bit; results to @out unless 0. */
 export function summarySeekMany(bm: usize, pos: usize, n: u32, out: usize): u32 {
   const s = storageOf(bm);
   const start = load<u32>(bm, BMD_START_PFN);
-  const nb = nbits(bm);
+  const nb = mapBits(bm);
   let found: u32 = 0;
   let last = NONE;
   for (let i: u32 = 0; i < n; i++) {
@@ -346,7 +336,7 @@ export function summaryOr(dst: usize, src: usize): void {
  */
 export function summaryCheck(bm: usize): u32 {
   const s = storageOf(bm);
-  const n = nbits(bm);
+  const n = mapBits(bm);
   const l0 = levelAddr(s, 0);
   const words0 = levelWords(s, 0);
   if ((n & 63) != 0 && (load<u64>(l0 + (<usize>(words0 - 1) << 3)) >> <u64>(n & 63)) != 0) return 1;
