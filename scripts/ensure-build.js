@@ -23,4 +23,4 @@ const run = (command) => execSync(command, { cwd: root, stdio: ["ignore", "inher
 const engine = Math.max(newest("assembly"), mtime("asconfig.json"));
 if (mtime("build/debug.wasm") < engine || mtime("build/release.wasm") < engine) run("npm run --silent asbuild");
 const host = Math.max(newest("src"), newest("assembly/portable"), mtime("build/release.wasm"));
-if (mtime("dist/src/index.js") < host || mtime("dist/src/cli.js") < host) run("npx tsc -p tsconfig.build.json");
+if (mtime("dist/src/index.js") < host || mtime("dist/src/cli.js") < host) run("npm run --silent build:host");

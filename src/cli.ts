@@ -6,13 +6,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
-import { packageRoot } from "./wasm/engine.js";
+import { packageRoot } from "./engine/load.js";
 import { simulateCommand } from "./cli/commands/simulate.js";
 import { suspendCommand } from "./cli/commands/suspend.js";
 import { resumeCommand } from "./cli/commands/resume.js";
 import { inspectCommand } from "./cli/commands/inspect.js";
 import { stressCommand } from "./cli/commands/stress.js";
-import { benchCommand } from "./cli/commands/bench.js";
 
 const { version } = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string };
 
@@ -28,14 +27,12 @@ Examples:
   $ thaw suspend --out /tmp/x.thaw --memory 512MiB && thaw resume /tmp/x.thaw --map /tmp/restore.svg
   $ thaw inspect test/fixtures/linux-6.12/e-tiny-lzo/swap.img.gz
   $ thaw resume test/fixtures/linux-6.12/f-tiny-lz4/swap.img.gz --json
-  $ thaw stress --quick
-  $ thaw bench bitmaps --quick`);
+  $ thaw stress --quick`);
 
 simulateCommand(program);
 suspendCommand(program);
 resumeCommand(program);
 inspectCommand(program);
 stressCommand(program);
-benchCommand(program);
 
 await program.parseAsync(process.argv);

@@ -3,7 +3,7 @@
  * that names the phase, the errno and the offending value (a PFN, a page index, a header field).
  */
 import * as errno from "../assembly/portable/errno.js";
-import type { PhaseName } from "./phases/names.js";
+import type { PhaseName } from "./phaseNames.js";
 
 /** Errno names thaw reports. */
 export type ErrnoName = keyof typeof errno;

@@ -17,8 +17,8 @@ export type { SuspendOptions, SuspendResult } from "./suspend.js";
 export { ResumeSession, resumeImage, machineOf } from "./resume.js";
 export type { ResumeOptions, ResumeMachineOptions, ResumeResult, ResumeCounts, PhaseRecord, PbeEntry } from "./resume.js";
 export type { VerifyReport } from "./phases/state.js";
-export { PHASES } from "./phases/names.js";
-export type { PhaseName } from "./phases/names.js";
+export { PHASES } from "./phaseNames.js";
+export type { PhaseName } from "./phaseNames.js";
 
 export { simulate } from "./simulate.js";
 export type { SimulateOptions, SimulateResult } from "./simulate.js";

@@ -17,7 +17,7 @@ import { engineError } from "./phases/state.js";
 import { prepareImage } from "./phases/prepareImage.js";
 import { planAll } from "./phases/loadImage.js";
 import { atomicCopy } from "./phases/atomicCopy.js";
-import { PHASES, type PhaseName } from "./phases/names.js";
+import { PHASES, type PhaseName } from "./phaseNames.js";
 import type { PhaseRecord, ResumeCounts, PbeEntry } from "./resume.js";
 import { resolveMachine } from "./machine/config.js";
 import type { ProgressListener } from "./progress.js";

@@ -1,7 +1,7 @@
 /**
  * Progress of long work, reported between batches (the library never prints; the CLI draws bars from these events).
  */
-import type { PhaseName } from "./phases/names.js";
+import type { PhaseName } from "./phaseNames.js";
 
 /** One progress report: @done of @total pages in @phase. */
 export interface ProgressEvent {

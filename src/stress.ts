@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { packageRoot } from "./wasm/engine.js";
+import { packageRoot } from "./engine/load.js";
 import type { BitmapStrategy } from "./machine/config.js";
 
 /** One run of the sweep. */

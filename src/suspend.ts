@@ -8,7 +8,7 @@ import * as L from "../assembly/portable/layout.js";
 import type { Machine } from "./machine/machine.js";
 import { validPfns, inRanges } from "./machine/config.js";
 import { parseShare } from "./util/units.js";
-import { encodeHeader, metaPagesFor } from "./image/thawImage.js";
+import { encodeHeader, metaPagesFor } from "./image/thaw/thawImage.js";
 import { createRandom, sample } from "./util/random.js";
 import { crc32Le } from "./util/crc32.js";
 import { ConfigError } from "./errors.js";

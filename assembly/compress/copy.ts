@@ -5,7 +5,7 @@
 // the movers here then copy 8 or 16 bytes at a time where the buffers leave room for it, as the kernel's
 // COPY8/COPY4 fast paths and lz4's wild copies do. A "wild" copy may write up to WILD_SLACK bytes past the end it was
 // given, never past the end of dst: those bytes are output not yet produced, which later copies overwrite.
-import { CTX_START, CTX_DECOMP_IN_POS, CTX_DECOMP_OUT_POS, CTX_DECOMP_VALUE } from "../portable/layout";
+import { DECOMP_ERR_IN_POS, DECOMP_ERR_OUT_POS, DECOMP_ERR_VALUE } from "../portable/compress";
 
 /** Bytes a wild copy may write (or read) past the end it was asked for: 16 when asked for none. */
 // @ts-ignore: decorator
@@ -33,14 +33,15 @@ export function buffersValid(src: usize, srcLen: u32, dst: usize, dstCap: u32): 
 }
 
 /**
- * decompressFail - Record where a decoder stopped, for the host's message, and return @code.
+ * decompressFail - Record where a decoder stopped in the caller's error record @err, for the host's message, and
+ * return @code. Each caller (a worker's slot) has a record of its own, so a failure always names its own chunk.
  * @inPos: input offset of the failing instruction; @outPos: bytes already written; @value: the offending length,
  * distance or byte (assembly/portable/compress.ts says which for each code).
  */
-export function decompressFail(code: i32, inPos: usize, outPos: usize, value: u32): i32 {
-  store<u32>(CTX_START + CTX_DECOMP_IN_POS, <u32>inPos);
-  store<u32>(CTX_START + CTX_DECOMP_OUT_POS, <u32>outPos);
-  store<u32>(CTX_START + CTX_DECOMP_VALUE, value);
+export function decompressFail(err: usize, code: i32, inPos: usize, outPos: usize, value: u32): i32 {
+  store<u32>(err, <u32>inPos, DECOMP_ERR_IN_POS);
+  store<u32>(err, <u32>outPos, DECOMP_ERR_OUT_POS);
+  store<u32>(err, value, DECOMP_ERR_VALUE);
   return code;
 }
 

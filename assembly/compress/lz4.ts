@@ -29,17 +29,18 @@ import {
  * @srcLen: its exact length (cmp_len): the last sequence's literals must end there.
  * @dst: address of the output buffer.
  * @dstCap: its size; nothing outside [dst, dst+dstCap) is written (bytes past the returned length may be).
+ * @err: the caller's DECOMP_ERR record (assembly/portable/compress.ts), written only on failure.
  *
  * Returns the number of bytes decompressed, or a negative LZ4_E_* / DECOMP_E_ARGS code (assembly/portable/compress.ts)
- * with the failing token's input offset, the bytes written and the offending value in the CTX_DECOMP_* fields. Never
+ * with the failing token's input offset, the bytes written and the offending value in the DECOMP_ERR_* record at @err. Never
  * reads outside [src, src+srcLen) or before dst, and never traps on any input.
  *
  * Every block that lz4's LZ4_decompress_safe decodes decodes the same here, except one with a match offset of 0,
  * which the block format forbids and which is refused. Blocks whose last match or literals come closer to the end
  * than lz4's encoder ever puts them (its MFLIMIT and LASTLITERALS margins) are decoded rather than refused.
  */
-export function lz4DecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap: u32): i32 {
-  if (!buffersValid(src, srcLen, dst, dstCap)) return decompressFail(DECOMP_E_ARGS, 0, 0, 0);
+export function lz4DecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap: u32, err: usize): i32 {
+  if (!buffersValid(src, srcLen, dst, dstCap)) return decompressFail(err, DECOMP_E_ARGS, 0, 0, 0);
   const ipEnd = src + <usize>srcLen;
   const opEnd = dst + <usize>dstCap;
   // The fast loop runs while a token, 16 literal bytes and an offset can be read blind (ip + 19 <= ipEnd), and 14
@@ -48,7 +49,7 @@ export function lz4DecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap: u
   const opFast = dstCap >= 32 ? opEnd - 31 : dst;
   let ip = src;
   let op = dst;
-  if (srcLen == 0) return decompressFail(LZ4_E_INPUT_OVERRUN, 0, 0, 1);
+  if (srcLen == 0) return decompressFail(err, LZ4_E_INPUT_OVERRUN, 0, 0, 1);
 
   while (true) {
     let token: usize = 0;
@@ -102,22 +103,22 @@ export function lz4DecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap: u
       inst = ip - (token >> 4) - 1;
     } else {
       inst = ip;
-      if (ip == ipEnd) return decompressFail(LZ4_E_END_MISSING, inst - src, op - dst, 0);
+      if (ip == ipEnd) return decompressFail(err, LZ4_E_END_MISSING, inst - src, op - dst, 0);
       token = <usize>load<u8>(ip++);
       let lit = token >> 4;
       if (lit == 15) {
         lit = extendedLength(ip, ipEnd, 15, dstCap);
-        if (lit == 0) return decompressFail(LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
-        if (lit > <usize>dstCap) return decompressFail(LZ4_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>lit);
+        if (lit == 0) return decompressFail(err, LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
+        if (lit > <usize>dstCap) return decompressFail(err, LZ4_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>lit);
         ip += (lit - 15) / 255 + 1;
       }
-      if (lit > ipEnd - ip) return decompressFail(LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + lit));
-      if (lit > opEnd - op) return decompressFail(LZ4_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>lit);
+      if (lit > ipEnd - ip) return decompressFail(err, LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + lit));
+      if (lit > opEnd - op) return decompressFail(err, LZ4_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>lit);
       copyLiterals(op, ip, lit, ipEnd - ip - lit >= WILD_SLACK && opEnd - op - lit >= WILD_SLACK);
       ip += lit;
       op += lit;
       if (ip == ipEnd) return <i32>(op - dst);
-      if (ipEnd - ip < 2) return decompressFail(LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + 2));
+      if (ipEnd - ip < 2) return decompressFail(err, LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + 2));
     }
 
     const offset = <usize>load<u16>(ip);
@@ -125,14 +126,14 @@ export function lz4DecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap: u
     let ml = token & 15;
     if (ml == 15) {
       ml = extendedLength(ip, ipEnd, 15, dstCap);
-      if (ml == 0) return decompressFail(LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
-      if (ml > <usize>dstCap) return decompressFail(LZ4_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>ml);
+      if (ml == 0) return decompressFail(err, LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
+      if (ml > <usize>dstCap) return decompressFail(err, LZ4_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>ml);
       ip += (ml - 15) / 255 + 1;
     }
     ml += MINMATCH;
-    if (offset == 0) return decompressFail(LZ4_E_OFFSET_ZERO, inst - src, op - dst, 0);
-    if (offset > op - dst) return decompressFail(LZ4_E_LOOKBEHIND_OVERRUN, inst - src, op - dst, <u32>offset);
-    if (ml > opEnd - op) return decompressFail(LZ4_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>ml);
+    if (offset == 0) return decompressFail(err, LZ4_E_OFFSET_ZERO, inst - src, op - dst, 0);
+    if (offset > op - dst) return decompressFail(err, LZ4_E_LOOKBEHIND_OVERRUN, inst - src, op - dst, <u32>offset);
+    if (ml > opEnd - op) return decompressFail(err, LZ4_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>ml);
     if (opEnd - op - ml >= WILD_SLACK) copyMatchWild(op, offset, op + ml);
     else copyMatchTail(op, offset, ml);
     op += ml;

@@ -43,9 +43,10 @@ import {
  * @srcLen: cmp_len: the stream must end, with its end-of-stream marker, exactly there.
  * @dst: address of the output buffer.
  * @dstCap: its size; nothing outside [dst, dst+dstCap) is written (bytes past the returned length may be).
+ * @err: the caller's DECOMP_ERR record (assembly/portable/compress.ts), written only on failure.
  *
  * Returns the number of bytes decompressed, or a negative LZO_E_* / DECOMP_E_ARGS code (assembly/portable/compress.ts)
- * with the failing input offset, the bytes written and the offending value in the CTX_DECOMP_* fields. Never reads
+ * with the failing input offset, the bytes written and the offending value in the DECOMP_ERR_* record at @err. Never reads
  * outside [src, src+srcLen) or before dst, and never traps on any input.
  *
  * Decodes the streams liblzo's lzo1x_decompress_safe decodes, to the same bytes, and fails damaged ones with the
@@ -54,8 +55,8 @@ import {
  * LZO_E_ERROR (liblzo does not look at that length). Streams that start with the LZO-RLE marker (17, version;
  * lzorle1x_1_compress, used by zram) are refused: hibernation writes plain lzo1x_1_compress output (crypto "lzo").
  */
-export function lzo1xDecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap: u32): i32 {
-  if (!buffersValid(src, srcLen, dst, dstCap)) return decompressFail(DECOMP_E_ARGS, 0, 0, 0);
+export function lzo1xDecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap: u32, err: usize): i32 {
+  if (!buffersValid(src, srcLen, dst, dstCap)) return decompressFail(err, DECOMP_E_ARGS, 0, 0, 0);
   const ipEnd = src + <usize>srcLen;
   const opEnd = dst + <usize>dstCap;
   let ip = src;
@@ -64,15 +65,15 @@ export function lzo1xDecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap:
   let state: usize = 0;
   let t: usize;
 
-  if (<usize>srcLen < MIN_TAIL) return decompressFail(LZO_E_INPUT_OVERRUN, 0, 0, <u32>MIN_TAIL);
+  if (<usize>srcLen < MIN_TAIL) return decompressFail(err, LZO_E_INPUT_OVERRUN, 0, 0, <u32>MIN_TAIL);
   t = <usize>load<u8>(ip);
-  if (t == 17 && srcLen >= 5) return decompressFail(LZO_E_BITSTREAM_VERSION, 0, 0, load<u8>(ip, 1));
+  if (t == 17 && srcLen >= 5) return decompressFail(err, LZO_E_BITSTREAM_VERSION, 0, 0, load<u8>(ip, 1));
   if (t > 17) {
     t -= 17;
     ip++;
-    if (t > opEnd - op) return decompressFail(LZO_E_OUTPUT_OVERRUN, 0, 0, <u32>t);
+    if (t > opEnd - op) return decompressFail(err, LZO_E_OUTPUT_OVERRUN, 0, 0, <u32>t);
     if (t > ipEnd - ip || ipEnd - ip - t < MIN_TAIL) {
-      return decompressFail(LZO_E_INPUT_OVERRUN, 0, 0, <u32>(t + 1 + MIN_TAIL));
+      return decompressFail(err, LZO_E_INPUT_OVERRUN, 0, 0, <u32>(t + 1 + MIN_TAIL));
     }
     copyLiterals(op, ip, t, false);
     ip += t;
@@ -128,7 +129,7 @@ export function lzo1xDecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap:
     }
 
     inst = ip;
-    if (ipEnd - ip < MIN_TAIL) return decompressFail(LZO_E_INPUT_OVERRUN, ip - src, op - dst, <u32>MIN_TAIL);
+    if (ipEnd - ip < MIN_TAIL) return decompressFail(err, LZO_E_INPUT_OVERRUN, ip - src, op - dst, <u32>MIN_TAIL);
     t = <usize>load<u8>(ip);
     let len: usize;
     let dist: usize;
@@ -145,9 +146,9 @@ export function lzo1xDecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap:
       ip++;
       if (len == 2) {
         len = extendedLength(ip, ipEnd, 31 + 2);
-        if (len == 0) return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
+        if (len == 0) return decompressFail(err, LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
         ip = extendedEnd;
-        if (ipEnd - ip < 2) return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + 2));
+        if (ipEnd - ip < 2) return decompressFail(err, LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + 2));
       }
       const d = <usize>load<u16>(ip);
       dist = 1 + (d >> 2);
@@ -158,16 +159,16 @@ export function lzo1xDecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap:
       ip++;
       if (len == 2) {
         len = extendedLength(ip, ipEnd, 7 + 2);
-        if (len == 0) return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
+        if (len == 0) return decompressFail(err, LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
         ip = extendedEnd;
-        if (ipEnd - ip < 2) return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + 2));
+        if (ipEnd - ip < 2) return decompressFail(err, LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + 2));
       }
       const d = <usize>load<u16>(ip);
       ip += 2;
       dist = ((t & 8) << 11) + (d >> 2);
       if (dist == 0) {
-        if (len != 3) return decompressFail(LZO_E_ERROR, inst - src, op - dst, <u32>len);
-        if (ip != ipEnd) return decompressFail(LZO_E_INPUT_NOT_CONSUMED, inst - src, op - dst, <u32>(ipEnd - ip));
+        if (len != 3) return decompressFail(err, LZO_E_ERROR, inst - src, op - dst, <u32>len);
+        if (ip != ipEnd) return decompressFail(err, LZO_E_INPUT_NOT_CONSUMED, inst - src, op - dst, <u32>(ipEnd - ip));
         return <i32>(op - dst);
       }
       dist += M4_BASE;
@@ -178,12 +179,12 @@ export function lzo1xDecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap:
       len = t + 3;
       if (t == 0) {
         len = extendedLength(ip, ipEnd, 15 + 3);
-        if (len == 0) return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
+        if (len == 0) return decompressFail(err, LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
         ip = extendedEnd;
       }
-      if (len > opEnd - op) return decompressFail(LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>len);
+      if (len > opEnd - op) return decompressFail(err, LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>len);
       if (len > ipEnd - ip || ipEnd - ip - len < MIN_TAIL) {
-        return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + len + MIN_TAIL));
+        return decompressFail(err, LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + len + MIN_TAIL));
       }
       copyLiterals(op, ip, len, ipEnd - ip - len >= WILD_SLACK && opEnd - op - len >= WILD_SLACK);
       ip += len;
@@ -204,8 +205,8 @@ export function lzo1xDecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap:
       ip += 2;
     }
 
-    if (dist > op - dst) return decompressFail(LZO_E_LOOKBEHIND_OVERRUN, inst - src, op - dst, <u32>dist);
-    if (len > opEnd - op) return decompressFail(LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>len);
+    if (dist > op - dst) return decompressFail(err, LZO_E_LOOKBEHIND_OVERRUN, inst - src, op - dst, <u32>dist);
+    if (len > opEnd - op) return decompressFail(err, LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>len);
     if (opEnd - op - len >= WILD_SLACK) copyMatchWild(op, dist, op + len);
     else copyMatchTail(op, dist, len);
     op += len;
@@ -214,8 +215,8 @@ export function lzo1xDecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap:
     if (ipEnd - ip >= 4 && opEnd - op >= 4) {
       store<u32>(op, load<u32>(ip));
     } else {
-      if (next > ipEnd - ip) return decompressFail(LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + next));
-      if (next > opEnd - op) return decompressFail(LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>next);
+      if (next > ipEnd - ip) return decompressFail(err, LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + next));
+      if (next > opEnd - op) return decompressFail(err, LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>next);
       for (let i: usize = 0; i < next; i++) store<u8>(op + i, load<u8>(ip + i));
     }
     ip += next;

@@ -1,9 +1,20 @@
 // Shared by the AssemblyScript decompressors (assembly/compress/) and the TypeScript host: portable, integer constants
 // only. The decompressors return a decompressed length (>= 0) or one of the negative codes below; after a negative
-// return, CTX_DECOMP_IN_POS / CTX_DECOMP_OUT_POS / CTX_DECOMP_VALUE (layout.ts) say where and what.
+// return, the caller's error record says where and what:
+//
+// ╒════ decompression error record (12 bytes, the caller's) ════╕
+// │ in_pos   input offset of the instruction or token that failed │ +0  DECOMP_ERR_IN_POS
+// │ out_pos  bytes written to dst before it                       │ +4  DECOMP_ERR_OUT_POS
+// │ value    what did not fit: a length, a distance or a byte     │ +8  DECOMP_ERR_VALUE
+// └───────────────────────────────────────────────────────────────┘ 12  DECOMP_ERR_SIZE
 //
 // LZO codes are liblzo's LZO_E_* minus 100 (LZO_E_INPUT_OVERRUN = -4 → -104). LZ4 codes are in the -200s; a fault
 // both formats share keeps the same last two digits (-104 / -204: input overrun).
+
+export const DECOMP_ERR_IN_POS = 0;
+export const DECOMP_ERR_OUT_POS = 4;
+export const DECOMP_ERR_VALUE = 8;
+export const DECOMP_ERR_SIZE = 12;
 
 // ── Chunk format of a compressed hibernation image (linux-swsusp.md §5.6; kernel/power/swap.c names) ──
 export const UNC_PAGES = 32; // pages of stream per chunk

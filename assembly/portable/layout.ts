@@ -263,10 +263,3 @@ export const HDR_NOSAVE = 0x800;
 export const HDR_MAX_RANGES = MAX_RANGES;
 export const THAW_IMAGE_VERSION = 1;
 export const THAW_FLAG_CRC32 = 1;
-
-// ── CTX, decompression (assembly/compress/): where the last failing lzo1xDecompressSafe / lz4DecompressSafe call
-// stopped. Written only when a call returns a negative code; with several workers on one memory the last failure wins.
-// Offsets 324–383 are left free for the fields above.
-export const CTX_DECOMP_IN_POS = 384; // input offset (from src) of the instruction or token that failed
-export const CTX_DECOMP_OUT_POS = 388; // bytes written to dst before it
-export const CTX_DECOMP_VALUE = 392; // what did not fit: a length, a distance or a byte (see assembly/portable/compress.ts)

@@ -1,8 +1,8 @@
 /**
- * The bitmap suites of `npm run bench`: thaw's strategies against the peers and C (src/bench/bitmaps.ts), written to
+ * The bitmap suites of `npm run bench`: thaw's strategies against the peers and C (bench/lab/bitmaps.ts), written to
  * bench/results/ and bench/RESULTS.md.
  */
-import { runBitmapBench, writeBitmapBenchReport, sizeLabel, type BitmapBenchProgress } from "../../src/bench/bitmaps.js";
+import { runBitmapBench, writeBitmapBenchReport, sizeLabel, type BitmapBenchProgress } from "../lab/bitmaps.js";
 
 /** Options of a bench run as bench/index.ts parses them. */
 export interface SuiteArgs {

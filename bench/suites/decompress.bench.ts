@@ -24,9 +24,12 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { ARENA_START, WASM_PAGE_SIZE } from "../../assembly/portable/layout.js";
+import { ARENA_START, CTX_START, WASM_PAGE_SIZE } from "../../assembly/portable/layout.js";
+
+/** Where the decoders record a failure: one 16-byte record per thread, in the otherwise unused CTX. */
+const ERR_RECORD = CTX_START;
 import { UNC_SIZE } from "../../assembly/portable/compress.js";
-import { instantiateEngine, loadModule, packageRoot, type EngineExports } from "../../src/wasm/engine.js";
+import { instantiateEngine, loadModule, packageRoot, type EngineExports } from "../../src/engine/load.js";
 import { fixtureImagePath, kernelStream, loadSwapImage } from "../../test/compress/kernelStream.js";
 
 type Algo = "lzo" | "lz4";
@@ -89,7 +92,7 @@ function loadWorkload(algo: Algo, engine: EngineExports, memory: WebAssembly.Mem
   const uncLens = chunks.map((c, i) => {
     new Uint8Array(memory.buffer).set(c, scratch);
     const fn = algo === "lz4" ? engine.lz4DecompressSafe : engine.lzo1xDecompressSafe;
-    const n = fn(scratch, c.length, out, UNC_SIZE);
+    const n = fn(scratch, c.length, out, UNC_SIZE, ERR_RECORD);
     if (n < 0) throw new Error(`${path}: chunk ${i} failed with ${n}`);
     sha.update(new Uint8Array(memory.buffer, out, n));
     return n;
@@ -150,7 +153,7 @@ function wasmOneThread(w: Workload, p: Placed, engine: EngineExports, memory: We
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     let total = 0;
-    for (const [src, len] of recs) total += fn(src, len, out, UNC_SIZE);
+    for (const [src, len] of recs) total += fn(src, len, out, UNC_SIZE, ERR_RECORD);
     const wall = (performance.now() - t0) / 1000;
     const cu = process.cpuUsage(c0);
     if (total !== w.uncBytes) throw new Error(`wasm ${w.algo}: ${total} bytes, expected ${w.uncBytes}`);
@@ -224,7 +227,7 @@ interface Pool {
 async function startPool(w: Workload, p: Placed, module: WebAssembly.Module, memory: WebAssembly.Memory, n: number, first: number): Promise<Pool> {
   const bindings = pathToFileURL(join(root, "build/release.js")).href;
   const workers = Array.from({ length: n }, (_, index) => new Worker(new URL("./decompress.worker.mjs", import.meta.url), {
-    workerData: { module, memory, bindings, algo: w.algo, table: p.table, count: p.count, out: p.outs[first + index], index, workers: n },
+    workerData: { module, memory, bindings, algo: w.algo, table: p.table, count: p.count, out: p.outs[first + index], index, workers: n, errRecord: ERR_RECORD + 16 * (index + 1) },
   }));
   const next = (worker: Worker) => new Promise<unknown>((resolve, reject) => {
     const fail = (e: Error) => {

@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 
-const { module, memory, bindings, algo, table, count, out, index, workers } = workerData;
+const { module, memory, bindings, algo, table, count, out, index, workers, errRecord } = workerData;
 const { instantiate } = await import(bindings);
 const engine = await instantiate(module, { env: { memory } });
 const decompress = algo === "lz4" ? engine.lz4DecompressSafe : engine.lzo1xDecompressSafe;
@@ -29,7 +29,7 @@ parentPort.on("message", (passes) => {
   for (let p = 0; p < passes; p++) {
     for (let i = index; i < count; i += workers) {
       const rec = table + i * 16;
-      const n = decompress(view.getUint32(rec, true), view.getUint32(rec + 4, true), out, UNC_SIZE);
+      const n = decompress(view.getUint32(rec, true), view.getUint32(rec + 4, true), out, UNC_SIZE, errRecord);
       if (n !== view.getUint32(rec + 8, true)) failed = i;
       bytes += n;
     }

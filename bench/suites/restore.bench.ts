@@ -12,7 +12,7 @@ import { createMachine } from "../../src/machine/machine.js";
 import { suspendMachine } from "../../src/suspend.js";
 import { ResumeSession } from "../../src/resume.js";
 import { createRandom, shuffleInPlace } from "../../src/util/random.js";
-import { packageRoot } from "../../src/wasm/engine.js";
+import { packageRoot } from "../../src/engine/load.js";
 
 interface Options {
   quick: boolean;

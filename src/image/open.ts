@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join, basename } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { ThawImageSource, isThawImage } from "./thawImage.js";
+import { ThawImageSource, isThawImage } from "./thaw/thawImage.js";
 import type { ImageSource } from "./source.js";
-import { LinuxSwapSource } from "../linux/linuxImage.js";
-import { looksLikeSwapArea } from "../linux/swapHeader.js";
+import { LinuxSwapSource } from "./linux/linuxImage.js";
+import { looksLikeSwapArea } from "./linux/swapHeader.js";
 import { ResumeError } from "../errors.js";
 
 /** Options of opening an image. */

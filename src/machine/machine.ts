@@ -16,7 +16,7 @@
  * then FRAMES at the next 64 KiB boundary.
  */
 import * as L from "../../assembly/portable/layout.js";
-import { instantiateEngine, loadModule, type EngineExports, type Flavour, defaultFlavour } from "../wasm/engine.js";
+import { instantiateEngine, loadModule, type EngineExports, type Flavour, defaultFlavour } from "../engine/load.js";
 import { resolveMachine, inRanges, mergeRanges, type MachineOptions, type MachineSpec, type BitmapStrategy } from "./config.js";
 import { bootFootprint } from "./boot.js";
 import { allocatorOrders } from "./allocatorOrder.js";

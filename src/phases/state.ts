@@ -5,10 +5,10 @@ import type { Machine } from "../machine/machine.js";
 import type { ImageSource, StreamReader } from "../image/source.js";
 import type { ProgressListener } from "../progress.js";
 import { ResumeError, ImageFormatError, errnoName, type Offending } from "../errors.js";
-import type { PhaseName } from "./names.js";
+import type { PhaseName } from "../phaseNames.js";
 import * as L from "../../assembly/portable/layout.js";
 import { crc32Le } from "../util/crc32.js";
-import type { ReadAheadThread } from "../util/readAheadThread.js";
+import type { ReadAheadThread } from "../image/readAhead.js";
 
 /** The state of a resume in progress. */
 export interface ResumeState {

@@ -1,7 +1,7 @@
 import * as L from "../../assembly/portable/layout.js";
 import { EINVAL } from "../../assembly/portable/errno.js";
 import { ResumeError } from "../errors.js";
-import { metaPagesFor } from "../image/thawImage.js";
+import { metaPagesFor } from "../image/thaw/thawImage.js";
 import { engineError, readPages, stagingBatch, type ResumeState } from "./state.js";
 
 /**

@@ -10,7 +10,7 @@
  * - memory_bm_get_current: rtree's lookups set cur_pfn (the kernel since v6.6); the others report only next_pfn.
  */
 import { describe, it, expect, beforeAll } from "vitest";
-import type { BitmapLab } from "../../src/bitmap/lab.js";
+import type { BitmapLab } from "../../src/bitmap/index.js";
 import { STRATEGIES, END, END_BEHAVIOUR, lab, iterate, sorted, firstAtOrAfter, type Geometry } from "./helpers.js";
 
 const GEOMETRIES: readonly (Geometry & { name: string })[] = [

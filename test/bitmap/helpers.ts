@@ -2,7 +2,7 @@
  * Shared pieces of the bitmap tests: the strategies, labs of a given geometry, and the expected answers from a sorted
  * JS model.
  */
-import { BitmapLab, type LabBitmap } from "../../src/bitmap/lab.js";
+import { BitmapLab, type LabBitmap } from "../../src/bitmap/index.js";
 import { BM_END_OF_MAP } from "../../assembly/portable/layout.js";
 import type { BitmapStrategy } from "../../src/machine/config.js";
 

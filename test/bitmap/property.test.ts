@@ -8,7 +8,7 @@
  */
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import type { LabBitmap } from "../../src/bitmap/lab.js";
+import type { LabBitmap } from "../../src/bitmap/index.js";
 import { STRATEGIES, END, END_BEHAVIOUR, lab, sorted, firstAtOrAfter, type Geometry } from "./helpers.js";
 import type { BitmapStrategy } from "../../src/machine/config.js";
 

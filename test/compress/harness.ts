@@ -2,8 +2,9 @@
  * A decompressor bench in a small shared memory: the engine instantiated without a machine, the input laid flush
  * against the end of the memory (so that reading one byte past it traps), the output between two canary zones.
  */
-import { ARENA_START, CTX_START, CTX_DECOMP_IN_POS, CTX_DECOMP_OUT_POS, CTX_DECOMP_VALUE } from "../../assembly/portable/layout.js";
-import { instantiateEngine, type EngineExports } from "../../src/wasm/engine.js";
+import { ARENA_START, CTX_START } from "../../assembly/portable/layout.js";
+import { DECOMP_ERR_IN_POS, DECOMP_ERR_OUT_POS, DECOMP_ERR_VALUE } from "../../assembly/portable/compress.js";
+import { instantiateEngine, type EngineExports } from "../../src/engine/load.js";
 
 export type Algo = "lzo" | "lz4";
 
@@ -17,7 +18,10 @@ export const MAX_SRC = 2 << 20;
 const DST_START = ARENA_START + CANARY;
 const MEMORY_PAGES = Math.ceil((DST_START + MAX_DST + CANARY + MAX_SRC) / 65536);
 
-/** Result of one call: the return code, the output it claims, and the CTX_DECOMP_* record. */
+/** Where the decoders record a failure (any free 12 bytes will do). */
+export const ERR_RECORD = CTX_START;
+
+/** Result of one call: the return code, the output it claims, and the error record. */
 export interface Outcome {
   ret: number;
   output: Uint8Array;
@@ -59,7 +63,8 @@ export async function createDecompressBench(): Promise<DecompressBench> {
     mem.fill(dstFill, dst, dst + dstCap);
     mem.set(input, src);
     const fn = algo === "lzo" ? exports.lzo1xDecompressSafe : exports.lz4DecompressSafe;
-    const ret = fn(src, input.length, dst, dstCap);
+    new Uint8Array(memory.buffer, ERR_RECORD, 12).fill(0);
+    const ret = fn(src, input.length, dst, dstCap, ERR_RECORD);
     for (let i = 0; i < CANARY; i++) {
       if (mem[dst - CANARY + i] !== canaryByte(i)) throw new Error(`${algo}: wrote ${CANARY - i} bytes before dst`);
       if (mem[dst + dstCap + i] !== canaryByte(i + 1)) throw new Error(`${algo}: wrote at dst+dstCap+${i}`);
@@ -71,9 +76,9 @@ export async function createDecompressBench(): Promise<DecompressBench> {
     return {
       ret,
       output: ret >= 0 ? mem.slice(dst, dst + ret) : new Uint8Array(0),
-      inPos: v.getUint32(CTX_START + CTX_DECOMP_IN_POS, true),
-      outPos: v.getUint32(CTX_START + CTX_DECOMP_OUT_POS, true),
-      value: v.getUint32(CTX_START + CTX_DECOMP_VALUE, true),
+      inPos: v.getUint32(ERR_RECORD + DECOMP_ERR_IN_POS, true),
+      outPos: v.getUint32(ERR_RECORD + DECOMP_ERR_OUT_POS, true),
+      value: v.getUint32(ERR_RECORD + DECOMP_ERR_VALUE, true),
     };
   }
 

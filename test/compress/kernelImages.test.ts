@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   UNC_SIZE, LZO_E_OUTPUT_OVERRUN, LZ4_E_OUTPUT_OVERRUN,
 } from "../../assembly/portable/compress.js";
-import { packageRoot } from "../../src/wasm/engine.js";
+import { packageRoot } from "../../src/engine/load.js";
 import { createDecompressBench, type DecompressBench } from "./harness.js";
 import { fixtureImagePath, kernelCrc32, kernelStream, loadSwapImage, type KernelStream } from "./kernelStream.js";
 

@@ -6,8 +6,8 @@
  */
 import { describe, it, expect } from "vitest";
 import { tempDir } from "../helpers/tmp.js";
-import { runCampaign, BAD_COUNTS } from "../../src/fuzz/campaign.js";
-import { MUTATORS } from "../../src/fuzz/mutators.js";
+import { runCampaign, BAD_COUNTS } from "../../fuzz/campaign.js";
+import { MUTATORS } from "../../fuzz/mutators.js";
 
 const CASES = 1500;
 

@@ -8,14 +8,14 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { join } from "node:path";
 import { tempDir } from "../helpers/tmp.js";
 import { createRandom } from "../../src/util/random.js";
-import { buildCorpus, loadSeed, type LoadedSeed } from "../../src/fuzz/seeds.js";
-import { loadCompressors } from "../../src/fuzz/compressors.js";
-import type { Compressors } from "../../src/fuzz/linuxWriter.js";
-import { MachinePool, runCase, type CaseOptions, type CaseVerdict } from "../../src/fuzz/oracle.js";
-import { writeCase, type PlannedCase } from "../../src/fuzz/cases.js";
+import { buildCorpus, loadSeed, type LoadedSeed } from "../../fuzz/seeds.js";
+import { loadCompressors } from "../../fuzz/compressors.js";
+import type { Compressors } from "../../fuzz/linuxWriter.js";
+import { MachinePool, runCase, type CaseOptions, type CaseVerdict } from "../../fuzz/oracle.js";
+import { writeCase, type PlannedCase } from "../../fuzz/cases.js";
 import {
   Dice, thawField, thawFlip, thawPfn, thawTruncate, linuxPfn, linuxMap, linuxChunk, linuxFlip, linuxInfoField, type Mutation, type PfnChange,
-} from "../../src/fuzz/mutators.js";
+} from "../../fuzz/mutators.js";
 
 const dir = tempDir("thaw-fuzz-mutators-");
 const pool = new MachinePool();

@@ -5,7 +5,7 @@ import { describe, it, expect } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/tmp.js";
-import { writeLinuxImage } from "../../src/fuzz/linuxWriter.js";
+import { writeLinuxImage } from "../../fuzz/linuxWriter.js";
 import { openImage } from "../../src/image/open.js";
 import { machineOf, ResumeSession } from "../../src/resume.js";
 import { ResumeError } from "../../src/errors.js";

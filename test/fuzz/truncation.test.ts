@@ -1,13 +1,13 @@
 /**
  * Truncation at every page boundary, systematically: each seed cut at each boundary of its stream pages (thaw) or
  * device blocks (Linux). A thaw image is refused in checkHeader before anything is allocated. A Linux device copy
- * reads as zeros past its end (src/linux/device.ts: trimmed copies of a device end after their last non-zero page),
+ * reads as zeros past its end (src/image/linux/device.ts: trimmed copies of a device end after their last non-zero page),
  * so a cut compressed stream is refused (cmp_len 0) while a cut uncompressed one restores zeros, as the kernel would
  * from a device that returned them: there is no CRC in that format. Never anything else.
  */
 import { describe, it, expect } from "vitest";
 import { tempDir } from "../helpers/tmp.js";
-import { runCampaign, BAD_COUNTS, type CampaignSummary } from "../../src/fuzz/campaign.js";
+import { runCampaign, BAD_COUNTS, type CampaignSummary } from "../../fuzz/campaign.js";
 
 function expectClean(summary: CampaignSummary) {
   expect(Object.fromEntries(BAD_COUNTS.map((k) => [k, summary[k]])), `failing cases: ${summary.failures.join(", ")}`).toEqual(Object.fromEntries(BAD_COUNTS.map((k) => [k, 0])));

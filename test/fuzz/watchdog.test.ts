@@ -10,10 +10,10 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { createHash } from "node:crypto";
 import { tempDir } from "../helpers/tmp.js";
-import { runCampaign } from "../../src/fuzz/campaign.js";
-import { buildCorpus, loadSeed } from "../../src/fuzz/seeds.js";
-import { loadCompressors } from "../../src/fuzz/compressors.js";
-import { planCase, sweepOf, type CasePlanner } from "../../src/fuzz/cases.js";
+import { runCampaign } from "../../fuzz/campaign.js";
+import { buildCorpus, loadSeed } from "../../fuzz/seeds.js";
+import { loadCompressors } from "../../fuzz/compressors.js";
+import { planCase, sweepOf, type CasePlanner } from "../../fuzz/cases.js";
 
 describe("the watchdog", () => {
   it("counts a case that overruns the bound as a hang, restarts the worker, goes on, and writes the case out", async () => {
@@ -51,7 +51,7 @@ describe("cases", () => {
 
 describe("npm run fuzz -- --json", () => {
   it("prints one object that starts with cases, ok, rejected, crashes, hangs, traps, bootBytesChanged, imageWrites, seed", async () => {
-    const cli = join(process.cwd(), "src", "fuzz", "cli.ts");
+    const cli = join(process.cwd(), "fuzz", "cli.ts");
     const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", cli, "--cases", "12", "--seed", "3", "--json", "--no-fixtures", "--seeds", "thaw-4096-summary,linux-lzo", "--out", tempDir("thaw-fuzz-cli-")], { env: process.env });
     const summary = JSON.parse(stdout);
     expect(Object.keys(summary).slice(0, 9)).toEqual(["cases", "ok", "rejected", "crashes", "hangs", "traps", "bootBytesChanged", "imageWrites", "seed"]);

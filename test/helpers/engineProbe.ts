@@ -13,7 +13,7 @@ import type { MachineOptions } from "../../src/machine/config.js";
 import { suspendMachine } from "../../src/suspend.js";
 import { ResumeSession, type ResumeCounts } from "../../src/resume.js";
 import { ResumeError } from "../../src/errors.js";
-import type { PhaseName } from "../../src/phases/names.js";
+import type { PhaseName } from "../../src/phaseNames.js";
 import type { VerifyReport, LoadMode } from "../../src/phases/state.js";
 
 /** The allocator and page-state maps after a phase (the shape of the model's PhaseState). */

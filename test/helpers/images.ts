@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from "node:fs";
 import * as L from "../../assembly/portable/layout.js";
-import { encodeHeader, type ThawImageHeader } from "../../src/image/thawImage.js";
+import { encodeHeader, type ThawImageHeader } from "../../src/image/thaw/thawImage.js";
 import { crc32Le } from "../../src/util/crc32.js";
 
 export const ZERO = 1n << 63n;
@@ -55,4 +55,4 @@ export function pageOf(size: number, seed: number): Uint8Array {
   return page;
 }
 
-export { fileFingerprint } from "../../src/fuzz/evidence.js";
+export { fileFingerprint } from "../../fuzz/evidence.js";

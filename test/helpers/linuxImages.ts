@@ -1,11 +1,11 @@
 /**
- * Writing Linux swap areas for tests: src/fuzz/linuxWriter.ts with the compressors of the npm packages that wrap
+ * Writing Linux swap areas for tests: fuzz/linuxWriter.ts with the compressors of the npm packages that wrap
  * liblzo2 (`lzo`) and the reference LZ4 block encoder (`lz4`) — never thaw's own decoders' twins.
  */
 import { writeFileSync } from "node:fs";
 import lzo from "lzo";
 import lz4 from "lz4";
-import { writeLinuxImage as layOut, type LinuxImageSpec, type Compressors } from "../../src/fuzz/linuxWriter.js";
+import { writeLinuxImage as layOut, type LinuxImageSpec, type Compressors } from "../../fuzz/linuxWriter.js";
 
 export type { LinuxImageSpec };
 

@@ -12,7 +12,7 @@ import { decompress as zstdDecompress } from "fzstd";
 import { openImage } from "../../src/image/open.js";
 import { inspectImage } from "../../src/inspect.js";
 import { ResumeSession } from "../../src/resume.js";
-import type { LinuxSwapSource } from "../../src/linux/linuxImage.js";
+import type { LinuxSwapSource } from "../../src/image/linux/linuxImage.js";
 
 const CASES = [
   ["linux-6.1", "a-nocompress"], ["linux-6.1", "b-lzo"], ["linux-6.12", "c-lz4"],

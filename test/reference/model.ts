@@ -69,7 +69,7 @@ export type Content =
    */
   | { kind: "meta" };
 
-/** The phases, named as the engine names them (src/phases/names.ts). */
+/** The phases, named as the engine names them (src/phaseNames.ts). */
 export type ModelPhase = "checkHeader" | "unpackOrigPfns" | "markUnsafePages" | "prepareImage" | "loadImage" | "restoreHighmem" | "atomicCopy";
 
 /** The allocator and page-state maps after a phase. */

@@ -13,15 +13,15 @@ import { mkdirSync, writeFileSync, readFileSync, existsSync, createReadStream, c
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { createMachine } from "../machine/machine.js";
-import { resolveMachine, type MachineOptions, type PfnRange } from "../machine/config.js";
-import { suspendMachine } from "../suspend.js";
-import { ResumeSession, machineOf, type ResumeMachineOptions } from "../resume.js";
-import { openImage } from "../image/open.js";
-import { packageRoot } from "../wasm/engine.js";
-import { createRandom } from "../util/random.js";
-import { LinuxSwapSource } from "../linux/linuxImage.js";
-import * as C from "../../assembly/portable/compress.js";
+import { createMachine } from "../src/machine/machine.js";
+import { resolveMachine, type MachineOptions, type PfnRange } from "../src/machine/config.js";
+import { suspendMachine } from "../src/suspend.js";
+import { ResumeSession, machineOf, type ResumeMachineOptions } from "../src/resume.js";
+import { openImage } from "../src/image/open.js";
+import { packageRoot } from "../src/engine/load.js";
+import { createRandom } from "../src/util/random.js";
+import { LinuxSwapSource } from "../src/image/linux/linuxImage.js";
+import * as C from "../assembly/portable/compress.js";
 import { writeLinuxImage, type Compressors, type LinuxImageSpec } from "./linuxWriter.js";
 import { thawParts, type ThawParts } from "./thawBytes.js";
 

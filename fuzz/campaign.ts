@@ -7,12 +7,12 @@
  * The figures that must be 0: crashes, hangs, traps, bootBytesChanged, imageWrites — and, beside them,
  * freeCountChanged, leaks, wrongRestores and rejectedAfterCommit.
  */
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { mkdirSync, mkdtempSync, rmSync, copyFileSync, writeFileSync, existsSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { fileURLToPath } from "node:url";
-import { packageRoot, defaultFlavour, type Flavour } from "../wasm/engine.js";
+import { packageRoot, defaultFlavour, type Flavour } from "../src/engine/load.js";
+import { startWorker } from "../src/engine/worker.js";
 import { buildCorpus, loadSeed } from "./seeds.js";
 import { sweepOf } from "./cases.js";
 import { loadCompressors } from "./compressors.js";
@@ -137,11 +137,6 @@ function count(summary: CampaignSummary, start: CaseStart | undefined, v: CaseVe
   bump(summary.seeds, start?.seed ?? "(unplanned)");
 }
 
-/** The folder the fuzz worker's entry lives in. */
-function here(): string {
-  return fileURLToPath(new URL(".", import.meta.url));
-}
-
 interface Slot {
   id: number;
   worker: Worker;
@@ -236,7 +231,7 @@ function runWorkers(options: CampaignOptions, indices: number[], init: (id: numb
       slots[slots.indexOf(slot)] = fresh;
     };
     const spawn = (id: number): Slot => {
-      const worker = new Worker(join(here(), "worker.mjs"), { workerData: init(id), env: { ...process.env, THAW_WASM: flavour } });
+      const worker = startWorker("./worker", import.meta.url, { workerData: init(id), env: { ...process.env, THAW_WASM: flavour } });
       const slot: Slot = { id, worker, index: undefined, start: undefined, timer: undefined, retired: false };
       worker.on("message", (message: WorkerMessage) => {
         if (slot.retired) return;

@@ -6,12 +6,12 @@
  * order); the others are random mutations.
  */
 import { writeFileSync } from "node:fs";
-import { createRandom } from "../util/random.js";
+import { createRandom } from "../src/util/random.js";
 import type { Compressors } from "./linuxWriter.js";
 import type { LoadedSeed } from "./seeds.js";
 import type { CaseOptions } from "./oracle.js";
 import { Dice, mutate, truncate, truncationPoints, type Mutation } from "./mutators.js";
-import { LinuxSwapSource } from "../linux/linuxImage.js";
+import { LinuxSwapSource } from "../src/image/linux/linuxImage.js";
 
 /** A planned case: its seed, its mutation and how it is resumed. */
 export interface PlannedCase {

@@ -35,19 +35,22 @@ export function defaultFlavour(): Flavour {
   return process.env.THAW_WASM === "debug" ? "debug" : "release";
 }
 
+/** loadBindings - AssemblyScript's generated raw bindings of @flavour (build/<flavour>.js). */
+export async function loadBindings(flavour: Flavour = defaultFlavour()): Promise<typeof Bindings> {
+  return (await import(pathToFileURL(join(packageRoot(), "build", `${flavour}.js`)).href)) as typeof Bindings;
+}
+
 /** loadModule - Compile (once) the engine of @flavour; also returns the module for worker threads. */
 export function loadModule(flavour: Flavour = defaultFlavour()) {
   let entry = modules.get(flavour);
   if (!entry) {
     entry = (async () => {
-      const root = packageRoot();
-      const wasmPath = join(root, "build", `${flavour}.wasm`);
+      const wasmPath = join(packageRoot(), "build", `${flavour}.wasm`);
       if (!existsSync(wasmPath)) {
         throw new Error(`thaw: ${wasmPath} is missing; run "npm run asbuild" (npm ci builds it)`);
       }
       const module = await WebAssembly.compile(readFileSync(wasmPath));
-      const bindings = (await import(pathToFileURL(join(root, "build", `${flavour}.js`)).href)) as typeof Bindings;
-      return { module, instantiate: bindings.instantiate };
+      return { module, instantiate: (await loadBindings(flavour)).instantiate };
     })();
     modules.set(flavour, entry);
   }
@@ -62,4 +65,12 @@ export async function instantiateEngine(memory: WebAssembly.Memory, flavour: Fla
   const { module, instantiate } = await loadModule(flavour);
   const exports = await instantiate(module, { env: { memory } });
   return { module, exports: exports as EngineExports };
+}
+
+/**
+ * instantiateModule - Instantiate an already compiled engine @module (handed to a worker thread) against @memory.
+ */
+export async function instantiateModule(module: WebAssembly.Module, memory: WebAssembly.Memory, flavour: Flavour): Promise<EngineExports> {
+  const { instantiate } = await loadBindings(flavour);
+  return (await instantiate(module, { env: { memory } })) as EngineExports;
 }

@@ -1,7 +1,7 @@
 /**
  * The fuzz worker: a long-lived thread that loads the corpus once, then plans, writes and judges the cases the
  * campaign sends it, one at a time, reporting each case before it runs (so that a hang can be blamed on it) and
- * after. Started by worker.mjs, which registers tsx first.
+ * after. Started with startWorker() (src/engine/worker.ts), which registers tsx first.
  *
  * Messages in: { type: "case", index }. Out: { type: "ready" }, { type: "start", … }, { type: "result", … }.
  */
@@ -12,8 +12,8 @@ import { loadCompressors } from "./compressors.js";
 import { MachinePool, runCase } from "./oracle.js";
 import { planCase, sweepOf, writeCase, type CasePlanner } from "./cases.js";
 import type { WorkerInit, WorkerMessage } from "./protocol.js";
-import type { MachineOptions } from "../machine/config.js";
-import type { ResumeMachineOptions } from "../resume.js";
+import type { MachineOptions } from "../src/machine/config.js";
+import type { ResumeMachineOptions } from "../src/resume.js";
 
 const init = workerData as WorkerInit;
 const port = parentPort!;

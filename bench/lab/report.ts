@@ -2,8 +2,8 @@
  * What the bitmap lab writes: the Markdown section of bench/RESULTS.md and charts as standalone SVG (no script, no
  * network: they render anywhere, unlike benny's chart.html, which loads Chart.js from a CDN).
  */
-import type { BitmapBenchResult, BenchRow, Workload } from "../bench/bitmaps.js";
-import { WORKLOADS, WORKLOAD_UNIT, sizeLabel } from "../bench/bitmaps.js";
+import type { BitmapBenchResult, BenchRow, Workload } from "./bitmaps.js";
+import { WORKLOADS, WORKLOAD_UNIT, sizeLabel } from "./bitmaps.js";
 
 const fmt = (v: number) => (v < 1 ? v.toFixed(3) : v < 10 ? v.toFixed(2) : v < 1000 ? v.toFixed(1) : v.toFixed(0));
 

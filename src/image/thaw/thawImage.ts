@@ -10,12 +10,12 @@
  * header as stream page 0, as the kernel does, so M = pages - image_pages - 1. The CRC is the kernel's crc32_le over
  * every stream page after the header (§5.7).
  */
-import * as L from "../../assembly/portable/layout.js";
-import { ResumeError } from "../errors.js";
-import { crc32Le, hex32 } from "../util/crc32.js";
-import type { PfnRange } from "../machine/config.js";
-import type { ImageSource, StreamReader } from "./source.js";
-import { ReadOnlyFile } from "./file.js";
+import * as L from "../../../assembly/portable/layout.js";
+import { ResumeError } from "../../errors.js";
+import { crc32Le, hex32 } from "../../util/crc32.js";
+import type { PfnRange } from "../../machine/config.js";
+import type { ImageSource, StreamReader } from "../source.js";
+import { ReadOnlyFile } from "../file.js";
 
 /** "THAWIMG\0" */
 export const THAW_MAGIC = Buffer.from("THAWIMG\0", "latin1");

@@ -8,7 +8,7 @@
  * │ sector_t next_swap      next map page, 0 = end  │ 4088
  * └──────────────────────────────────────────────────┘ 4096
  */
-import { ImageFormatError } from "../errors.js";
+import { ImageFormatError } from "../../errors.js";
 import type { SwapDevice } from "./device.js";
 
 export const MAP_PAGE_ENTRIES = 511;

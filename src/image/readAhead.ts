@@ -12,13 +12,23 @@
  * │ results Int32 pages read      │ RESULTS_OFFSET
  * └───────────────────────────────┘
  */
-import { Worker } from "node:worker_threads";
-import { join } from "node:path";
-import { packageRoot } from "../wasm/engine.js";
-import type { FileExtents } from "../image/source.js";
+import type { Worker } from "node:worker_threads";
+import { startWorker, workerReady } from "../engine/worker.js";
+import type { FileExtents } from "./source.js";
 
-const SLOTS = 8;
-const WORDS = { POSTED: 0, DONE: 1, CRC: 2, EXIT: 3, JOBS_OFFSET: 64, RESULTS_OFFSET: 64 + SLOTS * 16 };
+/** Jobs in flight at most, and the control block's words (shared with readAheadWorker.ts). */
+export const SLOTS = 8;
+export const WORDS = { POSTED: 0, DONE: 1, CRC: 2, EXIT: 3, JOBS_OFFSET: 64, RESULTS_OFFSET: 64 + SLOTS * 16 } as const;
+
+/** What the worker is given. */
+export interface ReadAheadWorkerData {
+  data: SharedArrayBuffer;
+  control: SharedArrayBuffer;
+  path: string;
+  extents: Float64Array;
+  pageSize: number;
+  zeroFill: boolean;
+}
 
 /** ReadAheadThread - See the file comment. */
 export class ReadAheadThread {
@@ -38,13 +48,9 @@ export class ReadAheadThread {
   /** start - A thread reading the stream stored at @file into @memory, from stream page 1 on. */
   static async start(memory: WebAssembly.Memory, file: FileExtents, pageSize: number): Promise<ReadAheadThread> {
     const control = new SharedArrayBuffer(WORDS.RESULTS_OFFSET + SLOTS * 4);
-    const worker = new Worker(join(packageRoot(), "src", "workers", "readAheadWorker.js"), {
-      workerData: { data: memory.buffer, control, slots: SLOTS, words: WORDS, path: file.path, extents: file.extents, pageSize, zeroFill: file.zeroFill },
-    });
-    await new Promise<void>((resolve, reject) => {
-      worker.once("message", () => resolve());
-      worker.once("error", reject);
-    });
+    const workerData: ReadAheadWorkerData = { data: memory.buffer as unknown as SharedArrayBuffer, control, path: file.path, extents: file.extents, pageSize, zeroFill: file.zeroFill };
+    const worker = startWorker("./readAheadWorker", import.meta.url, { workerData });
+    await workerReady(worker);
     worker.unref();
     return new ReadAheadThread(control, worker);
   }

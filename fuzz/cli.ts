@@ -2,7 +2,7 @@
  * npm run fuzz -- --cases N [--seed S] [--json] [--jobs J] [--timeout MS] [--only I,J] [--seeds NAME,…]
  *                 [--sweep-every K] [--no-fixtures] [--out DIR] [--log FILE.jsonl]
  *
- * Runs a campaign (src/fuzz/campaign.ts) and prints its summary; with --json, one object whose first keys are
+ * Runs a campaign (fuzz/campaign.ts) and prints its summary; with --json, one object whose first keys are
  * cases, ok, rejected, crashes, hangs, traps, bootBytesChanged, imageWrites and seed. Progress goes to stderr.
  * Exits 1 when a count that must be 0 is not. THAW_WASM selects the engine build (release by default).
  */

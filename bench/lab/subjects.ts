@@ -8,8 +8,8 @@
  */
 import { createRequire } from "node:module";
 import * as L from "../../assembly/portable/layout.js";
-import type { BitmapLab, LabBitmap } from "./lab.js";
-import type { BitmapStrategy } from "../machine/config.js";
+import type { BitmapLab, LabBitmap } from "../../src/bitmap/index.js";
+import type { BitmapStrategy } from "../../src/machine/config.js";
 
 /** What kind of subject a result row is about. */
 export type SubjectFamily = "thaw-bulk" | "thaw-call" | "peer";

@@ -13,7 +13,7 @@
  * └────────────────────────────────────────────┘
  */
 import * as L from "../../assembly/portable/layout.js";
-import { instantiateEngine, defaultFlavour, type EngineExports, type Flavour } from "../wasm/engine.js";
+import { instantiateEngine, defaultFlavour, type EngineExports, type Flavour } from "../engine/load.js";
 import type { BitmapStrategy } from "../machine/config.js";
 
 /** Engine kind of each strategy name. */

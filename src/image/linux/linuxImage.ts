@@ -3,17 +3,17 @@
  * page, the PFN metadata pages and the data pages, uncompressed (SF_NOCOMPRESS_MODE) or in LZO / LZ4 chunks — as an
  * ImageSource, so that the same phases inspect and restore it (§5.10's reader algorithm).
  */
-import { ImageFormatError, ResumeError } from "../errors.js";
-import * as C from "../../assembly/portable/compress.js";
-import type { ImageSource, StreamReader } from "../image/source.js";
-import type { PfnRange } from "../machine/config.js";
+import { ImageFormatError, ResumeError } from "../../errors.js";
+import * as C from "../../../assembly/portable/compress.js";
+import type { ImageSource, StreamReader } from "../source.js";
+import type { PfnRange } from "../../machine/config.js";
 import { SwapDevice, SWAP_BLOCK_SIZE } from "./device.js";
 import { decodeSwapHeader, type SwapHeader, SF_NOCOMPRESS_MODE, SF_CRC32_MODE, SF_COMPRESSION_ALG_LZ4 } from "./swapHeader.js";
 import { loadSwapMap, type SwapMap } from "./swapMap.js";
 import { decodeSwsuspInfo, type SwsuspInfo } from "./swsuspInfo.js";
 import { ChunkPool, defaultWorkers, type Compression } from "./chunkPool.js";
-import { crc32Combine } from "../util/crc32Combine.js";
-import { hex32 } from "../util/crc32.js";
+import { crc32Combine } from "../../util/crc32Combine.js";
+import { hex32 } from "../../util/crc32.js";
 
 /** Options of opening a swap area. */
 export interface LinuxOpenOptions {

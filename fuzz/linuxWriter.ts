@@ -7,8 +7,8 @@
  *
  * Layout: block offset (page 0 of the area), the map pages right after it, then the stream's blocks in order.
  */
-import { crc32Le } from "../util/crc32.js";
-import * as C from "../../assembly/portable/compress.js";
+import { crc32Le } from "../src/util/crc32.js";
+import * as C from "../assembly/portable/compress.js";
 
 const PAGE = 4096;
 const END = 0xffffffffffffffffn;

@@ -4,8 +4,8 @@
  */
 import { createHash } from "node:crypto";
 import { openSync, readSync, closeSync, fstatSync } from "node:fs";
-import * as L from "../../assembly/portable/layout.js";
-import type { Machine } from "../machine/machine.js";
+import * as L from "../assembly/portable/layout.js";
+import type { Machine } from "../src/machine/machine.js";
 
 /** bootDigest - sha256 of every boot-kernel frame of @machine, in PFN order. */
 export function bootDigest(machine: Machine): string {

@@ -7,35 +7,23 @@
  *
  * ╒═════════ pool memory ═════════╕
  * │ engine static data, CTX      │ 0
- * │ slot 0: control | in | out   │ ARENA_START
+ * │ slot 0 (chunkSlot.ts)        │ ARENA_START
  * │ slot 1 …                     │ + SLOT_BYTES each
  * └───────────────────────────────┘
- * ╒════ slot control (Int32 words) ════╕
- * │ STATE   IDLE, WORK, DONE, EXIT     │ 0
- * │ ALGO    0 LZO, 1 LZ4               │ 1
- * │ CMP_LEN compressed bytes           │ 2
- * │ RESULT  unc_len or negative code   │ 3
- * │ CRC     crc32_le of the output     │ 4
- * │ ERR_POS, ERR_VALUE on failure      │ 5, 6
- * └─────────────────────────────────────┘
  */
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import * as L from "../../assembly/portable/layout.js";
-import * as C from "../../assembly/portable/compress.js";
-import { instantiateEngine, packageRoot, defaultFlavour, type EngineExports } from "../wasm/engine.js";
-import { ImageFormatError } from "../errors.js";
-import { crc32Le } from "../util/crc32.js";
+import * as L from "../../../assembly/portable/layout.js";
+import * as C from "../../../assembly/portable/compress.js";
+import { instantiateEngine, defaultFlavour, type EngineExports } from "../../engine/load.js";
+import { startWorker, workerReady } from "../../engine/worker.js";
+import { SLOT, SLOT_BYTES, CONTROL_BYTES, INPUT_BYTES, ALGO, decompressSlot } from "./chunkSlot.js";
+import { ImageFormatError } from "../../errors.js";
+import { crc32Le } from "../../util/crc32.js";
 
 /** Compression algorithms of hibernation images. */
 export type Compression = "lzo" | "lz4";
 
-const WORDS = { STATE: 0, ALGO: 1, CMP_LEN: 2, RESULT: 3, CRC: 4, ERR_POS: 5, ERR_VALUE: 6, COUNT: 16, IDLE: 0, WORK: 1, DONE: 2, EXIT: 3 };
-const CONTROL_BYTES = 64;
-const INPUT_BYTES = C.CMP_PAGES * 4096;
-const SLOT_BYTES = CONTROL_BYTES + INPUT_BYTES + C.UNC_SIZE;
 /** Most workers a pool starts: the kernel's CMP_THREADS. */
 export const MAX_DECOMPRESSION_WORKERS = 3;
 
@@ -86,7 +74,7 @@ export class ChunkPool {
     this.engine = engine;
     this.workers = workers;
     this.slots = slots;
-    this.control = Array.from({ length: slots }, (_, i) => new Int32Array(memory.buffer, ChunkPool.base(i), WORDS.COUNT));
+    this.control = Array.from({ length: slots }, (_, i) => new Int32Array(memory.buffer, ChunkPool.base(i), SLOT.WORDS));
   }
 
   private static base(slot: number): number {
@@ -98,23 +86,13 @@ export class ChunkPool {
     const slots = Math.max(1, workers);
     const pages = Math.ceil((L.ARENA_START + slots * SLOT_BYTES) / L.WASM_PAGE_SIZE);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    const { exports, module } = await instantiateEngine(memory);
-    const root = packageRoot();
+    const flavour = defaultFlavour();
+    const { exports, module } = await instantiateEngine(memory, flavour);
     const started: Worker[] = [];
     for (let i = 0; i < workers; i++) {
-      const worker = new Worker(join(root, "src", "workers", "chunkWorker.js"), {
-        workerData: {
-          module, memory, bindings: pathToFileURL(join(root, "build", `${defaultFlavour()}.js`)).href,
-          control: ChunkPool.base(i), input: ChunkPool.base(i) + CONTROL_BYTES, output: ChunkPool.base(i) + CONTROL_BYTES + INPUT_BYTES,
-          outputBytes: C.UNC_SIZE, words: WORDS, ctxDecomp: L.CTX_START + L.CTX_DECOMP_IN_POS,
-        },
-      });
-      started.push(worker);
+      started.push(startWorker("./chunkWorker", import.meta.url, { workerData: { module, memory, flavour, slot: ChunkPool.base(i) } }));
     }
-    await Promise.all(started.map((worker) => new Promise<void>((resolve, reject) => {
-      worker.once("message", () => resolve());
-      worker.once("error", reject);
-    })));
+    await Promise.all(started.map(workerReady));
     for (const worker of started) worker.unref();
     return new ChunkPool(memory, exports, started, slots);
   }
@@ -132,23 +110,16 @@ export class ChunkPool {
   /** submit - Decompress the @cmpLen bytes in slot @slot's input with @algorithm (asynchronously with workers). */
   submit(slot: number, algorithm: Compression, cmpLen: number): void {
     const ctl = this.control[slot]!;
-    ctl[WORDS.ALGO] = algorithm === "lz4" ? 1 : 0;
-    ctl[WORDS.CMP_LEN] = cmpLen;
+    ctl[SLOT.ALGO] = ALGO[algorithm];
+    ctl[SLOT.CMP_LEN] = cmpLen;
+    ctl[SLOT.HEADER] = C.CMP_HEADER;
     if (this.workers.length === 0) {
-      const src = ChunkPool.base(slot) + CONTROL_BYTES + C.CMP_HEADER;
-      const out = ChunkPool.base(slot) + CONTROL_BYTES + INPUT_BYTES;
-      const ret = algorithm === "lz4" ? this.engine.lz4DecompressSafe(src, cmpLen, out, C.UNC_SIZE) : this.engine.lzo1xDecompressSafe(src, cmpLen, out, C.UNC_SIZE);
-      ctl[WORDS.RESULT] = ret;
-      if (ret < 0) {
-        const ctx = new Uint32Array(this.memory.buffer, L.CTX_START + L.CTX_DECOMP_IN_POS, 3);
-        ctl[WORDS.ERR_POS] = ctx[0]!;
-        ctl[WORDS.ERR_VALUE] = ctx[2]!;
-      } else ctl[WORDS.CRC] = crc32Le(this.output(slot, ret)) | 0;
-      ctl[WORDS.STATE] = WORDS.DONE;
+      decompressSlot(this.engine, this.memory, ChunkPool.base(slot), crc32Le);
+      ctl[SLOT.STATE] = SLOT.DONE;
       return;
     }
-    Atomics.store(ctl, WORDS.STATE, WORDS.WORK);
-    Atomics.notify(ctl, WORDS.STATE);
+    Atomics.store(ctl, SLOT.STATE, SLOT.WORK);
+    Atomics.notify(ctl, SLOT.STATE);
   }
 
   /**
@@ -158,22 +129,23 @@ export class ChunkPool {
    */
   wait(slot: number, algorithm: Compression, where: string): ChunkResult {
     const ctl = this.control[slot]!;
-    while (Atomics.load(ctl, WORDS.STATE) === WORDS.WORK) Atomics.wait(ctl, WORDS.STATE, WORDS.WORK);
-    Atomics.store(ctl, WORDS.STATE, WORDS.IDLE);
-    const ret = ctl[WORDS.RESULT]!;
+    while (Atomics.load(ctl, SLOT.STATE) === SLOT.WORK) Atomics.wait(ctl, SLOT.STATE, SLOT.WORK);
+    Atomics.store(ctl, SLOT.STATE, SLOT.IDLE);
+    const ret = ctl[SLOT.RESULT]!;
     if (ret < 0) {
-      const at = ctl[WORDS.ERR_POS]! >>> 0;
-      const cmpLen = ctl[WORDS.CMP_LEN]!;
-      throw new ImageFormatError("EINVAL", `${algorithm.toUpperCase()} ${where}: ${MESSAGES[ret] ?? `error ${ret}`} at byte ${at} of ${cmpLen} (value ${ctl[WORDS.ERR_VALUE]! >>> 0})`, { kind: "bytes", value: at, limit: cmpLen });
+      const at = ctl[SLOT.ERR + C.DECOMP_ERR_IN_POS / 4]! >>> 0;
+      const value = ctl[SLOT.ERR + C.DECOMP_ERR_VALUE / 4]! >>> 0;
+      const cmpLen = ctl[SLOT.CMP_LEN]!;
+      throw new ImageFormatError("EINVAL", `${algorithm.toUpperCase()} ${where}: ${MESSAGES[ret] ?? `error ${ret}`} at byte ${at} of ${cmpLen} (value ${value})`, { kind: "bytes", value: at, limit: cmpLen });
     }
-    return { uncLen: ret, crc: ctl[WORDS.CRC]! >>> 0 };
+    return { uncLen: ret, crc: ctl[SLOT.CRC]! >>> 0 };
   }
 
   /** drain - Wait for every slot's chunk and forget them (a reader that stopped early leaves some in flight). */
   drain(): void {
     for (const ctl of this.control) {
-      while (Atomics.load(ctl, WORDS.STATE) === WORDS.WORK) Atomics.wait(ctl, WORDS.STATE, WORDS.WORK);
-      Atomics.store(ctl, WORDS.STATE, WORDS.IDLE);
+      while (Atomics.load(ctl, SLOT.STATE) === SLOT.WORK) Atomics.wait(ctl, SLOT.STATE, SLOT.WORK);
+      Atomics.store(ctl, SLOT.STATE, SLOT.IDLE);
     }
   }
 
@@ -182,8 +154,8 @@ export class ChunkPool {
     this.drain();
     this.workers.forEach((worker, i) => {
       const ctl = this.control[i]!;
-      Atomics.store(ctl, WORDS.STATE, WORDS.EXIT);
-      Atomics.notify(ctl, WORDS.STATE);
+      Atomics.store(ctl, SLOT.STATE, SLOT.EXIT);
+      Atomics.notify(ctl, SLOT.STATE);
       void worker.terminate();
     });
     this.workers.length = 0;

@@ -17,9 +17,9 @@
  * Suffixes say what was recomputed so that the error is not just a checksum: `+hdr` the thaw header checksum,
  * `+crc` the stream CRC (thaw: and the header checksum), `+stalecrc` a Linux image keeping the seed's CRC.
  */
-import * as L from "../../assembly/portable/layout.js";
-import * as C from "../../assembly/portable/compress.js";
-import type { Random } from "../util/random.js";
+import * as L from "../assembly/portable/layout.js";
+import * as C from "../assembly/portable/compress.js";
+import type { Random } from "../src/util/random.js";
 import { writeLinuxImage, packPfns, type Compressors, type LinuxImageSpec, type StoredChunk } from "./linuxWriter.js";
 import { getField, setField, seal, rangeOffset, packEntries, rebuildThaw, THAW_FIELDS, type ThawField, type ThawParts, type Seal } from "./thawBytes.js";
 import type { LoadedSeed } from "./seeds.js";

@@ -10,13 +10,13 @@
  * bitmaps, restore_pblist) and the image file unchanged (checked after every case).
  */
 import { readdirSync, existsSync } from "node:fs";
-import { ResumeSession, machineOf, type ResumeMachineOptions } from "../resume.js";
-import { ResumeError, ConfigError } from "../errors.js";
-import { openImage } from "../image/open.js";
-import { inspectImage } from "../inspect.js";
-import { createMachine, type Machine } from "../machine/machine.js";
-import { resolveMachine, type MachineOptions } from "../machine/config.js";
-import type { LoadMode } from "../phases/state.js";
+import { ResumeSession, machineOf, type ResumeMachineOptions } from "../src/resume.js";
+import { ResumeError, ConfigError } from "../src/errors.js";
+import { openImage } from "../src/image/open.js";
+import { inspectImage } from "../src/inspect.js";
+import { createMachine, type Machine } from "../src/machine/machine.js";
+import { resolveMachine, type MachineOptions } from "../src/machine/config.js";
+import type { LoadMode } from "../src/phases/state.js";
 import { bootDigest, rollbackState, fileFingerprint } from "./evidence.js";
 
 /** How a case is resumed. */

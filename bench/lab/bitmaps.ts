@@ -24,11 +24,11 @@ import { readFileSync, writeFileSync, existsSync, mkdtempSync, mkdirSync, rmSync
 import { availableParallelism, totalmem, tmpdir, cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { BitmapLab } from "../bitmap/lab.js";
-import { ThawSubject, loadPeers, type Subject, type Batch, type SubjectFamily } from "../bitmap/subjects.js";
-import type { BitmapStrategy } from "../machine/config.js";
-import { packageRoot } from "../wasm/engine.js";
-import { bitmapBenchMarkdown, bitmapBenchCharts } from "../bitmap/report.js";
+import { BitmapLab } from "../../src/bitmap/index.js";
+import { ThawSubject, loadPeers, type Subject, type Batch, type SubjectFamily } from "./subjects.js";
+import type { BitmapStrategy } from "../../src/machine/config.js";
+import { packageRoot } from "../../src/engine/load.js";
+import { bitmapBenchMarkdown, bitmapBenchCharts } from "./report.js";
 
 /** The workloads, in the order they run on each map. */
 export const WORKLOADS = [
@@ -537,7 +537,7 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
 
 /** runEndToEnd - simulate() on the default scenario (64 MiB when @quick) once per strategy. */
 async function runEndToEnd(strategies: readonly BitmapStrategy[], quick: boolean, progress: (event: BitmapBenchProgress) => void): Promise<EndToEndRow[]> {
-  const { simulate } = await import("../simulate.js");
+  const { simulate } = await import("../../src/simulate.js");
   const scenario = quick ? "simulate({ memory: \"64MiB\" })" : "simulate() (the default scenario)";
   const rows: EndToEndRow[] = [];
   let first: string | undefined;

@@ -3,7 +3,7 @@
  * addresses it (§5.3: byte offset = block × 4096). Reads past the end of the file return zeros: trimmed copies of a
  * device (such as the fixtures) end after their last non-zero page.
  */
-import { ReadOnlyFile } from "../image/file.js";
+import { ReadOnlyFile } from "../file.js";
 
 /** Bytes per swap block: the x86_64 PAGE_SIZE (§0.1). */
 export const SWAP_BLOCK_SIZE = 4096;

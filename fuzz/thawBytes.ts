@@ -3,8 +3,8 @@
  * fields read and written without any validation, the two checksums recomputed on request (so that a mutation
  * reaches the check it aims at instead of the checksum), and images rebuilt from a PFN list and data pages.
  */
-import * as L from "../../assembly/portable/layout.js";
-import { crc32Le } from "../util/crc32.js";
+import * as L from "../assembly/portable/layout.js";
+import { crc32Le } from "../src/util/crc32.js";
 
 /** Header fields of a thaw image: offset and width in bytes. */
 export const THAW_FIELDS = {
