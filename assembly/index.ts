@@ -6,9 +6,9 @@ export { fillBootFrames, fillImageFrames } from "./machine/pattern";
 export { scatterBootFootprint, drawImagePfns } from "./machine/placement";
 
 export {
-  bitmapChargePages, bitmapStorageSize, memoryBmCreate, memoryBmFree, memoryBmPositionReset, memoryBmCount,
-  duplicateMemoryBitmap,
+  bitmapChargePages, bitmapStorageSize, memoryBmPositionReset, memoryBmCount, duplicateMemoryBitmap,
 } from "./bitmap/bitmap";
+export { memoryBmCreate, memoryBmFree } from "./memoryBitmap";
 export { bmSetBit, bmClearBit, bmTestBit, bmNextPfn, bmClearCurrent } from "./bitmap/calls";
 export { bitmapStorageBytes, memoryBmStorageUsed, memoryBmSeek, memoryBmCheck } from "./bitmap/bitmap";
 export { bmGetCurrent, bmSeek } from "./bitmap/calls";

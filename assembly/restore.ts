@@ -52,7 +52,10 @@ export function atomicCopy(max: u32): u32 {
   let pbe = <usize>ctx32(CTX_COPY_CURSOR);
   if (ctx32(CTX_NR_COPIED) == 0 && pbe == 0) pbe = <usize>ctx32(CTX_RESTORE_PBLIST);
   for (; pbe != 0 && n < max; pbe = <usize>load<u64>(pbe, PBE_NEXT)) {
-    if (contents) copyPage(pfnToVirt(physToPfn(load<u64>(pbe, PBE_ORIG_ADDRESS))), pfnToVirt(physToPfn(load<u64>(pbe, PBE_ADDRESS))));
+    if (contents) {
+      const orig = pfnToVirt(physToPfn(load<u64>(pbe, PBE_ORIG_ADDRESS)));
+      copyPage(orig, pfnToVirt(physToPfn(load<u64>(pbe, PBE_ADDRESS))));
+    }
     n++;
   }
   setCtx32(CTX_COPY_CURSOR, <u32>pbe);

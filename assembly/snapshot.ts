@@ -22,8 +22,9 @@ import {
   setError, zeroPage, copyPage,
 } from "./common";
 import { allocFrame, freeFrame } from "./machine/allocator";
+import { memoryBmCreate, memoryBmFree, memoryBmRecycle } from "./memoryBitmap";
 import {
-  memoryBmCreate, memoryBmFree, memoryBmRecycle, memoryBmSetBit, memoryBmTestBit, memoryBmNextPfn,
+  memoryBmSetBit, memoryBmTestBit, memoryBmNextPfn,
   memoryBmPositionReset, memoryBmGetCurrent, memoryBmClearCurrent, memoryBmPfnPresent, duplicateMemoryBitmap,
 } from "./bitmap/bitmap";
 import {
@@ -528,7 +529,8 @@ export function snapshotWriteFinalize(): i32 {
   const dst = nextDataBuffer(false);
   if (bufferError != 0) return bufferError;
   if (dst != 0) {
-    setError(ERR_WHAT_COUNT, <u64>ctx32(CTX_HANDLE_BUFFERS), <u64>(ctx32(CTX_NR_COPY_PAGES) + ctx32(CTX_NR_ZERO_PAGES)));
+    const total = ctx32(CTX_NR_COPY_PAGES) + ctx32(CTX_NR_ZERO_PAGES);
+    setError(ERR_WHAT_COUNT, <u64>ctx32(CTX_HANDLE_BUFFERS), <u64>total);
     return -ENODATA;
   }
   copyLastHighmemPage();

@@ -124,5 +124,6 @@ function checkChain(head: usize, origAt: usize, copyAt: usize, nextAt: usize, en
 export function verifyPlacement(entries: usize, n: u32): u32 {
   const bad = checkChain(<usize>ctx32(CTX_RESTORE_PBLIST), PBE_ORIG_ADDRESS, PBE_ADDRESS, PBE_NEXT, entries, n);
   setCtx32(CTX_NR_VERIFIED, ctx32(CTX_SCRATCH));
-  return bad + checkChain(<usize>ctx32(CTX_HIGHMEM_PBLIST), HIGHMEM_PBE_ORIG_PAGE, HIGHMEM_PBE_COPY_PAGE, HIGHMEM_PBE_NEXT, entries, n);
+  const highmem = <usize>ctx32(CTX_HIGHMEM_PBLIST);
+  return bad + checkChain(highmem, HIGHMEM_PBE_ORIG_PAGE, HIGHMEM_PBE_COPY_PAGE, HIGHMEM_PBE_NEXT, entries, n);
 }

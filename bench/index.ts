@@ -4,8 +4,8 @@
  * `npm test`.
  */
 import { run as bitmaps } from "./suites/bitmap.bench.js";
-import { run as restore } from "./suites/restore.bench.js";
 import { run as decompress } from "./suites/decompress.bench.js";
+import { run as restore } from "./suites/restore.bench.js";
 
 const SUITES: Record<string, typeof bitmaps> = { bitmaps, decompress, restore };
 
@@ -27,5 +27,10 @@ const names = only ? only.split(",") : Object.keys(SUITES);
 for (const name of names) {
   const suite = SUITES[name];
   if (!suite) throw new Error(`bench: no suite "${name}" (have: ${Object.keys(SUITES).join(", ")})`);
-  await suite({ quick: flag("--quick"), json: flag("--json"), sizes, command: `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}` });
+  await suite({
+    quick: flag("--quick"),
+    json: flag("--json"),
+    sizes,
+    command: `npm run bench${argv.length ? ` -- ${argv.join(" ")}` : ""}`,
+  });
 }

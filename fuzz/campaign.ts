@@ -7,17 +7,18 @@
  * The figures that must be 0: crashes, hangs, traps, bootBytesChanged, imageWrites — and, beside them,
  * freeCountChanged, leaks, wrongRestores and rejectedAfterCommit.
  */
-import type { Worker } from "node:worker_threads";
-import { mkdirSync, mkdtempSync, rmSync, copyFileSync, writeFileSync, existsSync, appendFileSync } from "node:fs";
-import { join } from "node:path";
+
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { packageRoot, defaultFlavour, type Flavour } from "../src/engine/load.js";
+import { join } from "node:path";
+import type { Worker } from "node:worker_threads";
+import { defaultFlavour, type Flavour, packageRoot } from "../src/engine/load.js";
 import { startWorker } from "../src/engine/worker.js";
-import { buildCorpus, loadSeed } from "./seeds.js";
 import { sweepOf } from "./cases.js";
 import { loadCompressors } from "./compressors.js";
 import type { CaseVerdict } from "./oracle.js";
 import type { CaseStart, WorkerInit, WorkerMessage } from "./protocol.js";
+import { buildCorpus, loadSeed } from "./seeds.js";
 
 /** What a campaign runs. */
 export interface CampaignOptions {
@@ -94,18 +95,56 @@ export interface CampaignSummary {
 }
 
 /** The counts that must stay 0, by name. */
-export const BAD_COUNTS = ["crashes", "hangs", "traps", "bootBytesChanged", "imageWrites", "freeCountChanged", "leaks", "wrongRestores", "rejectedAfterCommit"] as const;
+export const BAD_COUNTS = [
+  "crashes",
+  "hangs",
+  "traps",
+  "bootBytesChanged",
+  "imageWrites",
+  "freeCountChanged",
+  "leaks",
+  "wrongRestores",
+  "rejectedAfterCommit",
+] as const;
 
 function emptySummary(seed: number, build: Flavour, timeoutMs: number): CampaignSummary {
   return {
-    cases: 0, ok: 0, rejected: 0, crashes: 0, hangs: 0, traps: 0, bootBytesChanged: 0, imageWrites: 0, seed,
-    freeCountChanged: 0, leaks: 0, wrongRestores: 0, rejectedAfterCommit: 0, largeMachines: 0, rejectedBy: {}, mutations: {}, seeds: {},
-    sweepCases: 0, sweepLength: 0, slowest: undefined, build, timeoutMs, durationMs: 0, failures: [],
+    cases: 0,
+    ok: 0,
+    rejected: 0,
+    crashes: 0,
+    hangs: 0,
+    traps: 0,
+    bootBytesChanged: 0,
+    imageWrites: 0,
+    seed,
+    freeCountChanged: 0,
+    leaks: 0,
+    wrongRestores: 0,
+    rejectedAfterCommit: 0,
+    largeMachines: 0,
+    rejectedBy: {},
+    mutations: {},
+    seeds: {},
+    sweepCases: 0,
+    sweepLength: 0,
+    slowest: undefined,
+    build,
+    timeoutMs,
+    durationMs: 0,
+    failures: [],
   };
 }
 
 function isBad(v: CaseVerdict): boolean {
-  return !["ok", "rejected"].includes(v.outcome) || v.bootBytesChanged || v.freeCountChanged || v.leaks.length > 0 || v.imageWritten || v.rejectedAfterCommit;
+  return (
+    !["ok", "rejected"].includes(v.outcome) ||
+    v.bootBytesChanged ||
+    v.freeCountChanged ||
+    v.leaks.length > 0 ||
+    v.imageWritten ||
+    v.rejectedAfterCommit
+  );
 }
 
 function count(summary: CampaignSummary, start: CaseStart | undefined, v: CaseVerdict): void {
@@ -161,7 +200,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
   const previous = process.env.THAW_WASM;
   process.env.THAW_WASM = flavour;
   try {
-    const corpus = await buildCorpus(join(scratch, "corpus"), await loadCompressors(), { fixtures: options.fixtures ?? true, ...(options.seeds && { names: options.seeds }) });
+    const corpus = await buildCorpus(join(scratch, "corpus"), await loadCompressors(), {
+      fixtures: options.fixtures ?? true,
+      ...(options.seeds && { names: options.seeds }),
+    });
     if (corpus.seeds.length === 0) throw new Error(`no fuzz seed is called ${options.seeds?.join(" or ")}`);
     let cases = options.cases;
     if (cases === "sweep") {
@@ -170,7 +212,11 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
     }
     const indices = options.only ?? Array.from({ length: cases }, (_, i) => i);
     const init = (id: number): WorkerInit => ({
-      corpusDir: corpus.dir, workDir: scratch, workerId: id, campaignSeed: seed, sweepEvery: options.cases === "sweep" ? 1 : options.sweepEvery ?? 4,
+      corpusDir: corpus.dir,
+      workDir: scratch,
+      workerId: id,
+      campaignSeed: seed,
+      sweepEvery: options.cases === "sweep" ? 1 : (options.sweepEvery ?? 4),
       ...(options.seeds && { seeds: options.seeds }),
     });
     await runWorkers(options, indices, init, summary, failuresDir, timeoutMs, flavour);
@@ -183,7 +229,15 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignSum
   return summary;
 }
 
-function runWorkers(options: CampaignOptions, indices: number[], init: (id: number) => WorkerInit, summary: CampaignSummary, failuresDir: string, timeoutMs: number, flavour: Flavour): Promise<void> {
+function runWorkers(
+  options: CampaignOptions,
+  indices: number[],
+  init: (id: number) => WorkerInit,
+  summary: CampaignSummary,
+  failuresDir: string,
+  timeoutMs: number,
+  flavour: Flavour,
+): Promise<void> {
   const jobs = Math.max(1, Math.min(options.jobs ?? 1, indices.length));
   let next = 0;
   let done = 0;
@@ -205,11 +259,15 @@ function runWorkers(options: CampaignOptions, indices: number[], init: (id: numb
       const index = slot.index!;
       slot.index = undefined;
       count(summary, start, verdict);
-      if (!summary.slowest || verdict.ms > summary.slowest.ms) summary.slowest = { index, ms: Math.round(verdict.ms), mutation: start?.mutation ?? "?" };
+      if (!summary.slowest || verdict.ms > summary.slowest.ms)
+        summary.slowest = { index, ms: Math.round(verdict.ms), mutation: start?.mutation ?? "?" };
       if (isBad(verdict)) summary.failures.push(writeFailure(failuresDir, summary.seed, index, start, verdict));
       if (options.log) {
         const { outcome, phase, code, message, ms } = verdict;
-        appendFileSync(options.log, `${JSON.stringify({ index, seed: start?.seed, mutation: start?.mutation, target: start?.options.target, outcome, phase, code, message: message?.slice(0, 300), ms: Math.round(ms) })}\n`);
+        appendFileSync(
+          options.log,
+          `${JSON.stringify({ index, seed: start?.seed, mutation: start?.mutation, target: start?.options.target, outcome, phase, code, message: message?.slice(0, 300), ms: Math.round(ms) })}\n`,
+        );
       }
       done++;
       options.onProgress?.(done, indices.length, summary);
@@ -231,15 +289,17 @@ function runWorkers(options: CampaignOptions, indices: number[], init: (id: numb
       slots[slots.indexOf(slot)] = fresh;
     };
     const spawn = (id: number): Slot => {
-      const worker = startWorker("./worker", import.meta.url, { workerData: init(id), env: { ...process.env, THAW_WASM: flavour } });
+      const worker = startWorker("./worker", import.meta.url, {
+        workerData: init(id),
+        env: { ...process.env, THAW_WASM: flavour },
+      });
       const slot: Slot = { id, worker, index: undefined, start: undefined, timer: undefined, retired: false };
       worker.on("message", (message: WorkerMessage) => {
         if (slot.retired) return;
         if (message.type === "ready") {
           summary.sweepLength = message.sweep;
           dispatch(slot);
-        }
-        else if (message.type === "start") slot.start = message;
+        } else if (message.type === "start") slot.start = message;
         else if (message.type === "result") {
           record(slot, message.verdict);
           dispatch(slot);
@@ -270,11 +330,28 @@ function runWorkers(options: CampaignOptions, indices: number[], init: (id: numb
 }
 
 function failed(outcome: "hang" | "crash", message: string, ms: number, stack?: string): CaseVerdict {
-  return { outcome, message, ...(stack && { stack }), bootBytesChanged: false, freeCountChanged: false, leaks: [], rejectedAfterCommit: false, imageWritten: false, largeMachine: false, ms };
+  return {
+    outcome,
+    message,
+    ...(stack && { stack }),
+    bootBytesChanged: false,
+    freeCountChanged: false,
+    leaks: [],
+    rejectedAfterCommit: false,
+    imageWritten: false,
+    largeMachine: false,
+    ms,
+  };
 }
 
 /** writeFailure - Write a failing case's image and description to @dir; returns the description's path. */
-function writeFailure(dir: string, seed: number, index: number, start: CaseStart | undefined, verdict: CaseVerdict): string {
+function writeFailure(
+  dir: string,
+  seed: number,
+  index: number,
+  start: CaseStart | undefined,
+  verdict: CaseVerdict,
+): string {
   mkdirSync(dir, { recursive: true });
   const base = join(dir, `case-${index}`);
   let image: string | undefined;
@@ -284,7 +361,16 @@ function writeFailure(dir: string, seed: number, index: number, start: CaseStart
   }
   const description = {
     reproduce: `npm run fuzz -- --seed ${seed} --only ${index}`,
-    campaignSeed: seed, index, image, ...(start && { seed: start.seed, mutation: start.mutation, detail: start.detail, options: start.options, sweep: start.sweep }),
+    campaignSeed: seed,
+    index,
+    image,
+    ...(start && {
+      seed: start.seed,
+      mutation: start.mutation,
+      detail: start.detail,
+      options: start.options,
+      sweep: start.sweep,
+    }),
     verdict,
   };
   writeFileSync(`${base}.json`, JSON.stringify(description, null, 2));

@@ -6,12 +6,12 @@
  * order); the others are random mutations.
  */
 import { writeFileSync } from "node:fs";
+import { LinuxSwapSource } from "../src/image/linux/linuxImage.js";
 import { createRandom } from "../src/util/random.js";
 import type { Compressors } from "./linuxWriter.js";
-import type { LoadedSeed } from "./seeds.js";
+import { Dice, type Mutation, mutate, truncate, truncationPoints } from "./mutators.js";
 import type { CaseOptions } from "./oracle.js";
-import { Dice, mutate, truncate, truncationPoints, type Mutation } from "./mutators.js";
-import { LinuxSwapSource } from "../src/image/linux/linuxImage.js";
+import type { LoadedSeed } from "./seeds.js";
 
 /** A planned case: its seed, its mutation and how it is resumed. */
 export interface PlannedCase {
@@ -43,10 +43,13 @@ export function sweepOf(seeds: readonly LoadedSeed[]): CasePlanner["sweep"] {
 /** planCase - Case @index of @planner's campaign. */
 export function planCase(planner: CasePlanner, index: number): PlannedCase {
   const dice = new Dice(createRandom(planner.campaignSeed, index + 1));
-  const step = planner.sweepEvery > 0 && index % planner.sweepEvery === 0 ? planner.sweep[index / planner.sweepEvery] : undefined;
+  const step =
+    planner.sweepEvery > 0 && index % planner.sweepEvery === 0 ? planner.sweep[index / planner.sweepEvery] : undefined;
   const seed = step?.seed ?? dice.weighted(planner.seeds.map((s) => [s, s.info.weight] as const));
   const bootPfns = planner.bootPfns.get(seed.info.name);
-  const mutation = step ? truncate(step.seed, step.length) : mutate({ seed, dice, compressors: planner.compressors, ...(bootPfns && { bootPfns }) });
+  const mutation = step
+    ? truncate(step.seed, step.length)
+    : mutate({ seed, dice, compressors: planner.compressors, ...(bootPfns && { bootPfns }) });
   const linux = seed.info.kind === "linux";
   const options: CaseOptions = {
     target: dice.chance(linux ? 0.8 : 0.3) ? "header" : "seed",

@@ -7,7 +7,7 @@
  * Exits 1 when a count that must be 0 is not. THAW_WASM selects the engine build (release by default).
  */
 import { parseArgs } from "node:util";
-import { runCampaign, BAD_COUNTS, type CampaignSummary } from "./campaign.js";
+import { BAD_COUNTS, type CampaignSummary, runCampaign } from "./campaign.js";
 
 const { values } = parseArgs({
   options: {
@@ -50,13 +50,17 @@ const summary = await runCampaign({
     lastProgress = now;
     const rate = done / ((now - started) / 1000);
     const bad = BAD_COUNTS.reduce((n, k) => n + s[k], 0);
-    process.stderr.write(`${process.stderr.isTTY ? "\r" : ""}fuzz: ${done}/${total} cases, ok ${s.ok}, rejected ${s.rejected}, bad ${bad}, ${rate.toFixed(0)} cases/s${process.stderr.isTTY && done < total ? "" : "\n"}`);
+    process.stderr.write(
+      `${process.stderr.isTTY ? "\r" : ""}fuzz: ${done}/${total} cases, ok ${s.ok}, rejected ${s.rejected}, bad ${bad}, ${rate.toFixed(0)} cases/s${process.stderr.isTTY && done < total ? "" : "\n"}`,
+    );
   },
 });
 
 if (values.json) {
   const { cases, ok, rejected, crashes, hangs, traps, bootBytesChanged, imageWrites, seed, ...rest } = summary;
-  process.stdout.write(`${JSON.stringify({ cases, ok, rejected, crashes, hangs, traps, bootBytesChanged, imageWrites, seed, ...rest })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ cases, ok, rejected, crashes, hangs, traps, bootBytesChanged, imageWrites, seed, ...rest })}\n`,
+  );
 } else {
   process.stdout.write(report(summary));
 }
@@ -66,20 +70,29 @@ function report(s: CampaignSummary): string {
   const lines: string[] = [];
   const pad = (text: string | number, n: number) => String(text).padEnd(n);
   const rpad = (text: string | number, n: number) => String(text).padStart(n);
-  lines.push(`fuzz campaign, seed ${s.seed}: ${s.cases} cases in ${(s.durationMs / 1000).toFixed(1)} s (${s.build} build, hang bound ${s.timeoutMs} ms; ${s.sweepCases} of them truncation-sweep steps of ${s.sweepLength})`);
+  lines.push(
+    `fuzz campaign, seed ${s.seed}: ${s.cases} cases in ${(s.durationMs / 1000).toFixed(1)} s (${s.build} build, hang bound ${s.timeoutMs} ms; ${s.sweepCases} of them truncation-sweep steps of ${s.sweepLength})`,
+  );
   lines.push(`  ok ${s.ok}, rejected ${s.rejected}`);
-  lines.push(`  crashes ${s.crashes}, hangs ${s.hangs}, traps ${s.traps}, bootBytesChanged ${s.bootBytesChanged}, imageWrites ${s.imageWrites}`);
-  lines.push(`  freeCountChanged ${s.freeCountChanged}, leaks ${s.leaks}, wrongRestores ${s.wrongRestores}, rejectedAfterCommit ${s.rejectedAfterCommit}; machines over the budget ${s.largeMachines}`);
+  lines.push(
+    `  crashes ${s.crashes}, hangs ${s.hangs}, traps ${s.traps}, bootBytesChanged ${s.bootBytesChanged}, imageWrites ${s.imageWrites}`,
+  );
+  lines.push(
+    `  freeCountChanged ${s.freeCountChanged}, leaks ${s.leaks}, wrongRestores ${s.wrongRestores}, rejectedAfterCommit ${s.rejectedAfterCommit}; machines over the budget ${s.largeMachines}`,
+  );
   lines.push("", "rejected, by phase and errno:");
-  for (const [key, n] of Object.entries(s.rejectedBy).sort((a, b) => b[1] - a[1])) lines.push(`  ${pad(key, 28)} ${rpad(n, 8)}`);
+  for (const [key, n] of Object.entries(s.rejectedBy).sort((a, b) => b[1] - a[1]))
+    lines.push(`  ${pad(key, 28)} ${rpad(n, 8)}`);
   const table = (title: string, rows: Record<string, { cases: number; ok: number; rejected: number; bad: number }>) => {
     lines.push("", `${pad(title, 36)} ${rpad("cases", 8)} ${rpad("ok", 8)} ${rpad("rejected", 8)} ${rpad("bad", 5)}`);
-    for (const [key, c] of Object.entries(rows).sort((a, b) => a[0].localeCompare(b[0]))) lines.push(`  ${pad(key, 34)} ${rpad(c.cases, 8)} ${rpad(c.ok, 8)} ${rpad(c.rejected, 8)} ${rpad(c.bad, 5)}`);
+    for (const [key, c] of Object.entries(rows).sort((a, b) => a[0].localeCompare(b[0])))
+      lines.push(`  ${pad(key, 34)} ${rpad(c.cases, 8)} ${rpad(c.ok, 8)} ${rpad(c.rejected, 8)} ${rpad(c.bad, 5)}`);
   };
   table("mutation", s.mutations);
   table("seed", s.seeds);
   if (s.slowest) lines.push("", `slowest case: #${s.slowest.index} (${s.slowest.mutation}), ${s.slowest.ms} ms`);
-  if (s.failures.length) lines.push("", `${s.failures.length} failing case(s) written:`, ...s.failures.slice(0, 20).map((f) => `  ${f}`));
+  if (s.failures.length)
+    lines.push("", `${s.failures.length} failing case(s) written:`, ...s.failures.slice(0, 20).map((f) => `  ${f}`));
   lines.push("", `reproduce: npm run fuzz -- --cases ${s.cases} --seed ${s.seed}`);
   return `${lines.join("\n")}\n`;
 }

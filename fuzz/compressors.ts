@@ -5,8 +5,13 @@
  */
 import type { Compressors } from "./linuxWriter.js";
 
-interface LzoModule { compress(input: Buffer): Buffer }
-interface Lz4Module { encodeBound(length: number): number; encodeBlock(input: Buffer, output: Buffer): number }
+interface LzoModule {
+  compress(input: Buffer): Buffer;
+}
+interface Lz4Module {
+  encodeBound(length: number): number;
+  encodeBlock(input: Buffer, output: Buffer): number;
+}
 
 let loaded: Promise<Compressors> | undefined;
 
@@ -40,7 +45,10 @@ export function loadCompressors(): Promise<Compressors> {
   loaded ??= (async () => {
     const names = ["lzo", "lz4"];
     try {
-      const [lzoModule, lz4Module] = await Promise.all(names.map((name) => import(name))) as [{ default: LzoModule }, { default: Lz4Module }];
+      const [lzoModule, lz4Module] = (await Promise.all(names.map((name) => import(name)))) as [
+        { default: LzoModule },
+        { default: Lz4Module },
+      ];
       const lzo = lzoModule.default;
       const lz4 = lz4Module.default;
       return {
@@ -52,7 +60,9 @@ export function loadCompressors(): Promise<Compressors> {
         },
       };
     } catch (error) {
-      throw new Error(`the fuzzer writes LZO and LZ4 images with the npm packages "lzo" and "lz4" (development dependencies; run npm ci): ${(error as Error).message}`);
+      throw new Error(
+        `the fuzzer writes LZO and LZ4 images with the npm packages "lzo" and "lz4" (development dependencies; run npm ci): ${(error as Error).message}`,
+      );
     }
   })();
   return loaded;

@@ -3,7 +3,7 @@
  * every frame the restore never took, the allocator's free counts, the bitmaps and restore_pblist, and the image.
  */
 import { createHash } from "node:crypto";
-import { openSync, readSync, closeSync, fstatSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import * as L from "../assembly/portable/layout.js";
 import type { Machine } from "../src/machine/machine.js";
 
@@ -35,8 +35,14 @@ export function rollbackState(machine: Machine): RollbackState {
     freeLow: machine.ctx(L.CTX_NR_FREE_LOW) - machine.ctx(L.CTX_START_FREE_LOW),
     freeHigh: machine.ctx(L.CTX_NR_FREE_HIGH) - machine.ctx(L.CTX_START_FREE_HIGH),
     untouchedChanged: changed,
-    bitmapsAlive: [L.CTX_FORBIDDEN_PAGES_MAP, L.CTX_FREE_PAGES_MAP, L.CTX_COPY_BM, L.CTX_ZERO_BM, L.CTX_ORIG_BM, L.CTX_SAFE_HIGHMEM_BM]
-      .filter((field) => machine.ctx(field) !== 0).length,
+    bitmapsAlive: [
+      L.CTX_FORBIDDEN_PAGES_MAP,
+      L.CTX_FREE_PAGES_MAP,
+      L.CTX_COPY_BM,
+      L.CTX_ZERO_BM,
+      L.CTX_ORIG_BM,
+      L.CTX_SAFE_HIGHMEM_BM,
+    ].filter((field) => machine.ctx(field) !== 0).length,
     restorePblist: machine.ctx(L.CTX_RESTORE_PBLIST),
   };
 }

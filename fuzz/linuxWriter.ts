@@ -7,8 +7,9 @@
  *
  * Layout: block offset (page 0 of the area), the map pages right after it, then the stream's blocks in order.
  */
-import { crc32Le } from "../src/util/crc32.js";
+
 import * as C from "../assembly/portable/compress.js";
+import { crc32Le } from "../src/util/crc32.js";
 
 const PAGE = 4096;
 const END = 0xffffffffffffffffn;
@@ -84,7 +85,7 @@ export function packPfns(entries: readonly bigint[], pageSize = PAGE): Uint8Arra
   const perPage = pageSize / 8;
   const pages = Math.max(1, Math.ceil(entries.length / perPage));
   const out = new BigUint64Array(pages * perPage);
-  entries.forEach((e, i) => (out[i] = e));
+  out.set(entries);
   if (entries.length < out.length) out[entries.length] = END;
   return new Uint8Array(out.buffer);
 }
@@ -99,14 +100,18 @@ export function defaultInfoPage(): Uint8Array {
 /**
  * writeLinuxImage - The swap area @spec describes, as bytes, compressed with @compressors.
  */
-export function writeLinuxImage(spec: LinuxImageSpec, compressors?: Compressors): { device: Buffer; layout: LinuxImageLayout } {
+export function writeLinuxImage(
+  spec: LinuxImageSpec,
+  compressors?: Compressors,
+): { device: Buffer; layout: LinuxImageLayout } {
   const offset = spec.offset ?? 0;
   const meta = Buffer.from(spec.meta ?? packPfns(spec.entries));
   const stream = Buffer.concat([meta, ...spec.data.map((d) => Buffer.from(d.buffer, d.byteOffset, d.byteLength))]);
   const metaPages = Math.ceil(meta.length / PAGE);
   const pages = 1 + metaPages + spec.data.length;
   const info = Buffer.from(spec.infoPage ?? defaultInfoPage());
-  const field = (at: number, value: number | bigint | undefined, fallback: number) => info.writeBigUInt64LE(BigInt.asUintN(64, BigInt(value ?? fallback)), at);
+  const field = (at: number, value: number | bigint | undefined, fallback: number) =>
+    info.writeBigUInt64LE(BigInt.asUintN(64, BigInt(value ?? fallback)), at);
   field(0x190, spec.info?.numPhyspages, spec.numPhyspages);
   field(0x1a0, spec.info?.imagePages, spec.data.length);
   field(0x1a8, spec.info?.pages, pages);
@@ -140,11 +145,15 @@ export function writeLinuxImage(spec: LinuxImageSpec, compressors?: Compressors)
   const device = Buffer.alloc(totalBlocks * PAGE);
   for (let m = 0; m < nrMapPages; m++) {
     const page = device.subarray(mapBlocks[m]! * PAGE, (mapBlocks[m]! + 1) * PAGE);
-    entries.slice(m * 511, (m + 1) * 511).forEach((e, i) => page.writeBigUInt64LE(BigInt.asUintN(64, BigInt(e)), i * 8));
+    entries.slice(m * 511, (m + 1) * 511).forEach((e, i) => {
+      page.writeBigUInt64LE(BigInt.asUintN(64, BigInt(e)), i * 8);
+    });
     const next = m + 1 < nrMapPages ? mapBlocks[m + 1]! : 0;
     page.writeBigUInt64LE(BigInt.asUintN(64, BigInt(spec.mapNext ? spec.mapNext(m, next, mapBlocks) : next)), 4088);
   }
-  blocks.forEach((b, i) => b.copy(device, (firstData + i) * PAGE));
+  blocks.forEach((b, i) => {
+    b.copy(device, (firstData + i) * PAGE);
+  });
   const header = device.subarray(offset * PAGE, (offset + 1) * PAGE);
   header.writeUInt32LE(1, 1024);
   header.writeUInt32LE(spec.lastPage ?? totalBlocks - offset - 1, 1028);

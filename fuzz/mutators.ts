@@ -17,12 +17,24 @@
  * Suffixes say what was recomputed so that the error is not just a checksum: `+hdr` the thaw header checksum,
  * `+crc` the stream CRC (thaw: and the header checksum), `+stalecrc` a Linux image keeping the seed's CRC.
  */
-import * as L from "../assembly/portable/layout.js";
+
 import * as C from "../assembly/portable/compress.js";
+import * as L from "../assembly/portable/layout.js";
 import type { Random } from "../src/util/random.js";
-import { writeLinuxImage, packPfns, type Compressors, type LinuxImageSpec, type StoredChunk } from "./linuxWriter.js";
-import { getField, setField, seal, rangeOffset, packEntries, rebuildThaw, THAW_FIELDS, type ThawField, type ThawParts, type Seal } from "./thawBytes.js";
+import { type Compressors, type LinuxImageSpec, packPfns, type StoredChunk, writeLinuxImage } from "./linuxWriter.js";
 import type { LoadedSeed } from "./seeds.js";
+import {
+  getField,
+  packEntries,
+  rangeOffset,
+  rebuildThaw,
+  type Seal,
+  seal,
+  setField,
+  THAW_FIELDS,
+  type ThawField,
+  type ThawParts,
+} from "./thawBytes.js";
 
 /** A broken image and how it was made. */
 export interface Mutation {
@@ -85,7 +97,23 @@ const END = 0xffffffffffffffffn;
 
 /** extremes - Values that break a field whose valid value is @v: the edges of every integer width and off-by-ones. */
 export function extremes(v: bigint, bits: 32 | 64): bigint[] {
-  const all = [0n, 1n, v - 1n, v + 1n, v * 2n, v / 2n, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 40n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 63n, 2n ** 64n - 1n];
+  const all = [
+    0n,
+    1n,
+    v - 1n,
+    v + 1n,
+    v * 2n,
+    v / 2n,
+    2n ** 31n - 1n,
+    2n ** 31n,
+    2n ** 32n - 1n,
+    2n ** 32n,
+    2n ** 40n,
+    2n ** 53n - 1n,
+    2n ** 53n,
+    2n ** 63n,
+    2n ** 64n - 1n,
+  ];
   return all.filter((x) => x >= 0n && x < 2n ** BigInt(bits) && x !== v);
 }
 
@@ -103,7 +131,12 @@ function flipBytes(image: Buffer, dice: Dice, count: number, where: () => number
 }
 
 function flipCount(dice: Dice): number {
-  return dice.weighted([[1, 5], [2, 3], [4, 2], [16, 1]]);
+  return dice.weighted([
+    [1, 5],
+    [2, 3],
+    [4, 2],
+    [16, 1],
+  ]);
 }
 
 function sealName(s: Seal): string {
@@ -122,22 +155,31 @@ function thawRegions(seed: ThawSeed) {
 }
 
 /** thawFlip - Flip bytes of a thaw image in @region, then recompute @sealWith. */
-export function thawFlip(seed: ThawSeed, dice: Dice, region: "any" | "header" | "pfn" | "data", sealWith: Seal): Mutation {
+export function thawFlip(
+  seed: ThawSeed,
+  dice: Dice,
+  region: "any" | "header" | "pfn" | "data",
+  sealWith: Seal,
+): Mutation {
   const image = Buffer.from(seed.bytes);
   const r = thawRegions(seed);
   const nrHoles = Number(getField(image, "nr_holes"));
   const nrNosave = Number(getField(image, "nr_nosave"));
   const where = () => {
     switch (region) {
-      case "any": return dice.int(0, r.end - 1);
-      case "header": return dice.weighted([
-        [() => dice.int(0, L.HDR_NR_FRAMES + 7), 7],
-        [() => L.HDR_HOLES + dice.int(0, Math.max(1, nrHoles) * L.RANGE_SIZE - 1), 1],
-        [() => L.HDR_NOSAVE + dice.int(0, Math.max(1, nrNosave) * L.RANGE_SIZE - 1), 1],
-        [() => dice.int(0, L.HDR_BLOCK_SIZE - 1), 1],
-      ])();
-      case "pfn": return dice.int(r.metaStart, r.dataStart - 1);
-      case "data": return dice.int(r.dataStart, r.end - 1);
+      case "any":
+        return dice.int(0, r.end - 1);
+      case "header":
+        return dice.weighted([
+          [() => dice.int(0, L.HDR_NR_FRAMES + 7), 7],
+          [() => L.HDR_HOLES + dice.int(0, Math.max(1, nrHoles) * L.RANGE_SIZE - 1), 1],
+          [() => L.HDR_NOSAVE + dice.int(0, Math.max(1, nrNosave) * L.RANGE_SIZE - 1), 1],
+          [() => dice.int(0, L.HDR_BLOCK_SIZE - 1), 1],
+        ])();
+      case "pfn":
+        return dice.int(r.metaStart, r.dataStart - 1);
+      case "data":
+        return dice.int(r.dataStart, r.end - 1);
     }
   };
   const changes = flipBytes(image, dice, flipCount(dice), where);
@@ -174,11 +216,20 @@ export function thawExtend(seed: ThawSeed, dice: Dice, extraPages: number, fixHe
     setField(image, "size", BigInt(image.length));
     seal(image, { stream: true, header: true });
   }
-  return { name: `extend${fixHeader ? "+fix" : ""}`, detail: `${extraPages} page(s) of ${pageSize} bytes appended`, image };
+  return {
+    name: `extend${fixHeader ? "+fix" : ""}`,
+    detail: `${extraPages} page(s) of ${pageSize} bytes appended`,
+    image,
+  };
 }
 
 /** thawField - Header field @field set to @value, then @sealWith recomputed. */
-export function thawField(seed: ThawSeed, field: ThawField | `${"holes" | "nosave"}[${number}].${"start" | "end"}`, value: bigint, sealWith: Seal): Mutation {
+export function thawField(
+  seed: ThawSeed,
+  field: ThawField | `${"holes" | "nosave"}[${number}].${"start" | "end"}`,
+  value: bigint,
+  sealWith: Seal,
+): Mutation {
   const image = Buffer.from(seed.bytes);
   const m = /^(holes|nosave)\[(\d+)\]\.(start|end)$/.exec(field);
   let before: bigint;
@@ -197,8 +248,23 @@ export function thawField(seed: ThawSeed, field: ThawField | `${"holes" | "nosav
 
 /** What pfnMutation() can do to a PFN list. */
 export type PfnChange =
-  | "duplicate" | "hole" | "nosave" | "beyond" | "zero-all" | "zero-all-consistent" | "zero-toggle" | "zero-toggle-consistent"
-  | "shuffle" | "drop" | "end-early" | "end-missing" | "same" | "boot" | "garbage" | "random-set" | "grow";
+  | "duplicate"
+  | "hole"
+  | "nosave"
+  | "beyond"
+  | "zero-all"
+  | "zero-all-consistent"
+  | "zero-toggle"
+  | "zero-toggle-consistent"
+  | "shuffle"
+  | "drop"
+  | "end-early"
+  | "end-missing"
+  | "same"
+  | "boot"
+  | "garbage"
+  | "random-set"
+  | "grow";
 
 /** The PFN list and data pages of an image, changed by @change. */
 interface PfnEdit {
@@ -223,7 +289,19 @@ function inAny(ranges: readonly { start: number; end: number }[], pfn: number): 
  * editPfns - Apply @change to @entries / @data (a seed's PFN list and data pages) for a machine of @frames with
  * @holes and @nosave; @bootPfns: frames of the boot kernel (for "boot").
  */
-export function editPfns(change: PfnChange, entries: readonly bigint[], data: readonly Uint8Array[], dice: Dice, machine: { frames: number; holes: readonly { start: number; end: number }[]; nosave: readonly { start: number; end: number }[]; bootPfns?: readonly number[] }, pageSize: number): PfnEdit {
+export function editPfns(
+  change: PfnChange,
+  entries: readonly bigint[],
+  data: readonly Uint8Array[],
+  dice: Dice,
+  machine: {
+    frames: number;
+    holes: readonly { start: number; end: number }[];
+    nosave: readonly { start: number; end: number }[];
+    bootPfns?: readonly number[];
+  },
+  pageSize: number,
+): PfnEdit {
   const e = [...entries];
   const d = [...data];
   const i = dice.int(0, e.length - 1);
@@ -236,16 +314,30 @@ export function editPfns(change: PfnChange, entries: readonly bigint[], data: re
       e[j] = (e[i]! & MASK) | (old & ZERO);
       return { entries: e, data: d, detail: `entry ${j} (PFN ${pfnOf(old)}) → PFN ${pfnOf(e[i]!)} as entry ${i}` };
     }
-    case "hole": case "nosave": {
+    case "hole":
+    case "nosave": {
       const ranges = change === "hole" ? machine.holes : machine.nosave;
       const r = ranges.length ? dice.pick(ranges) : { start: machine.frames, end: machine.frames + 1 };
       const pfn = dice.int(r.start, r.end - 1);
       const old = e[i]!;
       e[i] = BigInt(pfn) | (old & ZERO);
-      return { entries: e, data: d, detail: `entry ${i} (PFN ${pfnOf(old)}) → PFN ${pfn} in ${change} [${r.start}, ${r.end})` };
+      return {
+        entries: e,
+        data: d,
+        detail: `entry ${i} (PFN ${pfnOf(old)}) → PFN ${pfn} in ${change} [${r.start}, ${r.end})`,
+      };
     }
     case "beyond": {
-      const values = [machine.frames, machine.frames + 1, machine.frames + dice.int(2, 1 << 20), 2 ** 32 - 2, 2 ** 32 - 1, 2 ** 32, 2 ** 40, 2 ** 53 + 1];
+      const values = [
+        machine.frames,
+        machine.frames + 1,
+        machine.frames + dice.int(2, 1 << 20),
+        2 ** 32 - 2,
+        2 ** 32 - 1,
+        2 ** 32,
+        2 ** 40,
+        2 ** 53 + 1,
+      ];
       const pfn = BigInt(dice.pick(values));
       const big = dice.chance(0.1) ? MASK : pfn;
       const old = e[i]!;
@@ -253,11 +345,27 @@ export function editPfns(change: PfnChange, entries: readonly bigint[], data: re
       return { entries: e, data: d, detail: `entry ${i} (PFN ${pfnOf(old)}) → PFN ${big}` };
     }
     case "zero-all":
-      return { entries: e.map((x) => x | ZERO), data: d, detail: `all ${e.length} entries flagged zero; data pages kept` };
+      return {
+        entries: e.map((x) => x | ZERO),
+        data: d,
+        detail: `all ${e.length} entries flagged zero; data pages kept`,
+      };
     case "zero-all-consistent":
-      return { entries: e.map((x) => x | ZERO), data: [], detail: `all ${e.length} entries flagged zero; no data pages` };
-    case "zero-toggle": case "zero-toggle-consistent": {
-      const k = Math.min(e.length, dice.weighted([[1, 4], [2, 2], [8, 1]]));
+      return {
+        entries: e.map((x) => x | ZERO),
+        data: [],
+        detail: `all ${e.length} entries flagged zero; no data pages`,
+      };
+    case "zero-toggle":
+    case "zero-toggle-consistent": {
+      const k = Math.min(
+        e.length,
+        dice.weighted([
+          [1, 4],
+          [2, 2],
+          [8, 1],
+        ]),
+      );
       const toggled: number[] = [];
       for (let n = 0; n < k; n++) {
         const at = dice.int(0, e.length - 1);
@@ -274,7 +382,11 @@ export function editPfns(change: PfnChange, entries: readonly bigint[], data: re
         }
         e[at] = e[at]! ^ ZERO;
       }
-      return { entries: e, data: d, detail: `zero flag toggled on entries ${toggled.join(", ")}${change === "zero-toggle" ? "; data pages kept" : "; data pages added/removed to match"}` };
+      return {
+        entries: e,
+        data: d,
+        detail: `zero flag toggled on entries ${toggled.join(", ")}${change === "zero-toggle" ? "; data pages kept" : "; data pages added/removed to match"}`,
+      };
     }
     case "shuffle": {
       for (let n = e.length - 1; n > 0; n--) {
@@ -287,7 +399,11 @@ export function editPfns(change: PfnChange, entries: readonly bigint[], data: re
       const old = e[i]!;
       if (!(old & ZERO)) d.splice(dataIndexOf(e, i), 1);
       e.splice(i, 1);
-      return { entries: e, data: d, detail: `entry ${i} (PFN ${pfnOf(old)}${old & ZERO ? ", zero" : ""}) and its data page removed` };
+      return {
+        entries: e,
+        data: d,
+        detail: `entry ${i} (PFN ${pfnOf(old)}${old & ZERO ? ", zero" : ""}) and its data page removed`,
+      };
     }
     case "end-early": {
       const meta = packEntries(e, pageSize);
@@ -299,7 +415,8 @@ export function editPfns(change: PfnChange, entries: readonly bigint[], data: re
       const view = new DataView(meta.buffer);
       const value = dice.chance(0.5) ? 0n : BigInt(dice.u32());
       if (e.length * 8 < meta.length) view.setBigUint64(e.length * 8, value, true);
-      for (let at = (e.length + 1) * 8; at < meta.length && dice.chance(0.5); at += 8) view.setBigUint64(at, BigInt(dice.u32()), true);
+      for (let at = (e.length + 1) * 8; at < meta.length && dice.chance(0.5); at += 8)
+        view.setBigUint64(at, BigInt(dice.u32()), true);
       return { entries: e, data: d, meta, detail: `end marker replaced by ${value} (and what follows by noise)` };
     }
     case "same": {
@@ -308,19 +425,34 @@ export function editPfns(change: PfnChange, entries: readonly bigint[], data: re
     }
     case "boot": {
       const taken = new Set(e.map(pfnOf));
-      const candidates = (machine.bootPfns ?? []).filter((p) => !taken.has(p) && !inAny(machine.holes, p) && !inAny(machine.nosave, p));
-      if (!candidates.length) return { entries: e, data: d, detail: "no boot-kernel frame outside the image: unchanged" };
+      const candidates = (machine.bootPfns ?? []).filter(
+        (p) => !taken.has(p) && !inAny(machine.holes, p) && !inAny(machine.nosave, p),
+      );
+      if (!candidates.length)
+        return { entries: e, data: d, detail: "no boot-kernel frame outside the image: unchanged" };
       const pfn = dice.pick(candidates);
       const old = e[i]!;
       e[i] = BigInt(pfn) | (old & ZERO);
-      return { entries: e, data: d, detail: `entry ${i} (PFN ${pfnOf(old)}) → boot-kernel frame ${pfn} (a valid image)` };
+      return {
+        entries: e,
+        data: d,
+        detail: `entry ${i} (PFN ${pfnOf(old)}) → boot-kernel frame ${pfn} (a valid image)`,
+      };
     }
-    case "random-set": case "grow": {
+    case "random-set":
+    case "grow": {
       const valid: number[] = [];
-      for (let pfn = 0; pfn < machine.frames; pfn++) if (!inAny(machine.holes, pfn) && !inAny(machine.nosave, pfn)) valid.push(pfn);
+      for (let pfn = 0; pfn < machine.frames; pfn++)
+        if (!inAny(machine.holes, pfn) && !inAny(machine.nosave, pfn)) valid.push(pfn);
       const pages = new Map<number, { zero: boolean; page: Uint8Array | undefined }>();
-      if (change === "grow") entries.forEach((x, k) => pages.set(pfnOf(x), { zero: (x & ZERO) !== 0n, page: (x & ZERO) ? undefined : data[dataIndexOf(entries, k)] }));
-      const want = change === "grow" ? Math.min(valid.length, e.length + dice.int(1, Math.max(1, Math.floor(valid.length / 2)))) : dice.int(1, Math.floor(valid.length * dice.pick([0.05, 0.3, 0.6, 0.9])));
+      if (change === "grow")
+        entries.forEach((x, k) => {
+          pages.set(pfnOf(x), { zero: (x & ZERO) !== 0n, page: x & ZERO ? undefined : data[dataIndexOf(entries, k)] });
+        });
+      const want =
+        change === "grow"
+          ? Math.min(valid.length, e.length + dice.int(1, Math.max(1, Math.floor(valid.length / 2))))
+          : dice.int(1, Math.floor(valid.length * dice.pick([0.05, 0.3, 0.6, 0.9])));
       const zeroShare = dice.pick([0, 0.1, 0.5, 1]);
       for (let n = valid.length - 1; pages.size < want && n >= 0; n--) {
         const k = dice.int(0, n);
@@ -338,7 +470,14 @@ export function editPfns(change: PfnChange, entries: readonly bigint[], data: re
       const sorted = [...pages.keys()].sort((a, b) => a - b);
       const list = sorted.map((pfn) => BigInt(pfn) | (pages.get(pfn)!.zero ? ZERO : 0n));
       const pageList = sorted.filter((pfn) => !pages.get(pfn)!.zero).map((pfn) => pages.get(pfn)!.page!);
-      return { entries: list, data: pageList, detail: change === "grow" ? `${sorted.length - e.length} PFNs added (${sorted.length} in all, zero share ${zeroShare})` : `a new set of ${sorted.length} valid PFNs (zero share ${zeroShare})` };
+      return {
+        entries: list,
+        data: pageList,
+        detail:
+          change === "grow"
+            ? `${sorted.length - e.length} PFNs added (${sorted.length} in all, zero share ${zeroShare})`
+            : `a new set of ${sorted.length} valid PFNs (zero share ${zeroShare})`,
+      };
     }
     case "garbage": {
       const meta = packEntries(e, pageSize);
@@ -350,21 +489,52 @@ export function editPfns(change: PfnChange, entries: readonly bigint[], data: re
 }
 
 const PFN_CHANGES: readonly (readonly [PfnChange, number])[] = [
-  ["duplicate", 3], ["hole", 2], ["nosave", 2], ["beyond", 3], ["zero-all", 1], ["zero-all-consistent", 1], ["zero-toggle", 1],
-  ["zero-toggle-consistent", 2], ["shuffle", 1], ["drop", 1], ["end-early", 1], ["end-missing", 1], ["same", 1], ["boot", 1], ["garbage", 2],
-  ["random-set", 4], ["grow", 3],
+  ["duplicate", 3],
+  ["hole", 2],
+  ["nosave", 2],
+  ["beyond", 3],
+  ["zero-all", 1],
+  ["zero-all-consistent", 1],
+  ["zero-toggle", 1],
+  ["zero-toggle-consistent", 2],
+  ["shuffle", 1],
+  ["drop", 1],
+  ["end-early", 1],
+  ["end-missing", 1],
+  ["same", 1],
+  ["boot", 1],
+  ["garbage", 2],
+  ["random-set", 4],
+  ["grow", 3],
 ];
 
 /** thawPfn - The thaw image with its PFN list changed by @change, the counts fixed and @sealWith recomputed. */
-export function thawPfn(seed: ThawSeed, dice: Dice, change: PfnChange, sealWith: Seal, bootPfns?: readonly number[]): Mutation {
+export function thawPfn(
+  seed: ThawSeed,
+  dice: Dice,
+  change: PfnChange,
+  sealWith: Seal,
+  bootPfns?: readonly number[],
+): Mutation {
   const { thaw } = seed;
-  const edit = editPfns(change, thaw.entries, thaw.data, dice, { frames: seed.frames, holes: seed.holes, nosave: seed.nosave, ...(bootPfns && { bootPfns }) }, thaw.pageSize);
+  const edit = editPfns(
+    change,
+    thaw.entries,
+    thaw.data,
+    dice,
+    { frames: seed.frames, holes: seed.holes, nosave: seed.nosave, ...(bootPfns && { bootPfns }) },
+    thaw.pageSize,
+  );
   const meta = edit.meta ?? packEntries(edit.entries, thaw.pageSize);
   const image = rebuildThaw(thaw, { meta, data: edit.data, seal: sealWith });
   return { name: `pfn.${change}${sealName(sealWith)}`, detail: edit.detail, image };
 }
 
-function writeRanges(image: Buffer, table: "holes" | "nosave", ranges: readonly { start: number; end: number }[]): void {
+function writeRanges(
+  image: Buffer,
+  table: "holes" | "nosave",
+  ranges: readonly { start: number; end: number }[],
+): void {
   setField(image, table === "holes" ? "nr_holes" : "nr_nosave", BigInt(ranges.length));
   ranges.forEach((r, i) => {
     image.writeUInt32LE(r.start, rangeOffset(table, i, false));
@@ -381,23 +551,58 @@ function thawFieldChoice(seed: ThawSeed, dice: Dice): Mutation {
   if (composite) {
     const pages = getField(image, "pages");
     const imagePages = getField(image, "image_pages");
-    const kind = dice.pick(["image_pages>pages", "num_physpages±1", "nr_frames<num_physpages", "zones-swapped", "pages=0", "holes-overlap", "nosave-over-hole", "hole-over-image", "holes-unsorted", "highmem-everywhere"] as const);
+    const kind = dice.pick([
+      "image_pages>pages",
+      "num_physpages±1",
+      "nr_frames<num_physpages",
+      "zones-swapped",
+      "pages=0",
+      "holes-overlap",
+      "nosave-over-hole",
+      "hole-over-image",
+      "holes-unsorted",
+      "highmem-everywhere",
+    ] as const);
     const out = Buffer.from(image);
     let detail: string;
     switch (kind) {
-      case "image_pages>pages": setField(out, "image_pages", pages + BigInt(dice.int(0, 2))); detail = `image_pages ${imagePages} → ${getField(out, "image_pages")} (pages ${pages})`; break;
-      case "num_physpages±1": setField(out, "num_physpages", getField(image, "num_physpages") + (dice.chance(0.5) ? 1n : -1n)); detail = `num_physpages → ${getField(out, "num_physpages")}`; break;
-      case "nr_frames<num_physpages": setField(out, "nr_frames", getField(image, "num_physpages") - 1n); detail = `nr_frames → ${getField(out, "nr_frames")}`; break;
-      case "zones-swapped": setField(out, "dma_end_pfn", getField(image, "highmem_start_pfn")); setField(out, "highmem_start_pfn", getField(image, "dma_end_pfn")); detail = "dma_end_pfn and highmem_start_pfn swapped"; break;
-      case "pages=0": setField(out, "pages", 0n); setField(out, "size", BigInt(L.HDR_BLOCK_SIZE - seed.thaw.pageSize)); detail = "pages 0, size to match"; break;
-      case "holes-overlap": case "nosave-over-hole": case "hole-over-image": case "holes-unsorted": {
+      case "image_pages>pages":
+        setField(out, "image_pages", pages + BigInt(dice.int(0, 2)));
+        detail = `image_pages ${imagePages} → ${getField(out, "image_pages")} (pages ${pages})`;
+        break;
+      case "num_physpages±1":
+        setField(out, "num_physpages", getField(image, "num_physpages") + (dice.chance(0.5) ? 1n : -1n));
+        detail = `num_physpages → ${getField(out, "num_physpages")}`;
+        break;
+      case "nr_frames<num_physpages":
+        setField(out, "nr_frames", getField(image, "num_physpages") - 1n);
+        detail = `nr_frames → ${getField(out, "nr_frames")}`;
+        break;
+      case "zones-swapped":
+        setField(out, "dma_end_pfn", getField(image, "highmem_start_pfn"));
+        setField(out, "highmem_start_pfn", getField(image, "dma_end_pfn"));
+        detail = "dma_end_pfn and highmem_start_pfn swapped";
+        break;
+      case "pages=0":
+        setField(out, "pages", 0n);
+        setField(out, "size", BigInt(L.HDR_BLOCK_SIZE - seed.thaw.pageSize));
+        detail = "pages 0, size to match";
+        break;
+      case "holes-overlap":
+      case "nosave-over-hole":
+      case "hole-over-image":
+      case "holes-unsorted": {
         const frames = seed.frames;
         const someImagePfn = Number(dice.pick(seed.thaw.entries) & MASK);
         const first = seed.holes[0] ?? { start: Math.floor(frames / 3), end: Math.floor(frames / 3) + 4 };
-        const holes = kind === "holes-overlap" ? [first, { start: first.start + 1, end: Math.min(frames, first.end + 5) }]
-          : kind === "hole-over-image" ? [...seed.holes, { start: someImagePfn, end: Math.min(frames, someImagePfn + dice.int(1, 8)) }]
-          : kind === "holes-unsorted" ? [{ start: Math.floor(frames * 0.8), end: Math.floor(frames * 0.8) + 3 }, first]
-          : seed.holes;
+        const holes =
+          kind === "holes-overlap"
+            ? [first, { start: first.start + 1, end: Math.min(frames, first.end + 5) }]
+            : kind === "hole-over-image"
+              ? [...seed.holes, { start: someImagePfn, end: Math.min(frames, someImagePfn + dice.int(1, 8)) }]
+              : kind === "holes-unsorted"
+                ? [{ start: Math.floor(frames * 0.8), end: Math.floor(frames * 0.8) + 3 }, first]
+                : seed.holes;
         const nosave = kind === "nosave-over-hole" ? [...seed.nosave, first] : seed.nosave;
         writeRanges(out, "holes", holes);
         writeRanges(out, "nosave", nosave);
@@ -405,7 +610,11 @@ function thawFieldChoice(seed: ThawSeed, dice: Dice): Mutation {
         detail = `holes ${JSON.stringify(holes)}, nosave ${JSON.stringify(nosave)}, num_physpages to match`;
         break;
       }
-      case "highmem-everywhere": setField(out, "dma_end_pfn", 0n); setField(out, "highmem_start_pfn", BigInt(dice.int(1, 4))); detail = `HighMem from PFN ${getField(out, "highmem_start_pfn")}, no ZONE_DMA`; break;
+      case "highmem-everywhere":
+        setField(out, "dma_end_pfn", 0n);
+        setField(out, "highmem_start_pfn", BigInt(dice.int(1, 4)));
+        detail = `HighMem from PFN ${getField(out, "highmem_start_pfn")}, no ZONE_DMA`;
+        break;
     }
     seal(out, sealWith);
     return { name: `field.${kind}${sealName(sealWith)}`, detail, image: out };
@@ -413,11 +622,14 @@ function thawFieldChoice(seed: ThawSeed, dice: Dice): Mutation {
   const names = Object.keys(THAW_FIELDS).filter((n) => n !== "header_crc32") as ThawField[];
   const ranges = [
     ...Array.from({ length: Math.max(1, nrHoles) }, (_, i) => [`holes[${i}].start`, `holes[${i}].end`] as const).flat(),
-    ...Array.from({ length: Math.max(1, nrNosave) }, (_, i) => [`nosave[${i}].start`, `nosave[${i}].end`] as const).flat(),
+    ...Array.from(
+      { length: Math.max(1, nrNosave) },
+      (_, i) => [`nosave[${i}].start`, `nosave[${i}].end`] as const,
+    ).flat(),
   ];
   const field = dice.chance(0.8) ? dice.pick(names) : dice.pick(ranges);
   const isRange = field.includes("[");
-  const width = isRange ? 32 : THAW_FIELDS[field as ThawField][1] * 8 as 32 | 64;
+  const width = isRange ? 32 : ((THAW_FIELDS[field as ThawField][1] * 8) as 32 | 64);
   const current = isRange ? 0n : getField(image, field as ThawField);
   const value = dice.chance(0.85) ? dice.pick(extremes(current, width)) : BigInt(dice.int(0, seed.frames * 2));
   return thawField(seed, field as Parameters<typeof thawField>[1], value, sealWith);
@@ -451,22 +663,44 @@ export function linuxRebuild(seed: LinuxSeed, compressors: Compressors, change: 
 }
 
 /** linuxFlip - Flip bytes of a Linux device in @region. */
-export function linuxFlip(seed: LinuxSeed, dice: Dice, region: "any" | "header" | "info" | "map" | "pfn" | "data" | "chunk-prefix" | "chunk", resealCrc: boolean): Mutation {
+export function linuxFlip(
+  seed: LinuxSeed,
+  dice: Dice,
+  region: "any" | "header" | "info" | "map" | "pfn" | "data" | "chunk-prefix" | "chunk",
+  resealCrc: boolean,
+): Mutation {
   const image = Buffer.from(seed.bytes);
   const { linux } = seed;
   const block = (b: number, from = 0, to = PAGE - 1) => b * PAGE + dice.int(from, to);
   const where = (): number => {
     switch (region) {
-      case "any": return dice.int(0, image.length - 1);
-      case "header": return dice.weighted([[() => dice.int(4056, 4095), 6], [() => dice.int(1024, 1060), 2], [() => dice.int(0, 4095), 1]])();
-      case "info": return block(linux.entries[0]!, ...dice.weighted([[[0x188, 0x1b7] as const, 6], [[24, 39] as const, 2], [[0, 4095] as const, 1]]));
+      case "any":
+        return dice.int(0, image.length - 1);
+      case "header":
+        return dice.weighted([
+          [() => dice.int(4056, 4095), 6],
+          [() => dice.int(1024, 1060), 2],
+          [() => dice.int(0, 4095), 1],
+        ])();
+      case "info":
+        return block(
+          linux.entries[0]!,
+          ...dice.weighted([
+            [[0x188, 0x1b7] as const, 6],
+            [[24, 39] as const, 2],
+            [[0, 4095] as const, 1],
+          ]),
+        );
       case "map": {
         const m = dice.pick(linux.mapBlocks);
         return dice.chance(0.2) ? block(m, 4088, 4095) : block(m, 0, Math.min(4087, linux.entries.length * 8 + 15));
       }
-      case "pfn": return block(linux.entries[1 + dice.int(0, linux.metaPages - 1)]!);
-      case "data": return block(linux.entries[dice.int(1 + linux.metaPages, linux.entries.length - 1)]!);
-      case "chunk-prefix": return block(linux.entries[dice.pick(linux.chunkStarts)]!, 0, 7);
+      case "pfn":
+        return block(linux.entries[1 + dice.int(0, linux.metaPages - 1)]!);
+      case "data":
+        return block(linux.entries[dice.int(1 + linux.metaPages, linux.entries.length - 1)]!);
+      case "chunk-prefix":
+        return block(linux.entries[dice.pick(linux.chunkStarts)]!, 0, 7);
       case "chunk": {
         const c = dice.int(0, linux.chunkStarts.length - 1);
         const first = linux.chunkStarts[c]!;
@@ -477,13 +711,22 @@ export function linuxFlip(seed: LinuxSeed, dice: Dice, region: "any" | "header" 
     }
   };
   const changes = flipBytes(image, dice, flipCount(dice), where);
-  return { name: `flip.${region}${resealCrc ? "+crc" : ""}`, detail: changes.join(", "), image, ...(resealCrc && { resealLinuxCrc: true }) };
+  return {
+    name: `flip.${region}${resealCrc ? "+crc" : ""}`,
+    detail: changes.join(", "),
+    image,
+    ...(resealCrc && { resealLinuxCrc: true }),
+  };
 }
 
 /** linuxTruncate - The device cut to @length bytes (reads past the end of a device copy give zeros). */
 export function linuxTruncate(seed: LinuxSeed, length: number): Mutation {
   const boundary = length % PAGE === 0;
-  return { name: boundary ? "truncate.page" : "truncate.mid", detail: `cut to ${length} of ${seed.bytes.length} bytes${boundary ? ` (block ${length / PAGE})` : ""}`, image: Buffer.from(seed.bytes.subarray(0, length)) };
+  return {
+    name: boundary ? "truncate.page" : "truncate.mid",
+    detail: `cut to ${length} of ${seed.bytes.length} bytes${boundary ? ` (block ${length / PAGE})` : ""}`,
+    image: Buffer.from(seed.bytes.subarray(0, length)),
+  };
 }
 
 /** linuxTruncationPoints - Every block boundary of a Linux device. */
@@ -494,7 +737,12 @@ export function linuxTruncationPoints(seed: LinuxSeed): number[] {
 }
 
 /** linuxInfoField - swsusp_info field @field set to @value (the rest of the image consistent). */
-export function linuxInfoField(seed: LinuxSeed, compressors: Compressors, field: "pages" | "imagePages" | "size" | "numPhyspages", value: bigint): Mutation {
+export function linuxInfoField(
+  seed: LinuxSeed,
+  compressors: Compressors,
+  field: "pages" | "imagePages" | "size" | "numPhyspages",
+  value: bigint,
+): Mutation {
   const image = linuxRebuild(seed, compressors, { info: { [field]: value } });
   return { name: `field.info.${field}`, detail: `swsusp_info.${field} → ${value}`, image };
 }
@@ -507,14 +755,29 @@ function linuxHeaderField(seed: LinuxSeed, dice: Dice, compressors: Compressors)
   let detail: string;
   switch (kind) {
     case "flags": {
-      const flags = dice.chance(0.6) ? (spec.flags ?? 0) ^ dice.pick([1, 2, 4, 8, 16, 6, 18, 20, 0x80000000]) : dice.u32();
+      const flags = dice.chance(0.6)
+        ? (spec.flags ?? 0) ^ dice.pick([1, 2, 4, 8, 16, 6, 18, 20, 0x80000000])
+        : dice.u32();
       change = { flags };
       detail = `flags ${spec.flags} → ${flags >>> 0}`;
       break;
     }
-    case "crc32": change = { crc32: dice.u32() }; detail = `crc32 → ${change.crc32}`; break;
+    case "crc32":
+      change = { crc32: dice.u32() };
+      detail = `crc32 → ${change.crc32}`;
+      break;
     case "image": {
-      const image = dice.pick([0n, 1n, BigInt(seed.linux.entries[0]!), BigInt(blocks - 1), BigInt(blocks), BigInt(blocks + dice.int(1, 1000)), 2n ** 32n, 2n ** 63n, 2n ** 64n - 1n]);
+      const image = dice.pick([
+        0n,
+        1n,
+        BigInt(seed.linux.entries[0]!),
+        BigInt(blocks - 1),
+        BigInt(blocks),
+        BigInt(blocks + dice.int(1, 1000)),
+        2n ** 32n,
+        2n ** 63n,
+        2n ** 64n - 1n,
+      ]);
       change = { image };
       detail = `swsusp_header.image → ${image}`;
       break;
@@ -526,7 +789,15 @@ function linuxHeaderField(seed: LinuxSeed, dice: Dice, compressors: Compressors)
       break;
     }
     case "signature": {
-      const signature = dice.pick(["LINHIB0001", "ULSUSPEND\0", "S2SUSPEND\0", "SWAPSPACE2", "SWAP-SPACE", "S1SUSPEND ", "\0\0\0\0\0\0\0\0\0\0"]);
+      const signature = dice.pick([
+        "LINHIB0001",
+        "ULSUSPEND\0",
+        "S2SUSPEND\0",
+        "SWAPSPACE2",
+        "SWAP-SPACE",
+        "S1SUSPEND ",
+        "\0\0\0\0\0\0\0\0\0\0",
+      ]);
       change = { signature };
       detail = `signature → ${JSON.stringify(signature)}`;
       break;
@@ -536,23 +807,60 @@ function linuxHeaderField(seed: LinuxSeed, dice: Dice, compressors: Compressors)
 }
 
 /** linuxPfn - The Linux image with its PFN list changed by @change (CRC recomputed unless @staleCrc). */
-export function linuxPfn(seed: LinuxSeed, dice: Dice, compressors: Compressors, change: PfnChange, staleCrc: boolean, bootPfns?: readonly number[]): Mutation {
+export function linuxPfn(
+  seed: LinuxSeed,
+  dice: Dice,
+  compressors: Compressors,
+  change: PfnChange,
+  staleCrc: boolean,
+  bootPfns?: readonly number[],
+): Mutation {
   const { spec } = seed.linux;
-  const edit = editPfns(change, spec.entries, spec.data, dice, { frames: seed.frames, holes: seed.holes, nosave: seed.nosave, ...(bootPfns && { bootPfns }) }, PAGE);
+  const edit = editPfns(
+    change,
+    spec.entries,
+    spec.data,
+    dice,
+    { frames: seed.frames, holes: seed.holes, nosave: seed.nosave, ...(bootPfns && { bootPfns }) },
+    PAGE,
+  );
   const stale = staleCrc && spec.compression !== "none" ? { crc32: seed.bytes.readUInt32LE(4060) } : {};
-  const image = linuxRebuild(seed, compressors, { entries: edit.entries, data: edit.data, meta: edit.meta ?? packPfns(edit.entries), ...stale });
+  const image = linuxRebuild(seed, compressors, {
+    entries: edit.entries,
+    data: edit.data,
+    meta: edit.meta ?? packPfns(edit.entries),
+    ...stale,
+  });
   return { name: `pfn.${change}${staleCrc ? "+stalecrc" : ""}`, detail: edit.detail, image };
 }
 
 /** linuxPfnFlip - Bytes of the PFN pages flipped inside a compressed stream (rebuilt, CRC recomputed). */
 function linuxPfnFlip(seed: LinuxSeed, dice: Dice, compressors: Compressors): Mutation {
   const meta = Buffer.from(seed.linux.spec.meta ?? packPfns(seed.linux.spec.entries));
-  const changes = flipBytes(meta, dice, flipCount(dice), () => dice.chance(0.7) ? dice.int(0, Math.min(meta.length, seed.linux.spec.entries.length * 8 + 8) - 1) : dice.int(0, meta.length - 1));
-  return { name: "flip.pfn+crc", detail: `in the PFN pages: ${changes.join(", ")}`, image: linuxRebuild(seed, compressors, { meta }) };
+  const changes = flipBytes(meta, dice, flipCount(dice), () =>
+    dice.chance(0.7)
+      ? dice.int(0, Math.min(meta.length, seed.linux.spec.entries.length * 8 + 8) - 1)
+      : dice.int(0, meta.length - 1),
+  );
+  return {
+    name: "flip.pfn+crc",
+    detail: `in the PFN pages: ${changes.join(", ")}`,
+    image: linuxRebuild(seed, compressors, { meta }),
+  };
 }
 
 /** What linuxMap() does to the swap map. */
-export type MapChange = "loop" | "self-loop" | "next-out" | "next-huge" | "entry-out" | "entry-huge" | "entry-zero" | "entry-dup" | "entry-map" | "info-out";
+export type MapChange =
+  | "loop"
+  | "self-loop"
+  | "next-out"
+  | "next-huge"
+  | "entry-out"
+  | "entry-huge"
+  | "entry-zero"
+  | "entry-dup"
+  | "entry-map"
+  | "info-out";
 
 /** linuxMap - The swap map changed by @change; everything else consistent. */
 export function linuxMap(seed: LinuxSeed, dice: Dice, compressors: Compressors, change: MapChange): Mutation {
@@ -561,12 +869,14 @@ export function linuxMap(seed: LinuxSeed, dice: Dice, compressors: Compressors, 
   switch (change) {
     case "loop": {
       const from = dice.int(0, Math.max(0, seed.linux.mapBlocks.length - 2));
-      spec = { mapNext: (m, next, blocks) => {
-        if (m !== from) return next;
-        const to = blocks[dice.int(0, m)]!;
-        detail = `next_swap of full map page ${m} (block ${blocks[m]}) → block ${to}`;
-        return to;
-      } };
+      spec = {
+        mapNext: (m, next, blocks) => {
+          if (m !== from) return next;
+          const to = blocks[dice.int(0, m)]!;
+          detail = `next_swap of full map page ${m} (block ${blocks[m]}) → block ${to}`;
+          return to;
+        },
+      };
       break;
     }
     case "self-loop":
@@ -584,27 +894,52 @@ export function linuxMap(seed: LinuxSeed, dice: Dice, compressors: Compressors, 
         },
       };
       break;
-    case "next-out": case "next-huge":
-      spec = { mapNext: (m, next, blocks) => {
-        if (m !== blocks.length - 1) return next;
-        const to = change === "next-huge" ? dice.pick([2n ** 32n, 2n ** 63n, 2n ** 64n - 1n]) : BigInt(seed.linux.blocks + dice.int(0, 100));
-        detail = `next_swap of the last map page → ${to}, and that page full`;
-        return to;
-      }, mapEntries: (entries) => [...entries, ...Array.from({ length: (511 - (entries.length % 511)) % 511 }, (_, k) => entries[1 + (k % (entries.length - 1))]!)] };
+    case "next-out":
+    case "next-huge":
+      spec = {
+        mapNext: (m, next, blocks) => {
+          if (m !== blocks.length - 1) return next;
+          const to =
+            change === "next-huge"
+              ? dice.pick([2n ** 32n, 2n ** 63n, 2n ** 64n - 1n])
+              : BigInt(seed.linux.blocks + dice.int(0, 100));
+          detail = `next_swap of the last map page → ${to}, and that page full`;
+          return to;
+        },
+        mapEntries: (entries) => [
+          ...entries,
+          ...Array.from(
+            { length: (511 - (entries.length % 511)) % 511 },
+            (_, k) => entries[1 + (k % (entries.length - 1))]!,
+          ),
+        ],
+      };
       break;
-    case "entry-out": case "entry-huge": case "entry-zero": case "entry-dup": case "entry-map": case "info-out":
-      spec = { mapEntries: (entries) => {
-        const out = [...entries];
-        const i = change === "info-out" ? 0 : dice.int(1, out.length - 1);
-        const value = change === "entry-out" || change === "info-out" ? out.length + 1 + dice.int(0, 1 << 16) * (dice.chance(0.5) ? 1 : 1000)
-          : change === "entry-huge" ? Number(dice.pick([2 ** 32, 2 ** 53]))
-          : change === "entry-zero" ? 0
-          : change === "entry-dup" ? out[dice.int(0, out.length - 1)]!
-          : 1;
-        detail = `map entry ${i}: block ${out[i]} → ${value}`;
-        out[i] = value;
-        return out;
-      } };
+    case "entry-out":
+    case "entry-huge":
+    case "entry-zero":
+    case "entry-dup":
+    case "entry-map":
+    case "info-out":
+      spec = {
+        mapEntries: (entries) => {
+          const out = [...entries];
+          const i = change === "info-out" ? 0 : dice.int(1, out.length - 1);
+          const value =
+            change === "entry-out" || change === "info-out"
+              ? out.length + 1 + dice.int(0, 1 << 16) * (dice.chance(0.5) ? 1 : 1000)
+              : change === "entry-huge"
+                ? Number(dice.pick([2 ** 32, 2 ** 53]))
+                : change === "entry-zero"
+                  ? 0
+                  : change === "entry-dup"
+                    ? out[dice.int(0, out.length - 1)]!
+                    : 1;
+          detail = `map entry ${i}: block ${out[i]} → ${value}`;
+          out[i] = value;
+          return out;
+        },
+      };
       break;
   }
   const image = linuxRebuild(seed, compressors, spec);
@@ -612,7 +947,15 @@ export function linuxMap(seed: LinuxSeed, dice: Dice, compressors: Compressors, 
 }
 
 /** What linuxChunk() does to a compressed stream. */
-export type ChunkChange = "cmp_len" | "garbage" | "unc_len" | "overlong" | "small" | "empty" | "other-algorithm" | "truncated-body";
+export type ChunkChange =
+  | "cmp_len"
+  | "garbage"
+  | "unc_len"
+  | "overlong"
+  | "small"
+  | "empty"
+  | "other-algorithm"
+  | "truncated-body";
 
 /** linuxChunk - One chunk (or the chunking) of a compressed stream changed by @change; CRC recomputed. */
 export function linuxChunk(seed: LinuxSeed, dice: Dice, compressors: Compressors, change: ChunkChange): Mutation {
@@ -623,26 +966,49 @@ export function linuxChunk(seed: LinuxSeed, dice: Dice, compressors: Compressors
   const at = (f: (c: StoredChunk) => StoredChunk) => (index: number, c: StoredChunk) => (index === target ? f(c) : c);
   switch (change) {
     case "cmp_len":
-      spec = { chunk: at((c) => {
-        const len = BigInt(c.cmpLen);
-        const value = dice.pick([0n, 1n, 7n, len - 1n, len + 1n, len + 4096n, BigInt(C.WORST_CMP_LEN), BigInt(C.WORST_CMP_LEN + 1), 2n ** 31n, 2n ** 32n, 2n ** 63n, 2n ** 64n - 1n].filter((v) => v >= 0n));
-        detail = `chunk ${target}: cmp_len ${len} → ${value}`;
-        return { ...c, cmpLen: value };
-      }) };
+      spec = {
+        chunk: at((c) => {
+          const len = BigInt(c.cmpLen);
+          const value = dice.pick(
+            [
+              0n,
+              1n,
+              7n,
+              len - 1n,
+              len + 1n,
+              len + 4096n,
+              BigInt(C.WORST_CMP_LEN),
+              BigInt(C.WORST_CMP_LEN + 1),
+              2n ** 31n,
+              2n ** 32n,
+              2n ** 63n,
+              2n ** 64n - 1n,
+            ].filter((v) => v >= 0n),
+          );
+          detail = `chunk ${target}: cmp_len ${len} → ${value}`;
+          return { ...c, cmpLen: value };
+        }),
+      };
       break;
     case "garbage":
-      spec = { chunk: at((c) => {
-        const bytes = dice.chance(0.5) ? dice.bytes(c.bytes.length) : Uint8Array.from(c.bytes, (b, k) => (k > 2 && dice.chance(0.05) ? dice.int(0, 255) : b));
-        detail = `chunk ${target}: ${c.bytes.length} compressed bytes replaced or sprayed with noise`;
-        return { ...c, bytes };
-      }) };
+      spec = {
+        chunk: at((c) => {
+          const bytes = dice.chance(0.5)
+            ? dice.bytes(c.bytes.length)
+            : Uint8Array.from(c.bytes, (b, k) => (k > 2 && dice.chance(0.05) ? dice.int(0, 255) : b));
+          detail = `chunk ${target}: ${c.bytes.length} compressed bytes replaced or sprayed with noise`;
+          return { ...c, bytes };
+        }),
+      };
       break;
     case "truncated-body":
-      spec = { chunk: at((c) => {
-        const keep = dice.int(1, Math.max(1, c.bytes.length - 1));
-        detail = `chunk ${target}: compressed bytes cut to ${keep} of ${c.bytes.length}, cmp_len to match`;
-        return { cmpLen: keep, bytes: c.bytes.subarray(0, keep) };
-      }) };
+      spec = {
+        chunk: at((c) => {
+          const keep = dice.int(1, Math.max(1, c.bytes.length - 1));
+          detail = `chunk ${target}: compressed bytes cut to ${keep} of ${c.bytes.length}, cmp_len to match`;
+          return { cmpLen: keep, bytes: c.bytes.subarray(0, keep) };
+        }),
+      };
       break;
     case "unc_len": {
       const bytes = dice.chance(0.5) ? C.UNC_SIZE - dice.int(1, 4095) : dice.int(1, C.UNC_SIZE - 1);
@@ -660,16 +1026,21 @@ export function linuxChunk(seed: LinuxSeed, dice: Dice, compressors: Compressors
       break;
     case "empty": {
       const other = seed.linux.compression === "lz4" ? compressors.lz4 : compressors.lzo;
-      spec = { chunk: at(() => {
-        detail = `chunk ${target} replaced by an empty stream`;
-        const bytes = other(new Uint8Array(0));
-        return { cmpLen: bytes.length, bytes };
-      }) };
+      spec = {
+        chunk: at(() => {
+          detail = `chunk ${target} replaced by an empty stream`;
+          const bytes = other(new Uint8Array(0));
+          return { cmpLen: bytes.length, bytes };
+        }),
+      };
       break;
     }
     case "other-algorithm": {
       const other = seed.linux.compression === "lz4" ? compressors.lzo : compressors.lz4;
-      const stream = Buffer.concat([Buffer.from(seed.linux.spec.meta ?? packPfns(seed.linux.spec.entries)), ...seed.linux.spec.data]);
+      const stream = Buffer.concat([
+        Buffer.from(seed.linux.spec.meta ?? packPfns(seed.linux.spec.entries)),
+        ...seed.linux.spec.data,
+      ]);
       const bytes = other(stream.subarray(target * C.UNC_SIZE, Math.min(stream.length, (target + 1) * C.UNC_SIZE)));
       spec = { chunk: (index, c) => (index === target ? { cmpLen: bytes.length, bytes } : c) };
       detail = `chunk ${target} compressed with ${seed.linux.compression === "lz4" ? "LZO" : "LZ4"}`;
@@ -684,9 +1055,16 @@ function linuxHuge(seed: LinuxSeed, compressors: Compressors, dice: Dice): Mutat
   const pages = dice.pick([2n ** 32n, 2n ** 40n, 2n ** 63n]);
   const which = dice.pick(["pages", "imagePages", "both"] as const);
   const info: LinuxImageSpec["info"] = {};
-  if (which !== "imagePages") { info.pages = pages; info.size = pages * 4096n; }
+  if (which !== "imagePages") {
+    info.pages = pages;
+    info.size = pages * 4096n;
+  }
   if (which !== "pages") info.imagePages = pages - 2n;
-  return { name: "stream.huge", detail: `swsusp_info ${which} claims ${pages} pages`, image: linuxRebuild(seed, compressors, { info }) };
+  return {
+    name: "stream.huge",
+    detail: `swsusp_info ${which} claims ${pages} pages`,
+    image: linuxRebuild(seed, compressors, { info }),
+  };
 }
 
 // ─────────────────────────────── choosing ───────────────────────────────
@@ -723,53 +1101,152 @@ function linux(c: MutationContext): LinuxSeed {
 
 /** The mutators and their shares of the random cases. */
 export const MUTATORS: readonly Mutator[] = [
-  { name: "flip.any", weight: 4, applies: () => true, mutate: (c) => isThaw(c.seed)
-    ? thawFlip(thaw(c), c.dice, "any", c.dice.chance(0.5) ? { stream: true, header: true } : {})
-    : linuxFlip(linux(c), c.dice, "any", compressed(c.seed) && c.dice.chance(0.3)) },
-  { name: "flip.header", weight: 4, applies: () => true, mutate: (c) => isThaw(c.seed)
-    ? thawFlip(thaw(c), c.dice, "header", c.dice.chance(0.85) ? { header: true } : {})
-    : linuxFlip(linux(c), c.dice, c.dice.chance(0.5) ? "header" : "info", false) },
-  { name: "flip.pfn", weight: 4, applies: () => true, mutate: (c) => isThaw(c.seed)
-    ? thawFlip(thaw(c), c.dice, "pfn", c.dice.chance(0.75) ? { stream: true, header: true } : {})
-    : compressed(c.seed) ? linuxPfnFlip(linux(c), c.dice, c.compressors) : linuxFlip(linux(c), c.dice, "pfn", false) },
-  { name: "flip.data", weight: 1, applies: (s) => !compressed(s), mutate: (c) => isThaw(c.seed)
-    ? thawFlip(thaw(c), c.dice, "data", c.dice.chance(0.5) ? { stream: true, header: true } : {})
-    : linuxFlip(linux(c), c.dice, "data", false) },
+  {
+    name: "flip.any",
+    weight: 4,
+    applies: () => true,
+    mutate: (c) =>
+      isThaw(c.seed)
+        ? thawFlip(thaw(c), c.dice, "any", c.dice.chance(0.5) ? { stream: true, header: true } : {})
+        : linuxFlip(linux(c), c.dice, "any", compressed(c.seed) && c.dice.chance(0.3)),
+  },
+  {
+    name: "flip.header",
+    weight: 4,
+    applies: () => true,
+    mutate: (c) =>
+      isThaw(c.seed)
+        ? thawFlip(thaw(c), c.dice, "header", c.dice.chance(0.85) ? { header: true } : {})
+        : linuxFlip(linux(c), c.dice, c.dice.chance(0.5) ? "header" : "info", false),
+  },
+  {
+    name: "flip.pfn",
+    weight: 4,
+    applies: () => true,
+    mutate: (c) =>
+      isThaw(c.seed)
+        ? thawFlip(thaw(c), c.dice, "pfn", c.dice.chance(0.75) ? { stream: true, header: true } : {})
+        : compressed(c.seed)
+          ? linuxPfnFlip(linux(c), c.dice, c.compressors)
+          : linuxFlip(linux(c), c.dice, "pfn", false),
+  },
+  {
+    name: "flip.data",
+    weight: 1,
+    applies: (s) => !compressed(s),
+    mutate: (c) =>
+      isThaw(c.seed)
+        ? thawFlip(thaw(c), c.dice, "data", c.dice.chance(0.5) ? { stream: true, header: true } : {})
+        : linuxFlip(linux(c), c.dice, "data", false),
+  },
   { name: "flip.map", weight: 3, applies: isLinux, mutate: (c) => linuxFlip(linux(c), c.dice, "map", false) },
-  { name: "flip.chunk-prefix", weight: 2, applies: compressed, mutate: (c) => linuxFlip(linux(c), c.dice, "chunk-prefix", false) },
-  { name: "flip.chunk", weight: 3, applies: compressed, mutate: (c) => linuxFlip(linux(c), c.dice, "chunk", c.dice.chance(0.5)) },
-  { name: "truncate", weight: 3, applies: () => true, mutate: (c) => {
-    if (isThaw(c.seed)) {
-      const points = thawTruncationPoints(thaw(c));
-      const length = c.dice.chance(0.85) ? c.dice.pick(points) : c.dice.int(0, c.seed.bytes.length - 1);
-      return thawTruncate(thaw(c), length, c.dice.chance(0.4));
-    }
-    return linuxTruncate(linux(c), c.dice.chance(0.85) ? c.dice.pick(linuxTruncationPoints(linux(c))) : c.dice.int(0, c.seed.bytes.length - 1));
-  } },
-  { name: "extend", weight: 1, applies: isThaw, mutate: (c) => thawExtend(thaw(c), c.dice, c.dice.int(1, 3), c.dice.chance(0.5)) },
-  { name: "field", weight: 6, applies: () => true, mutate: (c) => {
-    if (isThaw(c.seed)) return thawFieldChoice(thaw(c), c.dice);
-    if (c.dice.chance(0.5)) return linuxHeaderField(linux(c), c.dice, c.compressors);
-    const field = c.dice.pick(["pages", "imagePages", "size", "numPhyspages"] as const);
-    const spec = linux(c).linux.spec;
-    const current = BigInt(field === "numPhyspages" ? spec.numPhyspages : field === "imagePages" ? spec.data.length : 0);
-    return linuxInfoField(linux(c), c.compressors, field, c.dice.pick(extremes(current, 64)));
-  } },
-  { name: "pfn", weight: 7, applies: () => true, mutate: (c) => {
-    const change = c.dice.weighted(PFN_CHANGES);
-    return isThaw(c.seed)
-      ? thawPfn(thaw(c), c.dice, change, c.dice.chance(0.85) ? { stream: true, header: true } : {}, c.bootPfns)
-      : linuxPfn(linux(c), c.dice, c.compressors, change, c.dice.chance(0.15), c.bootPfns);
-  } },
-  { name: "map", weight: 4, applies: isLinux, mutate: (c) => {
-    const changes: MapChange[] = ["self-loop", "next-out", "next-huge", "entry-out", "entry-huge", "entry-zero", "entry-dup", "entry-map", "info-out"];
-    if (multiMap(c.seed)) changes.push("loop", "loop");
-    return linuxMap(linux(c), c.dice, c.compressors, c.dice.pick(changes));
-  } },
-  { name: "chunk", weight: 5, applies: compressed, mutate: (c) => linuxChunk(linux(c), c.dice, c.compressors, c.dice.weighted([
-    ["cmp_len", 4], ["garbage", 4], ["truncated-body", 2], ["unc_len", 2], ["overlong", 1], ["small", 1], ["empty", 1], ["other-algorithm", 2],
-  ] as const)) },
-  { name: "stream.huge", weight: 1, applies: () => true, mutate: (c) => isThaw(c.seed) ? thawHuge(thaw(c), c.dice) : linuxHuge(linux(c), c.compressors, c.dice) },
+  {
+    name: "flip.chunk-prefix",
+    weight: 2,
+    applies: compressed,
+    mutate: (c) => linuxFlip(linux(c), c.dice, "chunk-prefix", false),
+  },
+  {
+    name: "flip.chunk",
+    weight: 3,
+    applies: compressed,
+    mutate: (c) => linuxFlip(linux(c), c.dice, "chunk", c.dice.chance(0.5)),
+  },
+  {
+    name: "truncate",
+    weight: 3,
+    applies: () => true,
+    mutate: (c) => {
+      if (isThaw(c.seed)) {
+        const points = thawTruncationPoints(thaw(c));
+        const length = c.dice.chance(0.85) ? c.dice.pick(points) : c.dice.int(0, c.seed.bytes.length - 1);
+        return thawTruncate(thaw(c), length, c.dice.chance(0.4));
+      }
+      return linuxTruncate(
+        linux(c),
+        c.dice.chance(0.85) ? c.dice.pick(linuxTruncationPoints(linux(c))) : c.dice.int(0, c.seed.bytes.length - 1),
+      );
+    },
+  },
+  {
+    name: "extend",
+    weight: 1,
+    applies: isThaw,
+    mutate: (c) => thawExtend(thaw(c), c.dice, c.dice.int(1, 3), c.dice.chance(0.5)),
+  },
+  {
+    name: "field",
+    weight: 6,
+    applies: () => true,
+    mutate: (c) => {
+      if (isThaw(c.seed)) return thawFieldChoice(thaw(c), c.dice);
+      if (c.dice.chance(0.5)) return linuxHeaderField(linux(c), c.dice, c.compressors);
+      const field = c.dice.pick(["pages", "imagePages", "size", "numPhyspages"] as const);
+      const spec = linux(c).linux.spec;
+      const current = BigInt(
+        field === "numPhyspages" ? spec.numPhyspages : field === "imagePages" ? spec.data.length : 0,
+      );
+      return linuxInfoField(linux(c), c.compressors, field, c.dice.pick(extremes(current, 64)));
+    },
+  },
+  {
+    name: "pfn",
+    weight: 7,
+    applies: () => true,
+    mutate: (c) => {
+      const change = c.dice.weighted(PFN_CHANGES);
+      return isThaw(c.seed)
+        ? thawPfn(thaw(c), c.dice, change, c.dice.chance(0.85) ? { stream: true, header: true } : {}, c.bootPfns)
+        : linuxPfn(linux(c), c.dice, c.compressors, change, c.dice.chance(0.15), c.bootPfns);
+    },
+  },
+  {
+    name: "map",
+    weight: 4,
+    applies: isLinux,
+    mutate: (c) => {
+      const changes: MapChange[] = [
+        "self-loop",
+        "next-out",
+        "next-huge",
+        "entry-out",
+        "entry-huge",
+        "entry-zero",
+        "entry-dup",
+        "entry-map",
+        "info-out",
+      ];
+      if (multiMap(c.seed)) changes.push("loop", "loop");
+      return linuxMap(linux(c), c.dice, c.compressors, c.dice.pick(changes));
+    },
+  },
+  {
+    name: "chunk",
+    weight: 5,
+    applies: compressed,
+    mutate: (c) =>
+      linuxChunk(
+        linux(c),
+        c.dice,
+        c.compressors,
+        c.dice.weighted([
+          ["cmp_len", 4],
+          ["garbage", 4],
+          ["truncated-body", 2],
+          ["unc_len", 2],
+          ["overlong", 1],
+          ["small", 1],
+          ["empty", 1],
+          ["other-algorithm", 2],
+        ] as const),
+      ),
+  },
+  {
+    name: "stream.huge",
+    weight: 1,
+    applies: () => true,
+    mutate: (c) => (isThaw(c.seed) ? thawHuge(thaw(c), c.dice) : linuxHuge(linux(c), c.compressors, c.dice)),
+  },
 ];
 
 /** truncationPoints - The lengths a systematic truncation sweep cuts @seed to: every page (or block) boundary. */

@@ -9,15 +9,15 @@
  * and, after a rejection, the machine must be as it booted (boot-kernel frames, untouched frames, free counts,
  * bitmaps, restore_pblist) and the image file unchanged (checked after every case).
  */
-import { readdirSync, existsSync } from "node:fs";
-import { ResumeSession, machineOf, type ResumeMachineOptions } from "../src/resume.js";
-import { ResumeError, ConfigError } from "../src/errors.js";
+import { existsSync, readdirSync } from "node:fs";
+import { ConfigError, ResumeError } from "../src/errors.js";
 import { openImage } from "../src/image/open.js";
 import { inspectImage } from "../src/inspect.js";
+import { type MachineOptions, resolveMachine } from "../src/machine/config.js";
 import { createMachine, type Machine } from "../src/machine/machine.js";
-import { resolveMachine, type MachineOptions } from "../src/machine/config.js";
 import type { LoadMode } from "../src/phases/state.js";
-import { bootDigest, rollbackState, fileFingerprint } from "./evidence.js";
+import { machineOf, type ResumeMachineOptions, ResumeSession } from "../src/resume.js";
+import { bootDigest, fileFingerprint, rollbackState } from "./evidence.js";
 
 /** How a case is resumed. */
 export interface CaseOptions {
@@ -63,7 +63,8 @@ export interface CaseVerdict {
 export const MACHINE_BUDGET_BYTES = 256 * 2 ** 20;
 
 const KNOWN_EIO = /the image changed while it was restored|\(injected fault\)/;
-const TRAP = /\bunreachable\b|memory access out of bounds|divide by zero|integer overflow|unrepresentable in integer range|table index is out of bounds|function signature mismatch| in assembly\/\S+:\d+:\d+/;
+const TRAP =
+  /\bunreachable\b|memory access out of bounds|divide by zero|integer overflow|unrepresentable in integer range|table index is out of bounds|function signature mismatch| in assembly\/\S+:\d+:\d+/;
 const COMMITTED = new Set(["atomicCopy", "verify"]);
 
 /**
@@ -129,7 +130,8 @@ export class MachinePool {
     for (const name of names) {
       const fn = engine[name] as (...args: unknown[]) => unknown;
       Object.defineProperty(engine, name, {
-        configurable: true, writable: true,
+        configurable: true,
+        writable: true,
         value: (...args: unknown[]) => {
           try {
             return fn.apply(engine, args);
@@ -169,13 +171,25 @@ export function judgeError(error: unknown, trap: unknown): Judged {
   if (error instanceof ResumeError) {
     if (cause !== undefined) return judgeError(cause, undefined);
     if (error.code === "EIO" && !KNOWN_EIO.test(error.message)) {
-      return { outcome: TRAP.test(error.message) ? "trap" : "crash", phase: error.phase, code: error.code, message: `wrapped into a ResumeError: ${message}`, ...(stack && { stack }) };
+      return {
+        outcome: TRAP.test(error.message) ? "trap" : "crash",
+        phase: error.phase,
+        code: error.code,
+        message: `wrapped into a ResumeError: ${message}`,
+        ...(stack && { stack }),
+      };
     }
     return { outcome: "rejected", phase: error.phase, code: error.code, message };
   }
-  if (error instanceof ConfigError) return { outcome: "rejected", phase: "config", code: error.offending?.kind ?? "config", message };
-  if (error instanceof WebAssembly.RuntimeError || TRAP.test(message)) return { outcome: "trap", message, ...(stack && { stack }) };
-  return { outcome: "crash", message: `${error instanceof Error ? error.name : typeof error}: ${message}`, ...(stack && { stack }) };
+  if (error instanceof ConfigError)
+    return { outcome: "rejected", phase: "config", code: error.offending?.kind ?? "config", message };
+  if (error instanceof WebAssembly.RuntimeError || TRAP.test(message))
+    return { outcome: "trap", message, ...(stack && { stack }) };
+  return {
+    outcome: "crash",
+    message: `${error instanceof Error ? error.name : typeof error}: ${message}`,
+    ...(stack && { stack }),
+  };
 }
 
 /** What runCase needs to know about the seed. */
@@ -189,16 +203,33 @@ export interface CaseSeed {
 /**
  * runCase - Resume the image at @path as @options say and judge it. @pool provides (and watches) the machines.
  */
-export async function runCase(path: string, seed: CaseSeed, options: CaseOptions, pool: MachinePool): Promise<CaseVerdict> {
+export async function runCase(
+  path: string,
+  seed: CaseSeed,
+  options: CaseOptions,
+  pool: MachinePool,
+): Promise<CaseVerdict> {
   const t0 = performance.now();
   const threadless = !options.crcThread && options.workers === 0;
   const fdsBefore = openFds();
   const before = fileFingerprint(path);
-  const verdict: CaseVerdict = { outcome: "ok", bootBytesChanged: false, freeCountChanged: false, leaks: [], rejectedAfterCommit: false, imageWritten: false, largeMachine: false, ms: 0 };
+  const verdict: CaseVerdict = {
+    outcome: "ok",
+    bootBytesChanged: false,
+    freeCountChanged: false,
+    leaks: [],
+    rejectedAfterCommit: false,
+    imageWritten: false,
+    largeMachine: false,
+    ms: 0,
+  };
   let machine: Machine | undefined;
   let bootBefore = "";
   if (options.inspect) {
-    const judged = await inspectImage(path, { workers: 0 }).then(() => undefined, (error: unknown) => judgeError(error, undefined));
+    const judged = await inspectImage(path, { workers: 0 }).then(
+      () => undefined,
+      (error: unknown) => judgeError(error, undefined),
+    );
     if (judged && judged.outcome !== "rejected") {
       Object.assign(verdict, judged, { message: `thaw inspect: ${judged.message}` });
       verdict.imageWritten = fileFingerprint(path) !== before;
@@ -225,19 +256,32 @@ export async function runCase(path: string, seed: CaseSeed, options: CaseOptions
     machine = await pool.get(target);
     machine.boot();
     bootBefore = bootDigest(machine);
-    const session = await ResumeSession.open(path, { machine, mode: options.mode, crcThread: options.crcThread, workers: options.workers });
+    const session = await ResumeSession.open(path, {
+      machine,
+      mode: options.mode,
+      crcThread: options.crcThread,
+      workers: options.workers,
+    });
     const result = session.run();
     const v = result.verify;
     const c = result.counts;
-    if (!v || v.mismatches.length || v.untouchedMismatches.length || c.directPages + c.pbes + c.highmemPbes !== c.imagePages) {
+    if (
+      !v ||
+      v.mismatches.length ||
+      v.untouchedMismatches.length ||
+      c.directPages + c.pbes + c.highmemPbes !== c.imagePages
+    ) {
       verdict.outcome = "wrongRestore";
-      verdict.message = v ? `${v.mismatches.length} image page(s) and ${v.untouchedMismatches.length} untouched frame(s) wrong (e.g. PFN ${v.mismatches[0] ?? v.untouchedMismatches[0]}); counts ${JSON.stringify(c)}` : "no verification";
+      verdict.message = v
+        ? `${v.mismatches.length} image page(s) and ${v.untouchedMismatches.length} untouched frame(s) wrong (e.g. PFN ${v.mismatches[0] ?? v.untouchedMismatches[0]}); counts ${JSON.stringify(c)}`
+        : "no verification";
     }
     const trap = pool.trapOf(machine);
     if (trap !== undefined) Object.assign(verdict, judgeError(trap, trap));
   } catch (error) {
     Object.assign(verdict, judgeError(error, machine ? pool.trapOf(machine) : undefined));
-    if (verdict.outcome === "rejected" && verdict.phase && COMMITTED.has(verdict.phase)) verdict.rejectedAfterCommit = true;
+    if (verdict.outcome === "rejected" && verdict.phase && COMMITTED.has(verdict.phase))
+      verdict.rejectedAfterCommit = true;
     if (machine && bootBefore && verdict.outcome === "rejected" && !verdict.rejectedAfterCommit) {
       const state = rollbackState(machine);
       verdict.bootBytesChanged = state.untouchedChanged !== 0 || bootDigest(machine) !== bootBefore;

@@ -9,21 +9,21 @@
  * buildCorpus() writes them to a folder with a manifest; every seed must restore with every page verified, or the
  * corpus is refused. loadSeed() reads one back with what the mutators need: its regions, its PFN list, its pages.
  */
-import { mkdirSync, writeFileSync, readFileSync, existsSync, createReadStream, createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { createMachine } from "../src/machine/machine.js";
-import { resolveMachine, type MachineOptions, type PfnRange } from "../src/machine/config.js";
-import { suspendMachine } from "../src/suspend.js";
-import { ResumeSession, machineOf, type ResumeMachineOptions } from "../src/resume.js";
-import { openImage } from "../src/image/open.js";
-import { packageRoot } from "../src/engine/load.js";
-import { createRandom } from "../src/util/random.js";
-import { LinuxSwapSource } from "../src/image/linux/linuxImage.js";
 import * as C from "../assembly/portable/compress.js";
-import { writeLinuxImage, type Compressors, type LinuxImageSpec } from "./linuxWriter.js";
-import { thawParts, type ThawParts } from "./thawBytes.js";
+import { packageRoot } from "../src/engine/load.js";
+import { LinuxSwapSource } from "../src/image/linux/linuxImage.js";
+import { openImage } from "../src/image/open.js";
+import { type MachineOptions, type PfnRange, resolveMachine } from "../src/machine/config.js";
+import { createMachine } from "../src/machine/machine.js";
+import { machineOf, type ResumeMachineOptions, ResumeSession } from "../src/resume.js";
+import { suspendMachine } from "../src/suspend.js";
+import { createRandom } from "../src/util/random.js";
+import { type Compressors, type LinuxImageSpec, writeLinuxImage } from "./linuxWriter.js";
+import { type ThawParts, thawParts } from "./thawBytes.js";
 
 /** A seed as the manifest lists it. */
 export interface SeedInfo {
@@ -51,43 +51,118 @@ export interface Corpus {
 const THAW_SEEDS: { name: string; machine: MachineOptions; image: number; zero: number }[] = [
   {
     name: "thaw-512-highmem-flat",
-    machine: { frames: 1024, pageSize: 512, zones: { dmaEndPfn: 64, highmemStartPfn: 700 }, holes: [{ start: 90, end: 100 }], nosave: [{ start: 120, end: 122 }], seed: 1, boot: { profile: "scattered", share: 0.2 }, allocator: "random", bitmap: "flat" },
-    image: 0.3, zero: 0.1,
+    machine: {
+      frames: 1024,
+      pageSize: 512,
+      zones: { dmaEndPfn: 64, highmemStartPfn: 700 },
+      holes: [{ start: 90, end: 100 }],
+      nosave: [{ start: 120, end: 122 }],
+      seed: 1,
+      boot: { profile: "scattered", share: 0.2 },
+      allocator: "random",
+      bitmap: "flat",
+    },
+    image: 0.3,
+    zero: 0.1,
   },
   {
     name: "thaw-256-lowboot-bmlist",
-    machine: { frames: 768, pageSize: 256, zones: { dmaEndPfn: 32, highmemStartPfn: 400 }, holes: [], nosave: [{ start: 10, end: 12 }], seed: 2, boot: { profile: "low", share: 0.3 }, allocator: "ascending", bitmap: "bmlist" },
-    image: 0.35, zero: 0.05,
+    machine: {
+      frames: 768,
+      pageSize: 256,
+      zones: { dmaEndPfn: 32, highmemStartPfn: 400 },
+      holes: [],
+      nosave: [{ start: 10, end: 12 }],
+      seed: 2,
+      boot: { profile: "low", share: 0.3 },
+      allocator: "ascending",
+      bitmap: "bmlist",
+    },
+    image: 0.35,
+    zero: 0.05,
   },
   {
     name: "thaw-128-buddy-rtree",
-    machine: { frames: 2048, pageSize: 128, zones: { dmaEndPfn: 128, highmemStartPfn: 1900 }, holes: [{ start: 1000, end: 1010 }], nosave: [], seed: 3, boot: { profile: "clustered", share: 0.25, clusterPages: 16 }, allocator: "buddy", bitmap: "rtree" },
-    image: 0.3, zero: 0.1,
+    machine: {
+      frames: 2048,
+      pageSize: 128,
+      zones: { dmaEndPfn: 128, highmemStartPfn: 1900 },
+      holes: [{ start: 1000, end: 1010 }],
+      nosave: [],
+      seed: 3,
+      boot: { profile: "clustered", share: 0.25, clusterPages: 16 },
+      allocator: "buddy",
+      bitmap: "rtree",
+    },
+    image: 0.3,
+    zero: 0.1,
   },
   {
     name: "thaw-4096-summary",
-    machine: { frames: 512, pageSize: 4096, zones: { dmaEndPfn: 16, highmemStartPfn: 384 }, holes: [{ start: 40, end: 48 }], nosave: [{ start: 60, end: 61 }], seed: 4, boot: { profile: "scattered", share: 0.25 }, allocator: "descending", bitmap: "summary" },
-    image: 0.35, zero: 0.08,
+    machine: {
+      frames: 512,
+      pageSize: 4096,
+      zones: { dmaEndPfn: 16, highmemStartPfn: 384 },
+      holes: [{ start: 40, end: 48 }],
+      nosave: [{ start: 60, end: 61 }],
+      seed: 4,
+      boot: { profile: "scattered", share: 0.25 },
+      allocator: "descending",
+      bitmap: "summary",
+    },
+    image: 0.35,
+    zero: 0.08,
   },
   {
     name: "thaw-64-tiny-pages-summary",
-    machine: { frames: 4096, pageSize: 64, zones: { dmaEndPfn: 256, highmemStartPfn: 3000 }, holes: [{ start: 2000, end: 2050 }], nosave: [{ start: 100, end: 104 }], seed: 5, boot: { profile: "scattered", share: 0.2 }, allocator: "random", bitmap: "summary" },
-    image: 0.25, zero: 0.1,
+    machine: {
+      frames: 4096,
+      pageSize: 64,
+      zones: { dmaEndPfn: 256, highmemStartPfn: 3000 },
+      holes: [{ start: 2000, end: 2050 }],
+      nosave: [{ start: 100, end: 104 }],
+      seed: 5,
+      boot: { profile: "scattered", share: 0.2 },
+      allocator: "random",
+      bitmap: "summary",
+    },
+    image: 0.25,
+    zero: 0.1,
   },
   {
     name: "thaw-16384-flat",
-    machine: { frames: 256, pageSize: 16384, zones: { dmaEndPfn: 8, highmemStartPfn: 192 }, holes: [{ start: 10, end: 12 }], nosave: [], seed: 6, boot: { profile: "low", share: 0.2 }, allocator: "buddy", bitmap: "flat" },
-    image: 0.4, zero: 0.1,
+    machine: {
+      frames: 256,
+      pageSize: 16384,
+      zones: { dmaEndPfn: 8, highmemStartPfn: 192 },
+      holes: [{ start: 10, end: 12 }],
+      nosave: [],
+      seed: 6,
+      boot: { profile: "low", share: 0.2 },
+      allocator: "buddy",
+      bitmap: "flat",
+    },
+    image: 0.4,
+    zero: 0.1,
   },
 ];
 
 const LINUX_RESUME: ResumeMachineOptions[] = [
   { boot: { profile: "scattered", share: 0.25 }, allocator: "random", bitmap: "flat", seed: 11 },
   { boot: { profile: "low", share: 0.2 }, allocator: "buddy", bitmap: "rtree", seed: 12 },
-  { boot: { profile: "clustered", share: 0.3, clusterPages: 32 }, allocator: "descending", bitmap: "summary", seed: 13 },
+  {
+    boot: { profile: "clustered", share: 0.3, clusterPages: 32 },
+    allocator: "descending",
+    bitmap: "summary",
+    seed: 13,
+  },
 ];
 
-const FIXTURES = [["d-tiny-nocompress", "none"], ["e-tiny-lzo", "lzo"], ["f-tiny-lz4", "lz4"]] as const;
+const FIXTURES = [
+  ["d-tiny-nocompress", "none"],
+  ["e-tiny-lzo", "lzo"],
+  ["f-tiny-lz4", "lz4"],
+] as const;
 
 /**
  * syntheticLinuxSpec - The small Linux image of the corpus: 1024 pages of memory, 160 PFNs from 300 on (every 17th
@@ -106,7 +181,16 @@ export function syntheticLinuxSpec(compression: LinuxImageSpec["compression"]): 
     const page = new Uint8Array(4096);
     const kind = pfn % 4;
     for (let i = 0; i < 4096; i++) {
-      page[i] = kind === 0 ? random.int(0, 255) : kind === 1 ? (pfn + (i >> 6)) & 0xff : kind === 2 ? ((i * 7) ^ pfn) & 0xff : i < 2048 ? pfn & 0xff : random.int(0, 3);
+      page[i] =
+        kind === 0
+          ? random.int(0, 255)
+          : kind === 1
+            ? (pfn + (i >> 6)) & 0xff
+            : kind === 2
+              ? ((i * 7) ^ pfn) & 0xff
+              : i < 2048
+                ? pfn & 0xff
+                : random.int(0, 3);
     }
     page[0] = 1;
     data.push(page);
@@ -141,7 +225,11 @@ async function linuxMachine(path: string, resume: ResumeMachineOptions): Promise
  * buildCorpus - Write every seed to @dir with a manifest (manifest.json), each checked to restore cleanly.
  * @fixtures: include the kernel-written images (when the checkout has them); @names: only these seeds.
  */
-export async function buildCorpus(dir: string, compressors: Compressors, options: { fixtures?: boolean; names?: readonly string[] } = {}): Promise<Corpus> {
+export async function buildCorpus(
+  dir: string,
+  compressors: Compressors,
+  options: { fixtures?: boolean; names?: readonly string[] } = {},
+): Promise<Corpus> {
   mkdirSync(dir, { recursive: true });
   const wanted = (name: string) => !options.names || options.names.includes(name);
   const seeds: SeedInfo[] = [];
@@ -157,7 +245,16 @@ export async function buildCorpus(dir: string, compressors: Compressors, options
     const file = `linux-${encoding}.img`;
     writeFileSync(join(dir, file), writeLinuxImage(syntheticLinuxSpec(encoding), compressors).device);
     const resume = LINUX_RESUME[i]!;
-    seeds.push({ name: `linux-${encoding}`, kind: "linux", encoding, file, fixture: false, machine: await linuxMachine(join(dir, file), resume), resume, weight: 10 });
+    seeds.push({
+      name: `linux-${encoding}`,
+      kind: "linux",
+      encoding,
+      file,
+      fixture: false,
+      machine: await linuxMachine(join(dir, file), resume),
+      resume,
+      weight: 10,
+    });
   }
   if (options.fixtures !== false) {
     for (const [i, [name, encoding]] of FIXTURES.entries()) {
@@ -167,7 +264,16 @@ export async function buildCorpus(dir: string, compressors: Compressors, options
       const file = `${name}.img`;
       await gunzip(gz, join(dir, file));
       const resume = LINUX_RESUME[i]!;
-      seeds.push({ name, kind: "linux", encoding, file, fixture: true, machine: await linuxMachine(join(dir, file), resume), resume, weight: 2 });
+      seeds.push({
+        name,
+        kind: "linux",
+        encoding,
+        file,
+        fixture: true,
+        machine: await linuxMachine(join(dir, file), resume),
+        resume,
+        weight: 2,
+      });
     }
   }
   for (const seed of seeds) await selfCheck(dir, seed);
@@ -223,8 +329,12 @@ export async function loadSeed(dir: string, seed: SeedInfo): Promise<LoadedSeed>
   return loaded;
 }
 
-async function linuxLayout(path: string, bytes: Buffer, compression: LinuxSeedLayout["compression"]): Promise<LinuxSeedLayout> {
-  const source = (await LinuxSwapSource.open(path, { workers: 0 }));
+async function linuxLayout(
+  path: string,
+  bytes: Buffer,
+  compression: LinuxSeedLayout["compression"],
+): Promise<LinuxSeedLayout> {
+  const source = await LinuxSwapSource.open(path, { workers: 0 });
   try {
     const entries = source.map.entries;
     const chunkStarts: number[] = [];
@@ -252,8 +362,21 @@ async function linuxLayout(path: string, bytes: Buffer, compression: LinuxSeedLa
     }
     const infoPage = bytes.subarray(entries[0]! * 4096, entries[0]! * 4096 + 4096);
     return {
-      compression, blocks: Math.ceil(bytes.length / 4096), mapBlocks: source.map.mapPages, entries, metaPages: source.metaPages, chunkStarts,
-      spec: { compression, numPhyspages: source.numPhyspages, entries: stored, data, meta, infoPage: Buffer.from(infoPage), flags: source.swapHeader.flags },
+      compression,
+      blocks: Math.ceil(bytes.length / 4096),
+      mapBlocks: source.map.mapPages,
+      entries,
+      metaPages: source.metaPages,
+      chunkStarts,
+      spec: {
+        compression,
+        numPhyspages: source.numPhyspages,
+        entries: stored,
+        data,
+        meta,
+        infoPage: Buffer.from(infoPage),
+        flags: source.swapHeader.flags,
+      },
     };
   } finally {
     source.close();

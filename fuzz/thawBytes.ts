@@ -97,7 +97,9 @@ export function thawParts(image: Uint8Array): ThawParts {
     entries.push(e);
   }
   const dataStart = L.HDR_BLOCK_SIZE + metaPages * pageSize;
-  const data = Array.from({ length: imagePages }, (_, i) => image.subarray(dataStart + i * pageSize, dataStart + (i + 1) * pageSize));
+  const data = Array.from({ length: imagePages }, (_, i) =>
+    image.subarray(dataStart + i * pageSize, dataStart + (i + 1) * pageSize),
+  );
   return { pageSize, metaPages, imagePages, entries, header: image.subarray(0, L.HDR_BLOCK_SIZE), data };
 }
 
@@ -106,7 +108,7 @@ export function packEntries(entries: readonly bigint[], pageSize: number, minPag
   const perPage = pageSize / 8;
   const pages = Math.max(minPages, Math.ceil(entries.length / perPage), 1);
   const out = new BigUint64Array(pages * perPage);
-  entries.forEach((e, i) => (out[i] = e));
+  out.set(entries);
   if (entries.length < out.length) out[entries.length] = END;
   return new Uint8Array(out.buffer);
 }
@@ -126,7 +128,11 @@ export interface ThawRebuild {
  * are recomputed unless kept, then the checksums @seal asks for.
  */
 export function rebuildThaw(base: ThawParts, rebuild: ThawRebuild): Buffer {
-  const image = Buffer.concat([Buffer.from(base.header), Buffer.from(rebuild.meta), ...rebuild.data.map((d) => Buffer.from(d.buffer, d.byteOffset, d.byteLength))]);
+  const image = Buffer.concat([
+    Buffer.from(base.header),
+    Buffer.from(rebuild.meta),
+    ...rebuild.data.map((d) => Buffer.from(d.buffer, d.byteOffset, d.byteLength)),
+  ]);
   if (!rebuild.keepCounts) {
     const metaPages = rebuild.meta.length / base.pageSize;
     const pages = 1 + metaPages + rebuild.data.length;

@@ -5,15 +5,16 @@
  *
  * Messages in: { type: "case", index }. Out: { type: "ready" }, { type: "start", … }, { type: "result", … }.
  */
-import { parentPort, workerData } from "node:worker_threads";
+
 import { join } from "node:path";
-import { readCorpus, loadSeed } from "./seeds.js";
-import { loadCompressors } from "./compressors.js";
-import { MachinePool, runCase } from "./oracle.js";
-import { planCase, sweepOf, writeCase, type CasePlanner } from "./cases.js";
-import type { WorkerInit, WorkerMessage } from "./protocol.js";
+import { parentPort, workerData } from "node:worker_threads";
 import type { MachineOptions } from "../src/machine/config.js";
 import type { ResumeMachineOptions } from "../src/resume.js";
+import { type CasePlanner, planCase, sweepOf, writeCase } from "./cases.js";
+import { loadCompressors } from "./compressors.js";
+import { MachinePool, runCase } from "./oracle.js";
+import type { WorkerInit, WorkerMessage } from "./protocol.js";
+import { loadSeed, readCorpus } from "./seeds.js";
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -24,8 +25,16 @@ async function start(): Promise<{ planner: CasePlanner; pool: MachinePool }> {
   const seeds = await Promise.all(chosen.map((s) => loadSeed(corpus.dir, s)));
   const pool = new MachinePool();
   const bootPfns = new Map<string, readonly number[]>();
-  for (const seed of seeds) bootPfns.set(seed.info.name, Array.from((await pool.get(seed.info.machine, true)).bootPfns));
-  const planner: CasePlanner = { seeds, sweep: sweepOf(seeds), campaignSeed: init.campaignSeed, sweepEvery: init.sweepEvery, compressors: await loadCompressors(), bootPfns };
+  for (const seed of seeds)
+    bootPfns.set(seed.info.name, Array.from((await pool.get(seed.info.machine, true)).bootPfns));
+  const planner: CasePlanner = {
+    seeds,
+    sweep: sweepOf(seeds),
+    campaignSeed: init.campaignSeed,
+    sweepEvery: init.sweepEvery,
+    compressors: await loadCompressors(),
+    bootPfns,
+  };
   return { planner, pool };
 }
 
@@ -39,20 +48,50 @@ port.on("message", (message: { type: "case"; index: number }) => {
     const path = join(init.workDir, `case-${init.workerId}.img`);
     await writeCase(planned, path);
     const { seed, mutation, options } = planned;
-    send({ type: "start", index: message.index, seed: seed.info.name, mutation: mutation.name, detail: mutation.detail, options, path, sweep: planned.sweep });
-    const verdict = await runCase(path, { machine: seed.info.machine, resume: seed.info.resume ?? resumeOptionsOf(seed.info.machine) }, options, pool);
+    send({
+      type: "start",
+      index: message.index,
+      seed: seed.info.name,
+      mutation: mutation.name,
+      detail: mutation.detail,
+      options,
+      path,
+      sweep: planned.sweep,
+    });
+    const verdict = await runCase(
+      path,
+      { machine: seed.info.machine, resume: seed.info.resume ?? resumeOptionsOf(seed.info.machine) },
+      options,
+      pool,
+    );
     send({ type: "result", index: message.index, verdict });
   })().catch((error: unknown) => {
-    send({ type: "fatal", index: message.index, message: error instanceof Error ? `${error.name}: ${error.message}` : String(error), stack: error instanceof Error ? error.stack : undefined });
+    send({
+      type: "fatal",
+      index: message.index,
+      message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      stack: error instanceof Error ? error.stack : undefined,
+    });
   });
 });
 
 ready.then(
   ({ planner }) => send({ type: "ready", sweep: planner.sweep.length }),
-  (error: unknown) => send({ type: "fatal", index: -1, message: `the worker could not start: ${(error as Error).message}`, stack: (error as Error).stack }),
+  (error: unknown) =>
+    send({
+      type: "fatal",
+      index: -1,
+      message: `the worker could not start: ${(error as Error).message}`,
+      stack: (error as Error).stack,
+    }),
 );
 
 /** resumeOptionsOf - The boot kernel, allocator, bitmap and seed of @machine, for a machine built from a header. */
 function resumeOptionsOf(machine: MachineOptions): ResumeMachineOptions {
-  return { ...(machine.boot && { boot: machine.boot }), ...(machine.allocator && { allocator: machine.allocator }), ...(machine.bitmap && { bitmap: machine.bitmap }), ...(machine.seed !== undefined && { seed: machine.seed }) };
+  return {
+    ...(machine.boot && { boot: machine.boot }),
+    ...(machine.allocator && { allocator: machine.allocator }),
+    ...(machine.bitmap && { bitmap: machine.bitmap }),
+    ...(machine.seed !== undefined && { seed: machine.seed }),
+  };
 }

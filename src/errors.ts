@@ -8,6 +8,9 @@ import type { PhaseName } from "./phaseNames.js";
 /** Errno names thaw reports. */
 export type ErrnoName = keyof typeof errno;
 
+/** The errno values by name, as a plain record (the module namespace is not indexed dynamically). */
+const ERRNO: Record<ErrnoName, number> = { ...errno };
+
 const NAMES = new Map<number, ErrnoName>(
   (Object.entries(errno) as [ErrnoName, number][]).map(([name, value]) => [value, name]),
 );
@@ -69,13 +72,18 @@ export class ResumeError extends Error {
     super(`${phase}: ${message} (${code})`, cause === undefined ? undefined : { cause });
     this.phase = phase;
     this.code = code;
-    this.errno = errno[code];
+    this.errno = ERRNO[code];
     this.offending = offending;
   }
 
   /** toJSON - The `error` object of the CLI's JSON output. */
   toJSON(): { phase: ErrorPhase; code: ErrnoName; message: string; offending?: Offending } {
-    return { phase: this.phase, code: this.code, message: this.message, ...(this.offending && { offending: this.offending }) };
+    return {
+      phase: this.phase,
+      code: this.code,
+      message: this.message,
+      ...(this.offending && { offending: this.offending }),
+    };
   }
 }
 

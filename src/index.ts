@@ -4,33 +4,43 @@
  * Build a machine, suspend it to an image, resume an image into a machine (all at once or phase by phase), read
  * counts and phase timings, verify. Every name is exported explicitly.
  */
-export { createMachine, Machine, preloadEngine, NR_BITMAP_SLOTS } from "./machine/machine.js";
-export type { ArenaLayout, CreateMachineOptions } from "./machine/machine.js";
-export { resolveMachine, BITMAP_STRATEGIES, MAX_FRAMES } from "./machine/config.js";
-export type {
-  MachineOptions, MachineSpec, PfnRange, BootSpec, BootProfileName, AllocatorSpec, AllocatorOrderName, BitmapStrategy,
-} from "./machine/config.js";
 
-export { suspendMachine } from "./suspend.js";
-export type { SuspendOptions, SuspendResult } from "./suspend.js";
-
-export { ResumeSession, resumeImage, machineOf } from "./resume.js";
-export type { ResumeOptions, ResumeMachineOptions, ResumeResult, ResumeCounts, PhaseRecord, PbeEntry } from "./resume.js";
-export type { VerifyReport } from "./phases/state.js";
-export { PHASES } from "./phaseNames.js";
-export type { PhaseName } from "./phaseNames.js";
-
-export { simulate } from "./simulate.js";
-export type { SimulateOptions, SimulateResult } from "./simulate.js";
-export { parseScenario, loadScenario } from "./scenario.js";
-export type { ScenarioJson } from "./scenario.js";
-
-export { openImage } from "./image/open.js";
-export type { ImageSource, StreamReader, ImageFormat } from "./image/source.js";
-export { inspectImage } from "./inspect.js";
-export type { InspectReport, PfnStats } from "./inspect.js";
-
-export { ResumeError, ConfigError } from "./errors.js";
 export type { ErrnoName, Offending } from "./errors.js";
+export { ConfigError, ResumeError } from "./errors.js";
+export { openImage } from "./image/open.js";
+export type { ImageFormat, ImageSource, StreamReader } from "./image/source.js";
+export type { InspectReport, PfnStats } from "./inspect.js";
+export { inspectImage } from "./inspect.js";
+export type {
+  AllocatorOrderName,
+  AllocatorSpec,
+  BitmapStrategy,
+  BootProfileName,
+  BootSpec,
+  MachineOptions,
+  MachineSpec,
+  PfnRange,
+} from "./machine/config.js";
+export { BITMAP_STRATEGIES, MAX_FRAMES, resolveMachine } from "./machine/config.js";
+export type { ArenaLayout, CreateMachineOptions } from "./machine/machine.js";
+export { createMachine, Machine, NR_BITMAP_SLOTS, preloadEngine } from "./machine/machine.js";
+export type { PhaseName } from "./phaseNames.js";
+export { PHASES } from "./phaseNames.js";
+export type { VerifyReport } from "./phases/state.js";
 export type { ProgressEvent, ProgressListener } from "./progress.js";
+export type {
+  PbeEntry,
+  PhaseRecord,
+  ResumeCounts,
+  ResumeMachineOptions,
+  ResumeOptions,
+  ResumeResult,
+} from "./resume.js";
+export { machineOf, ResumeSession, resumeImage } from "./resume.js";
+export type { ScenarioJson } from "./scenario.js";
+export { loadScenario, parseScenario } from "./scenario.js";
+export type { SimulateOptions, SimulateResult } from "./simulate.js";
+export { simulate } from "./simulate.js";
+export type { SuspendOptions, SuspendResult } from "./suspend.js";
+export { suspendMachine } from "./suspend.js";
 export { crc32Le } from "./util/crc32.js";

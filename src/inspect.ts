@@ -2,14 +2,15 @@
  * inspect - What is inside an image, without restoring it: header fields, PFN statistics, data pages and the CRC,
  * read through the same ImageSource as a resume, in batches.
  */
-import { openImage, type OpenImageOptions } from "./image/open.js";
-import type { ImageSource, ImageFormat } from "./image/source.js";
-import { crc32Le, hex32 } from "./util/crc32.js";
-import { ImageFormatError } from "./errors.js";
-import { imageMap, writeSvg } from "./map.js";
-import { openSync, writeSync, closeSync } from "node:fs";
+
 import { createHash } from "node:crypto";
+import { closeSync, openSync, writeSync } from "node:fs";
+import { ImageFormatError } from "./errors.js";
+import { type OpenImageOptions, openImage } from "./image/open.js";
+import type { ImageFormat, ImageSource } from "./image/source.js";
+import { imageMap, writeSvg } from "./map.js";
 import type { ProgressListener } from "./progress.js";
+import { crc32Le, hex32 } from "./util/crc32.js";
 
 /** PFN statistics of an image's metadata. */
 export interface PfnStats {
@@ -54,7 +55,12 @@ const BATCH_BYTES = 4 * 2 ** 20;
  * inspectSource - Read @source's metadata and data pages once and report on them.
  * @throws ResumeError when the stream is corrupt or short.
  */
-export function inspectSource(source: ImageSource, onProgress?: ProgressListener, keepEntries?: bigint[], digest?: PageDigest): Omit<InspectReport, "format" | "path" | "header"> {
+export function inspectSource(
+  source: ImageSource,
+  onProgress?: ProgressListener,
+  keepEntries?: bigint[],
+  digest?: PageDigest,
+): Omit<InspectReport, "format" | "path" | "header"> {
   const { pageSize } = source;
   const reader = source.stream();
   const perBatch = Math.max(1, Math.floor(BATCH_BYTES / pageSize));
@@ -99,16 +105,27 @@ export function inspectSource(source: ImageSource, onProgress?: ProgressListener
     const got = reader.read(buffer);
     if (got === 0) break;
     if (reader.crc32 === undefined) crc = crc32Le(buffer.subarray(0, got * pageSize), crc);
-    for (let i = 0; digest && i < got; i++) digest.page(dataPages + i, buffer.subarray(i * pageSize, (i + 1) * pageSize));
+    for (let i = 0; digest && i < got; i++)
+      digest.page(dataPages + i, buffer.subarray(i * pageSize, (i + 1) * pageSize));
     dataPages += got;
     onProgress?.({ phase: "verify", done: dataPages, total: source.imagePages });
   }
   if (reader.crc32 !== undefined) crc = reader.crc32;
   const stored = source.crc32;
   return {
-    pageSize, numPhyspages: source.numPhyspages, imagePages: source.imagePages, pages: source.pages,
-    metaPages: source.metaPages, bytes: (source.pages - 1) * pageSize, pfns: stats, dataPages,
-    crc: { stored: stored === undefined ? null : hex32(stored), computed: hex32(crc), ok: stored === undefined ? null : stored === crc },
+    pageSize,
+    numPhyspages: source.numPhyspages,
+    imagePages: source.imagePages,
+    pages: source.pages,
+    metaPages: source.metaPages,
+    bytes: (source.pages - 1) * pageSize,
+    pfns: stats,
+    dataPages,
+    crc: {
+      stored: stored === undefined ? null : hex32(stored),
+      computed: hex32(crc),
+      ok: stored === undefined ? null : stored === crc,
+    },
   };
 }
 
@@ -116,7 +133,10 @@ export function inspectSource(source: ImageSource, onProgress?: ProgressListener
  * inspectImage - Open the image at @path read-only and report what is inside.
  * @throws ResumeError (checkHeader) when it is not an image thaw can read.
  */
-export async function inspectImage(path: string, options: OpenImageOptions & { onProgress?: ProgressListener; map?: string; digest?: string } = {}): Promise<InspectReport> {
+export async function inspectImage(
+  path: string,
+  options: OpenImageOptions & { onProgress?: ProgressListener; map?: string; digest?: string } = {},
+): Promise<InspectReport> {
   const source = await openImage(path, options);
   let digest: PageDigest | undefined;
   try {
@@ -126,7 +146,12 @@ export async function inspectImage(path: string, options: OpenImageOptions & { o
     if (options.map && entries) {
       const hints = source.machine;
       const frames = hints.frames ?? Math.max(source.numPhyspages, (report.pfns.max ?? 0) + 1);
-      writeSvg(options.map, imageMap(frames, entries, hints.holes ?? []), `${path}: where the image's ${report.pfns.count} pages lie`, source.pageSize);
+      writeSvg(
+        options.map,
+        imageMap(frames, entries, hints.holes ?? []),
+        `${path}: where the image's ${report.pfns.count} pages lie`,
+        source.pageSize,
+      );
     }
     return { format: source.format, ...source.summaryFields?.(), path, ...report, header: source.headerFields };
   } catch (error) {
@@ -157,14 +182,19 @@ export class PageDigest {
 
   /** page - Record data page @index. */
   page(index: number, bytes: Uint8Array): void {
-    this.pfns ??= this.entries.filter((e) => !(e & ZERO_FLAG)).map((e) => Number(e & PFN_MASK)).sort((a, b) => a - b);
+    this.pfns ??= this.entries
+      .filter((e) => !(e & ZERO_FLAG))
+      .map((e) => Number(e & PFN_MASK))
+      .sort((a, b) => a - b);
     const zero = bytes.every((b) => b === 0) ? 1 : 0;
-    this.lines.push(`${index}\t${this.pfns[index] ?? "?"}\t${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}\t${zero}`);
+    this.lines.push(
+      `${index}\t${this.pfns[index] ?? "?"}\t${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}\t${zero}`,
+    );
     if (this.lines.length >= 4096) this.flush();
   }
 
   private flush(): void {
-    if (this.lines.length) writeSync(this.fd, this.lines.join("\n") + "\n");
+    if (this.lines.length) writeSync(this.fd, `${this.lines.join("\n")}\n`);
     this.lines = [];
   }
 

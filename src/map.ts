@@ -5,8 +5,8 @@
  */
 import { writeFileSync } from "node:fs";
 import * as L from "../assembly/portable/layout.js";
-import type { Machine } from "./machine/machine.js";
 import type { PfnRange } from "./machine/config.js";
+import type { Machine } from "./machine/machine.js";
 
 /** What a frame is, in a map. */
 export const FRAME_CLASSES = [
@@ -53,7 +53,8 @@ export function restoreMap(machine: Machine): FrameMap {
   markRanges(map, spec.nosave, "nosave");
   markRanges(map, spec.holes, "hole");
   const shift = 2 ** spec.pageShift;
-  for (let page = machine.ctx(L.CTX_CA_CHAIN); page !== 0; page = machine.u64(page + L.LINKED_PAGE_NEXT)) mark(map, machine.pfnOfVirt(page), "chain");
+  for (let page = machine.ctx(L.CTX_CA_CHAIN); page !== 0; page = machine.u64(page + L.LINKED_PAGE_NEXT))
+    mark(map, machine.pfnOfVirt(page), "chain");
   const entries = machine.ctx(L.CTX_NR_PFN_ENTRIES);
   const list = new BigUint64Array(machine.memory.buffer, machine.arena.pfnList, entries);
   for (const e of list) mark(map, Number(e & ((1n << 63n) - 1n)), "direct");
@@ -105,7 +106,7 @@ export function renderSvg(map: FrameMap, title: string, pageSize: number): strin
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${Math.max(width, 560)}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="10" y="18" font-size="14" font-weight="bold">${escape(title)}</text>`,
+    `<text x="10" y="18" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
     `<text x="10" y="34" fill="#555">${map.frames} frames of ${pageSize} bytes; ${group === 1 ? "one cell per frame" : `one cell per ${group} frames (majority class)`}, ${columns} per row</text>`,
   ];
   for (let r = 0; r < rows; r++) {
@@ -114,23 +115,30 @@ export function renderSvg(map: FrameMap, title: string, pageSize: number): strin
       const k = cells[r * columns + c]!;
       let run = 1;
       while (c + run < columns && r * columns + c + run < cellsCount && cells[r * columns + c + run] === k) run++;
-      if (k !== CODE.free) out.push(`<rect x="${10 + c * cell}" y="${top + r * cell}" width="${run * cell}" height="${cell}" fill="${FRAME_CLASSES[k]!.color}"/>`);
+      if (k !== CODE.free)
+        out.push(
+          `<rect x="${10 + c * cell}" y="${top + r * cell}" width="${run * cell}" height="${cell}" fill="${FRAME_CLASSES[k]!.color}"/>`,
+        );
       c += run;
     }
   }
-  out.push(`<rect x="10" y="${top}" width="${columns * cell}" height="${rows * cell}" fill="none" stroke="#999" stroke-width="0.5"/>`);
+  out.push(
+    `<rect x="10" y="${top}" width="${columns * cell}" height="${rows * cell}" fill="none" stroke="#999" stroke-width="0.5"/>`,
+  );
   let y = top + rows * cell + 24;
   for (const cls of legendRows) {
     const k = FRAME_CLASSES.indexOf(cls);
-    out.push(`<rect x="10" y="${y - 10}" width="12" height="12" fill="${cls.color}" stroke="#999" stroke-width="0.5"/>`);
-    out.push(`<text x="28" y="${y}">${escape(cls.label)}: ${present[k]} frames</text>`);
+    out.push(
+      `<rect x="10" y="${y - 10}" width="12" height="12" fill="${cls.color}" stroke="#999" stroke-width="0.5"/>`,
+    );
+    out.push(`<text x="28" y="${y}">${escapeXml(cls.label)}: ${present[k]} frames</text>`);
     y += 18;
   }
   out.push("</svg>");
   return out.join("\n");
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 

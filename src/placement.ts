@@ -9,18 +9,18 @@
  * copies are frames outside the image.
  */
 import * as L from "../assembly/portable/layout.js";
-import { Machine, type CreateMachineOptions } from "./machine/machine.js";
-import type { MachineOptions } from "./machine/config.js";
 import { ResumeError } from "./errors.js";
-import { parseShare } from "./util/units.js";
-import { engineError } from "./phases/state.js";
-import { prepareImage } from "./phases/prepareImage.js";
-import { planAll } from "./phases/loadImage.js";
-import { atomicCopy } from "./phases/atomicCopy.js";
-import { PHASES, type PhaseName } from "./phaseNames.js";
-import type { PhaseRecord, ResumeCounts, PbeEntry } from "./resume.js";
+import type { MachineOptions } from "./machine/config.js";
 import { resolveMachine } from "./machine/config.js";
+import { type CreateMachineOptions, Machine } from "./machine/machine.js";
+import { PHASES, type PhaseName } from "./phaseNames.js";
+import { atomicCopy } from "./phases/atomicCopy.js";
+import { planAll } from "./phases/loadImage.js";
+import { prepareImage } from "./phases/prepareImage.js";
+import { engineError } from "./phases/state.js";
 import type { ProgressListener } from "./progress.js";
+import type { PbeEntry, PhaseRecord, ResumeCounts } from "./resume.js";
+import { parseShare } from "./util/units.js";
 
 /** A placement-only run. */
 export interface PlacementOptions extends MachineOptions {
@@ -73,7 +73,11 @@ const ZERO_FLAG = 1n << 63n;
 export async function simulatePlacement(options: PlacementOptions = {}): Promise<PlacementResult> {
   const share = parseShare(options.image ?? 0.005);
   const zeroShare = parseShare(options.zero ?? 0.05);
-  const machineOptions: MachineOptions = { boot: { profile: "scattered", share: 0.05 }, allocator: "ascending", ...options };
+  const machineOptions: MachineOptions = {
+    boot: { profile: "scattered", share: 0.05 },
+    allocator: "ascending",
+    ...options,
+  };
   const { frames } = resolveMachine(machineOptions);
   const expected = options.pfns ? options.pfns.length : share * frames;
   const maxImagePages = Math.min(frames, Math.ceil(expected + 8 * Math.sqrt(expected) + 1024));
@@ -85,9 +89,20 @@ export async function simulatePlacement(options: PlacementOptions = {}): Promise
     const t0 = performance.now();
     const pages = body();
     if (machine.ctx(L.CTX_META_OVERFLOW)) {
-      throw new ResumeError(name, "ENOMEM", `the placement-only metadata arena is full (sized for ${maxImagePages} image pages)`, { kind: "pages", value: maxImagePages });
+      throw new ResumeError(
+        name,
+        "ENOMEM",
+        `the placement-only metadata arena is full (sized for ${maxImagePages} image pages)`,
+        { kind: "pages", value: maxImagePages },
+      );
     }
-    phases.push({ name, kernel: PHASES.find((p) => p.name === name)!.kernel, ms: performance.now() - t0, pages, bytes: 0 });
+    phases.push({
+      name,
+      kernel: PHASES.find((p) => p.name === name)!.kernel,
+      ms: performance.now() - t0,
+      pages,
+      bytes: 0,
+    });
   };
   const state = { machine, onProgress: options.onProgress };
   const undo = () => {
@@ -100,10 +115,16 @@ export async function simulatePlacement(options: PlacementOptions = {}): Promise
     const zeros = new Set(options.zeroPfns ?? []);
     const pfns = Float64Array.from(new Set(options.pfns)).sort();
     const out = new BigUint64Array(machine.memory.buffer, list, pfns.length);
-    pfns.forEach((pfn, i) => (out[i] = BigInt(pfn) | (zeros.has(pfn) ? ZERO_FLAG : 0n)));
+    pfns.forEach((pfn, i) => {
+      out[i] = BigInt(pfn) | (zeros.has(pfn) ? ZERO_FLAG : 0n);
+    });
     entries = pfns.length;
   } else entries = engine.drawImagePfns(list, maxImagePages, share, zeroShare, BigInt(spec.seed) + 0x1a6en);
-  if (entries < 0) throw new ResumeError("checkHeader", "ENOMEM", `more than ${maxImagePages} image pages were drawn`, { kind: "pages", value: maxImagePages });
+  if (entries < 0)
+    throw new ResumeError("checkHeader", "ENOMEM", `more than ${maxImagePages} image pages were drawn`, {
+      kind: "pages",
+      value: maxImagePages,
+    });
   const perPage = spec.pageSize / L.PFN_ENTRY_SIZE;
   const metaPages = Math.max(1, Math.ceil(entries / perPage));
   const view = new BigUint64Array(machine.memory.buffer, list, metaPages * perPage);
@@ -116,7 +137,13 @@ export async function simulatePlacement(options: PlacementOptions = {}): Promise
     run("checkHeader", () => {
       let ret = engine.createBasicMemoryBitmaps();
       if (ret === 0) ret = engine.loadHeader(dataPages, metaPages);
-      if (ret < 0) throw engineError(machine, "checkHeader", ret, () => `no memory for the basic bitmaps (${arena.bmCharge} frames each)`);
+      if (ret < 0)
+        throw engineError(
+          machine,
+          "checkHeader",
+          ret,
+          () => `no memory for the basic bitmaps (${arena.bmCharge} frames each)`,
+        );
       return 0;
     });
     run("unpackOrigPfns", () => {
@@ -149,24 +176,59 @@ export async function simulatePlacement(options: PlacementOptions = {}): Promise
   run("verify", () => {
     machine.setCtx(L.CTX_NR_MISMATCHES, 0);
     const bad = engine.verifyPlacement(list, entries);
-    const shown = new Uint32Array(machine.memory.buffer, arena.mismatches, Math.min(bad, machine.ctx(L.CTX_MISMATCH_CAPACITY)));
-    verify = { pages: machine.ctx(L.CTX_NR_DIRECT) + machine.ctx(L.CTX_NR_PBES) + machine.ctx(L.CTX_NR_HIGHMEM_PBES), pbes: machine.ctx(L.CTX_NR_VERIFIED), highmemPbes: machine.ctx(L.CTX_SCRATCH), violations: Array.from(shown) };
+    const shown = new Uint32Array(
+      machine.memory.buffer,
+      arena.mismatches,
+      Math.min(bad, machine.ctx(L.CTX_MISMATCH_CAPACITY)),
+    );
+    verify = {
+      pages: machine.ctx(L.CTX_NR_DIRECT) + machine.ctx(L.CTX_NR_PBES) + machine.ctx(L.CTX_NR_HIGHMEM_PBES),
+      pbes: machine.ctx(L.CTX_NR_VERIFIED),
+      highmemPbes: machine.ctx(L.CTX_SCRATCH),
+      violations: Array.from(shown),
+    };
     return entries;
   });
   const c = (field: number) => machine.ctx(field);
   const counts: ResumeCounts = {
-    imagePages: c(L.CTX_NR_PFN_ENTRIES), zeroPages: c(L.CTX_NR_ZERO_PAGES), highmemPages: c(L.CTX_NR_IMAGE_HIGHMEM),
-    ownedFrames: c(L.CTX_NR_OWNED), directPages: c(L.CTX_NR_DIRECT), safePages: c(L.CTX_NR_SAFE_PAGES),
-    chainPages: c(L.CTX_NR_CHAIN_PAGES), pbes: c(L.CTX_NR_PBES), highmemPbes: c(L.CTX_NR_HIGHMEM_PBES),
-    allocatedUnsafePages: c(L.CTX_ALLOCATED_UNSAFE_PAGES), bitmapPages: c(L.CTX_NR_BITMAP_PAGES),
+    imagePages: c(L.CTX_NR_PFN_ENTRIES),
+    zeroPages: c(L.CTX_NR_ZERO_PAGES),
+    highmemPages: c(L.CTX_NR_IMAGE_HIGHMEM),
+    ownedFrames: c(L.CTX_NR_OWNED),
+    directPages: c(L.CTX_NR_DIRECT),
+    safePages: c(L.CTX_NR_SAFE_PAGES),
+    chainPages: c(L.CTX_NR_CHAIN_PAGES),
+    pbes: c(L.CTX_NR_PBES),
+    highmemPbes: c(L.CTX_NR_HIGHMEM_PBES),
+    allocatedUnsafePages: c(L.CTX_ALLOCATED_UNSAFE_PAGES),
+    bitmapPages: c(L.CTX_NR_BITMAP_PAGES),
   };
   const v = verify!;
-  const ok = v.violations.length === 0 && v.pages === entries && v.pbes === counts.pbes && v.highmemPbes === counts.highmemPbes && counts.imagePages === entries;
-  const result: PlacementResult = { ok, placementOnly: true, bitmap: spec.bitmap, pageSize: spec.pageSize, frames: spec.frames, counts, phases, verify: v, memoryBytes: arena.totalBytes, machine };
+  const ok =
+    v.violations.length === 0 &&
+    v.pages === entries &&
+    v.pbes === counts.pbes &&
+    v.highmemPbes === counts.highmemPbes &&
+    counts.imagePages === entries;
+  const result: PlacementResult = {
+    ok,
+    placementOnly: true,
+    bitmap: spec.bitmap,
+    pageSize: spec.pageSize,
+    frames: spec.frames,
+    counts,
+    phases,
+    verify: v,
+    memoryBytes: arena.totalBytes,
+    machine,
+  };
   if (options.restorePblist) {
     result.restorePblist = [];
     for (let pbe = machine.ctx(L.CTX_RESTORE_PBLIST); pbe !== 0; pbe = machine.u64(pbe + L.PBE_NEXT)) {
-      result.restorePblist.push({ address: machine.u64(pbe + L.PBE_ADDRESS) / spec.pageSize, origAddress: machine.u64(pbe + L.PBE_ORIG_ADDRESS) / spec.pageSize });
+      result.restorePblist.push({
+        address: machine.u64(pbe + L.PBE_ADDRESS) / spec.pageSize,
+        origAddress: machine.u64(pbe + L.PBE_ORIG_ADDRESS) / spec.pageSize,
+      });
     }
   }
   return result;

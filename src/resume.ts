@@ -7,24 +7,24 @@
  * commit point. The image file is opened read-only and never written.
  */
 import * as L from "../assembly/portable/layout.js";
-import { Machine, type CreateMachineOptions } from "./machine/machine.js";
-import { resolveMachine, type MachineOptions, type BitmapStrategy } from "./machine/config.js";
-import { formatBytes } from "./util/units.js";
+import { ConfigError, ImageFormatError, ResumeError } from "./errors.js";
 import { openImage } from "./image/open.js";
 import { ReadAheadThread } from "./image/readAhead.js";
 import type { ImageSource, StreamReader } from "./image/source.js";
-import { ResumeError, ImageFormatError, ConfigError } from "./errors.js";
+import { type BitmapStrategy, type MachineOptions, resolveMachine } from "./machine/config.js";
+import { type CreateMachineOptions, Machine } from "./machine/machine.js";
 import { PHASES, type PhaseName } from "./phaseNames.js";
-import type { ResumeState, VerifyReport, LoadMode } from "./phases/state.js";
-import type { ProgressListener } from "./progress.js";
+import { atomicCopy } from "./phases/atomicCopy.js";
 import { checkHeader } from "./phases/checkHeader.js";
-import { unpackOrigPfns } from "./phases/unpackOrigPfns.js";
+import { loadImage } from "./phases/loadImage.js";
 import { markUnsafePages } from "./phases/markUnsafePages.js";
 import { prepareImage } from "./phases/prepareImage.js";
-import { loadImage } from "./phases/loadImage.js";
 import { restoreHighmem } from "./phases/restoreHighmem.js";
-import { atomicCopy } from "./phases/atomicCopy.js";
+import type { LoadMode, ResumeState, VerifyReport } from "./phases/state.js";
+import { unpackOrigPfns } from "./phases/unpackOrigPfns.js";
 import { verify } from "./phases/verify.js";
+import type { ProgressListener } from "./progress.js";
+import { formatBytes } from "./util/units.js";
 
 /**
  * Streams smaller than this are read and checksummed on the calling thread: starting the read-ahead thread costs more
@@ -127,7 +127,14 @@ export interface ResumeResult {
 }
 
 const RUN: Record<PhaseName, (state: ResumeState) => unknown> = {
-  checkHeader, unpackOrigPfns, markUnsafePages, prepareImage, loadImage, restoreHighmem, atomicCopy, verify,
+  checkHeader,
+  unpackOrigPfns,
+  markUnsafePages,
+  prepareImage,
+  loadImage,
+  restoreHighmem,
+  atomicCopy,
+  verify,
 };
 
 /**
@@ -154,7 +161,10 @@ export class ResumeSession {
    * @throws ResumeError (checkHeader) when the header is not a valid thaw image header.
    */
   static async open(path: string, options: ResumeOptions = {}): Promise<ResumeSession> {
-    const source = await openImage(path, { ...(options.offset !== undefined && { offset: options.offset }), ...(options.workers !== undefined && { workers: options.workers }) });
+    const source = await openImage(path, {
+      ...(options.offset !== undefined && { offset: options.offset }),
+      ...(options.workers !== undefined && { workers: options.workers }),
+    });
     try {
       const machine = options.machine ?? (await machineFor(source, options));
       machine.boot();
@@ -163,9 +173,25 @@ export class ResumeSession {
       if (options.failAllocationAt) machine.failAllocationAt(options.failAllocationAt);
       const reader = faulty(source.stream(), source.pageSize, options);
       const large = (source.pages - 1) * source.pageSize >= READ_AHEAD_MIN_BYTES;
-      const extents = (options.crcThread ?? large) && !options.failReadAt && !options.shortReadAt ? source.fileExtents?.() : undefined;
+      const extents =
+        (options.crcThread ?? large) && !options.failReadAt && !options.shortReadAt
+          ? source.fileExtents?.()
+          : undefined;
       const readAhead = extents ? await ReadAheadThread.start(machine.memory, extents, source.pageSize) : undefined;
-      return new ResumeSession({ machine, source, reader, crc: 0, readAhead, half: 0, pending: undefined, onProgress: options.onProgress, mode }, options.verify ?? true);
+      return new ResumeSession(
+        {
+          machine,
+          source,
+          reader,
+          crc: 0,
+          readAhead,
+          half: 0,
+          pending: undefined,
+          onProgress: options.onProgress,
+          mode,
+        },
+        options.verify ?? true,
+      );
     } catch (error) {
       source.close();
       throw error;
@@ -193,11 +219,17 @@ export class ResumeSession {
       RUN[name](this.state);
     } catch (error) {
       if (PHASES.findIndex((p) => p.name === name) < PHASES.findIndex((p) => p.name === "atomicCopy")) this.undo();
-      this.failed = error instanceof ResumeError ? error : new ResumeError(name, "EIO", (error as Error).message, undefined, error);
+      this.failed =
+        error instanceof ResumeError ? error : new ResumeError(name, "EIO", (error as Error).message, undefined, error);
       this.close();
       throw this.failed;
     }
-    const record: PhaseRecord = { name, kernel: PHASES[this.next]!.kernel, ms: performance.now() - t0, ...this.volume(name, before) };
+    const record: PhaseRecord = {
+      name,
+      kernel: PHASES[this.next]!.kernel,
+      ms: performance.now() - t0,
+      ...this.volume(name, before),
+    };
     this.phases.push(record);
     this.next++;
     if (!this.nextPhase) this.close();
@@ -212,7 +244,16 @@ export class ResumeSession {
 
   /** result - The outcome so far. */
   result(): ResumeResult {
-    return { ok: true, bitmap: this.machine.spec.bitmap, mode: this.state.mode, warnings: this.source.warnings?.() ?? [], pageSize: this.machine.spec.pageSize, counts: this.counts(), phases: [...this.phases], verify: this.state.verify };
+    return {
+      ok: true,
+      bitmap: this.machine.spec.bitmap,
+      mode: this.state.mode,
+      warnings: this.source.warnings?.() ?? [],
+      pageSize: this.machine.spec.pageSize,
+      counts: this.counts(),
+      phases: [...this.phases],
+      verify: this.state.verify,
+    };
   }
 
   /** counts - The resume's counts, read from the engine's CTX record. */
@@ -239,7 +280,10 @@ export class ResumeSession {
     const out: PbeEntry[] = [];
     const shift = machine.spec.pageShift;
     for (let pbe = machine.ctx(L.CTX_RESTORE_PBLIST); pbe !== 0; pbe = machine.u64(pbe + L.PBE_NEXT)) {
-      out.push({ address: machine.u64(pbe + L.PBE_ADDRESS) / 2 ** shift, origAddress: machine.u64(pbe + L.PBE_ORIG_ADDRESS) / 2 ** shift });
+      out.push({
+        address: machine.u64(pbe + L.PBE_ADDRESS) / 2 ** shift,
+        origAddress: machine.u64(pbe + L.PBE_ORIG_ADDRESS) / 2 ** shift,
+      });
       if (out.length > machine.spec.frames) throw new Error("restore_pblist does not end");
     }
     return out;
@@ -261,13 +305,20 @@ export class ResumeSession {
     const { pageSize } = this.machine.spec;
     const pages = (() => {
       switch (name) {
-        case "unpackOrigPfns": return this.source.metaPages;
-        case "loadImage": return this.source.imagePages;
-        case "restoreHighmem": return this.machine.ctx(L.CTX_NR_HIGHMEM_SWAPPED);
-        case "atomicCopy": return this.machine.ctx(L.CTX_NR_COPIED) - copiedBefore;
-        case "verify": return this.state.verify?.pages ?? 0;
-        case "prepareImage": return this.machine.ctx(L.CTX_NR_PREALLOCATED);
-        default: return 0;
+        case "unpackOrigPfns":
+          return this.source.metaPages;
+        case "loadImage":
+          return this.source.imagePages;
+        case "restoreHighmem":
+          return this.machine.ctx(L.CTX_NR_HIGHMEM_SWAPPED);
+        case "atomicCopy":
+          return this.machine.ctx(L.CTX_NR_COPIED) - copiedBefore;
+        case "verify":
+          return this.state.verify?.pages ?? 0;
+        case "prepareImage":
+          return this.machine.ctx(L.CTX_NR_PREALLOCATED);
+        default:
+          return 0;
       }
     })();
     const factor = name === "restoreHighmem" ? 3 : name === "prepareImage" ? 0 : 1;
@@ -284,14 +335,24 @@ async function machineFor(source: ImageSource, options: ResumeOptions): Promise<
   if (options.maxMemory !== undefined) {
     const { frames, pageSize } = resolveMachine(wanted);
     if (frames * pageSize > options.maxMemory) {
-      throw new ResumeError("checkHeader", "ENOMEM", `the image describes a machine of ${formatBytes(frames * pageSize)}, more than the ${formatBytes(options.maxMemory)} allowed (maxMemory)`, { kind: "bytes", value: frames * pageSize, limit: options.maxMemory });
+      throw new ResumeError(
+        "checkHeader",
+        "ENOMEM",
+        `the image describes a machine of ${formatBytes(frames * pageSize)}, more than the ${formatBytes(options.maxMemory)} allowed (maxMemory)`,
+        { kind: "bytes", value: frames * pageSize, limit: options.maxMemory },
+      );
     }
   }
   try {
     return await Machine.create(wanted, { flavour: options.flavour });
   } catch (error) {
     if (error instanceof ConfigError && error.offending?.kind === "bytes") {
-      throw new ResumeError("checkHeader", "ENOMEM", `the image describes a machine thaw cannot build: ${error.message}`, error.offending);
+      throw new ResumeError(
+        "checkHeader",
+        "ENOMEM",
+        `the image describes a machine thaw cannot build: ${error.message}`,
+        error.offending,
+      );
     }
     throw error;
   }
@@ -303,12 +364,21 @@ function faulty(reader: StreamReader, pageSize: number, options: ResumeOptions):
   if (!failReadAt && !shortReadAt) return reader;
   let calls = 0;
   return {
-    get position() { return reader.position; },
-    get crc32() { return reader.crc32; },
+    get position() {
+      return reader.position;
+    },
+    get crc32() {
+      return reader.crc32;
+    },
     read(target: Uint8Array): number {
       calls++;
-      if (calls === failReadAt) throw new ImageFormatError("EIO", `read ${calls} of the image failed (injected fault)`, { kind: "page", value: reader.position });
-      if (calls === shortReadAt && target.length > pageSize) return reader.read(target.subarray(0, target.length - pageSize));
+      if (calls === failReadAt)
+        throw new ImageFormatError("EIO", `read ${calls} of the image failed (injected fault)`, {
+          kind: "page",
+          value: reader.position,
+        });
+      if (calls === shortReadAt && target.length > pageSize)
+        return reader.read(target.subarray(0, target.length - pageSize));
       return reader.read(target);
     },
   };

@@ -8,9 +8,9 @@
  */
 import { readFileSync } from "node:fs";
 import { ConfigError } from "./errors.js";
-import { parseShare } from "./util/units.js";
+import type { AllocatorSpec, BitmapStrategy, BootProfileName, BootSpec, PfnRange } from "./machine/config.js";
 import type { SimulateOptions } from "./simulate.js";
-import type { PfnRange, BootSpec, AllocatorSpec, BitmapStrategy, BootProfileName } from "./machine/config.js";
+import { parseShare } from "./util/units.js";
 
 /** The JSON form of a scenario. */
 export interface ScenarioJson {
@@ -26,16 +26,40 @@ export interface ScenarioJson {
   allocator?: string | { order: PfnListJson };
   bitmap?: BitmapStrategy;
   seed?: number;
-  image?: { share?: number | string; zero?: number | string; pfns?: PfnListJson; zeroPfns?: PfnListJson; seed?: number };
+  image?: {
+    share?: number | string;
+    zero?: number | string;
+    pfns?: PfnListJson;
+    zeroPfns?: PfnListJson;
+    seed?: number;
+  };
 }
 
 type PfnListJson = (number | string)[];
 type RangeJson = [number, number] | { start: number; end: number };
 
-const KEYS = ["memory", "frames", "pageSize", "highmem", "dma", "zones", "holes", "nosave", "boot", "allocator", "bitmap", "seed", "image"];
+const KEYS = [
+  "memory",
+  "frames",
+  "pageSize",
+  "highmem",
+  "dma",
+  "zones",
+  "holes",
+  "nosave",
+  "boot",
+  "allocator",
+  "bitmap",
+  "seed",
+  "image",
+];
 
 function bad(message: string, name: string, value: unknown): never {
-  throw new ConfigError(`scenario: ${message}`, { kind: "option", name, value: typeof value === "number" ? value : JSON.stringify(value) });
+  throw new ConfigError(`scenario: ${message}`, {
+    kind: "option",
+    name,
+    value: typeof value === "number" ? value : JSON.stringify(value),
+  });
 }
 
 /** pfnList - Expand [10, "50-52"] into [10, 50, 51, 52]. */
@@ -69,7 +93,8 @@ function ranges(list: unknown, name: string): PfnRange[] {
 export function parseScenario(json: unknown): SimulateOptions {
   if (!json || typeof json !== "object" || Array.isArray(json)) bad("a scenario is a JSON object", "scenario", json);
   const s = json as ScenarioJson;
-  for (const key of Object.keys(s)) if (!KEYS.includes(key)) bad(`unknown key "${key}" (known: ${KEYS.join(", ")})`, key, key);
+  for (const key of Object.keys(s))
+    if (!KEYS.includes(key)) bad(`unknown key "${key}" (known: ${KEYS.join(", ")})`, key, key);
   const options: SimulateOptions = {};
   if (s.memory !== undefined) options.memory = s.memory;
   if (s.frames !== undefined) options.frames = s.frames;
@@ -80,10 +105,16 @@ export function parseScenario(json: unknown): SimulateOptions {
   if (s.holes !== undefined) options.holes = ranges(s.holes, "holes");
   if (s.nosave !== undefined) options.nosave = ranges(s.nosave, "nosave");
   if (s.boot !== undefined) {
-    options.boot = "pfns" in s.boot ? { pfns: pfnList(s.boot.pfns, "boot.pfns") } : ({ ...s.boot, share: parseShare(s.boot.share) } as BootSpec);
+    options.boot =
+      "pfns" in s.boot
+        ? { pfns: pfnList(s.boot.pfns, "boot.pfns") }
+        : ({ ...s.boot, share: parseShare(s.boot.share) } as BootSpec);
   }
   if (s.allocator !== undefined) {
-    options.allocator = typeof s.allocator === "string" ? (s.allocator as AllocatorSpec) : { order: pfnList(s.allocator.order, "allocator.order") };
+    options.allocator =
+      typeof s.allocator === "string"
+        ? (s.allocator as AllocatorSpec)
+        : { order: pfnList(s.allocator.order, "allocator.order") };
   }
   if (s.bitmap !== undefined) options.bitmap = s.bitmap;
   if (s.seed !== undefined) options.seed = s.seed;
@@ -107,13 +138,21 @@ export function loadScenario(path: string): SimulateOptions {
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    throw new ConfigError(`cannot read scenario ${path}: ${(error as Error).message}`, { kind: "option", name: "scenario", value: path });
+    throw new ConfigError(`cannot read scenario ${path}: ${(error as Error).message}`, {
+      kind: "option",
+      name: "scenario",
+      value: path,
+    });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`scenario ${path} is not JSON: ${(error as Error).message}`, { kind: "option", name: "scenario", value: path });
+    throw new ConfigError(`scenario ${path} is not JSON: ${(error as Error).message}`, {
+      kind: "option",
+      name: "scenario",
+      value: path,
+    });
   }
   return parseScenario(json);
 }

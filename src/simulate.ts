@@ -4,12 +4,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Machine, type CreateMachineOptions } from "./machine/machine.js";
 import type { MachineOptions } from "./machine/config.js";
-import { suspendMachine, type SuspendOptions, type SuspendResult } from "./suspend.js";
-import { ResumeSession, type ResumeResult, type PbeEntry } from "./resume.js";
+import { type CreateMachineOptions, Machine } from "./machine/machine.js";
 import type { LoadMode } from "./phases/state.js";
 import type { ProgressListener } from "./progress.js";
+import { type PbeEntry, type ResumeResult, ResumeSession } from "./resume.js";
+import { type SuspendOptions, type SuspendResult, suspendMachine } from "./suspend.js";
 
 /** A simulation: the machine, what its image kernel saves, and how the run is reported. */
 export interface SimulateOptions extends MachineOptions {
@@ -42,7 +42,11 @@ export async function simulate(options: SimulateOptions = {}): Promise<SimulateR
   const out = options.suspend?.out ?? join(dir!, "image.thaw");
   try {
     const suspended = suspendMachine(machine, { ...options.suspend, out, onProgress: options.onProgress });
-    const session = await ResumeSession.open(out, { machine, onProgress: options.onProgress, ...(options.mode && { mode: options.mode }) });
+    const session = await ResumeSession.open(out, {
+      machine,
+      onProgress: options.onProgress,
+      ...(options.mode && { mode: options.mode }),
+    });
     const result = session.run();
     return {
       ...result,

@@ -39,24 +39,51 @@ const STRATEGIES: BitmapStrategy[] = ["flat", "bmlist", "rtree", "summary"];
 /** stressCases - The sweep: a quick one for CI (under a minute), or the full one. */
 export function stressCases(quick: boolean): StressCase[] {
   const cases: StressCase[] = [];
-  const contents = quick ? [["64MiB", 4096], ["64MiB", 256]] as const : [["256MiB", 4096], ["1GiB", 4096], ["3GiB", 4096], ["256MiB", 128], ["2GiB", 128]] as const;
+  const contents = quick
+    ? ([
+        ["64MiB", 4096],
+        ["64MiB", 256],
+      ] as const)
+    : ([
+        ["256MiB", 4096],
+        ["1GiB", 4096],
+        ["3GiB", 4096],
+        ["256MiB", 128],
+        ["2GiB", 128],
+      ] as const);
   const shares = quick ? ["40%"] : ["10%", "40%"];
-  for (const [memory, pageSize] of contents) for (const bitmap of STRATEGIES) for (const image of shares) cases.push({ memory, pageSize, bitmap, image, placementOnly: false });
+  for (const [memory, pageSize] of contents)
+    for (const bitmap of STRATEGIES)
+      for (const image of shares) cases.push({ memory, pageSize, bitmap, image, placementOnly: false });
   const placement = quick ? ["64GiB"] : ["1TiB", "4TiB", "12TiB"];
-  for (const memory of placement) for (const bitmap of STRATEGIES) cases.push({ memory, pageSize: 4096, bitmap, image: "0.5%", placementOnly: true });
+  for (const memory of placement)
+    for (const bitmap of STRATEGIES) cases.push({ memory, pageSize: 4096, bitmap, image: "0.5%", placementOnly: true });
   return cases;
 }
 
 function argsOf(c: StressCase): string[] {
   return [
-    join(packageRoot(), "bin", "thaw.js"), "simulate", "--json", "--memory", c.memory, "--page-size", String(c.pageSize),
-    "--bitmap", c.bitmap, "--image", c.image, ...(c.placementOnly ? ["--placement-only"] : ["--highmem", "none"]),
+    join(packageRoot(), "bin", "thaw.js"),
+    "simulate",
+    "--json",
+    "--memory",
+    c.memory,
+    "--page-size",
+    String(c.pageSize),
+    "--bitmap",
+    c.bitmap,
+    "--image",
+    c.image,
+    ...(c.placementOnly ? ["--placement-only"] : ["--highmem", "none"]),
   ];
 }
 
 function runChild(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, THAW_WASM: "release" } });
+    const child = spawn(process.execPath, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, THAW_WASM: "release" },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -74,9 +101,23 @@ export async function runStressCase(c: StressCase): Promise<StressRun> {
   try {
     json = JSON.parse(stdout);
   } catch {
-    return { ...c, ok: false, frames: 0, imagePages: 0, phases: {}, totalMs, pagesPerSecond: 0, gbPerSecond: null, peakRssBytes: 0, memoryBytes: null, error: (stderr || stdout).trim().split("\n").slice(-3).join(" ") };
+    return {
+      ...c,
+      ok: false,
+      frames: 0,
+      imagePages: 0,
+      phases: {},
+      totalMs,
+      pagesPerSecond: 0,
+      gbPerSecond: null,
+      peakRssBytes: 0,
+      memoryBytes: null,
+      error: (stderr || stdout).trim().split("\n").slice(-3).join(" "),
+    };
   }
-  const phases = Object.fromEntries((json.phases as { name: string; ms: number }[] | undefined ?? []).map((p) => [p.name, p.ms]));
+  const phases = Object.fromEntries(
+    ((json.phases as { name: string; ms: number }[] | undefined) ?? []).map((p) => [p.name, p.ms]),
+  );
   const counts = (json.counts ?? {}) as { imagePages?: number; pbes?: number };
   const imagePages = counts.imagePages ?? 0;
   const resumeMs = Object.values(phases).reduce((a, b) => a + b, 0);
@@ -97,7 +138,9 @@ export async function runStressCase(c: StressCase): Promise<StressRun> {
 }
 
 /** runStress - The whole sweep, one run at a time; @onRun hears of each as it ends. */
-export async function runStress(options: { quick?: boolean; onRun?: (run: StressRun, index: number, total: number) => void } = {}): Promise<{ ok: boolean; runs: StressRun[] }> {
+export async function runStress(
+  options: { quick?: boolean; onRun?: (run: StressRun, index: number, total: number) => void } = {},
+): Promise<{ ok: boolean; runs: StressRun[] }> {
   const cases = stressCases(options.quick ?? false);
   const runs: StressRun[] = [];
   for (const [i, c] of cases.entries()) {
@@ -109,8 +152,14 @@ export async function runStress(options: { quick?: boolean; onRun?: (run: Stress
 }
 
 const PHASE_COLORS: Record<string, string> = {
-  checkHeader: "#95a5a6", unpackOrigPfns: "#8e44ad", markUnsafePages: "#2c3e50", prepareImage: "#2980b9",
-  loadImage: "#27ae60", restoreHighmem: "#f1c40f", atomicCopy: "#e67e22", verify: "#c0392b",
+  checkHeader: "#95a5a6",
+  unpackOrigPfns: "#8e44ad",
+  markUnsafePages: "#2c3e50",
+  prepareImage: "#2980b9",
+  loadImage: "#27ae60",
+  restoreHighmem: "#f1c40f",
+  atomicCopy: "#e67e22",
+  verify: "#c0392b",
 };
 
 /** stressChart - A self-contained SVG: one stacked bar per run, time per phase. */
@@ -119,22 +168,34 @@ export function stressChart(runs: readonly StressRun[], title: string): string {
   const labelW = 300;
   const barW = 600;
   const max = Math.max(1, ...runs.map((r) => Object.values(r.phases).reduce((a, b) => a + b, 0)));
-  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${Math.max(labelW + barW + 140, 20 + 8 * 135)}" height="${60 + runs.length * rowH + 40}" font-family="sans-serif" font-size="11">`, `<rect width="100%" height="100%" fill="white"/>`, `<text x="10" y="20" font-size="14" font-weight="bold">${title}</text>`];
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${Math.max(labelW + barW + 140, 20 + 8 * 135)}" height="${60 + runs.length * rowH + 40}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="10" y="20" font-size="14" font-weight="bold">${title}</text>`,
+  ];
   runs.forEach((r, i) => {
     const y = 40 + i * rowH;
-    out.push(`<text x="10" y="${y + 12}">${r.placementOnly ? "placement " : ""}${r.memory} ${r.pageSize} B ${r.bitmap} ${r.image}${r.ok ? "" : " FAILED"}</text>`);
+    out.push(
+      `<text x="10" y="${y + 12}">${r.placementOnly ? "placement " : ""}${r.memory} ${r.pageSize} B ${r.bitmap} ${r.image}${r.ok ? "" : " FAILED"}</text>`,
+    );
     let x = labelW;
     for (const [phase, ms] of Object.entries(r.phases)) {
       const w = (ms / max) * barW;
-      out.push(`<rect x="${x.toFixed(1)}" y="${y}" width="${Math.max(0.5, w).toFixed(1)}" height="${rowH - 4}" fill="${PHASE_COLORS[phase] ?? "#777"}"><title>${phase}: ${ms.toFixed(1)} ms</title></rect>`);
+      out.push(
+        `<rect x="${x.toFixed(1)}" y="${y}" width="${Math.max(0.5, w).toFixed(1)}" height="${rowH - 4}" fill="${PHASE_COLORS[phase] ?? "#777"}"><title>${phase}: ${ms.toFixed(1)} ms</title></rect>`,
+      );
       x += w;
     }
-    out.push(`<text x="${x + 6}" y="${y + 12}">${(Object.values(r.phases).reduce((a, b) => a + b, 0) / 1000).toFixed(2)} s</text>`);
+    out.push(
+      `<text x="${x + 6}" y="${y + 12}">${(Object.values(r.phases).reduce((a, b) => a + b, 0) / 1000).toFixed(2)} s</text>`,
+    );
   });
   let lx = 10;
   const ly = 50 + runs.length * rowH;
   for (const [phase, color] of Object.entries(PHASE_COLORS)) {
-    out.push(`<rect x="${lx}" y="${ly}" width="10" height="10" fill="${color}"/><text x="${lx + 14}" y="${ly + 9}">${phase}</text>`);
+    out.push(
+      `<rect x="${lx}" y="${ly}" width="10" height="10" fill="${color}"/><text x="${lx + 14}" y="${ly + 9}">${phase}</text>`,
+    );
     lx += 135;
   }
   out.push("</svg>");

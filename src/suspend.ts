@@ -3,16 +3,16 @@
  * the snapshot stream is written to a thaw image, page batches at a time through the staging region: never held
  * whole in a JS buffer.
  */
-import { openSync, writeSync, closeSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import * as L from "../assembly/portable/layout.js";
-import type { Machine } from "./machine/machine.js";
-import { validPfns, inRanges } from "./machine/config.js";
-import { parseShare } from "./util/units.js";
-import { encodeHeader, metaPagesFor } from "./image/thaw/thawImage.js";
-import { createRandom, sample } from "./util/random.js";
-import { crc32Le } from "./util/crc32.js";
 import { ConfigError } from "./errors.js";
+import { encodeHeader, metaPagesFor } from "./image/thaw/thawImage.js";
+import { inRanges, validPfns } from "./machine/config.js";
+import type { Machine } from "./machine/machine.js";
 import type { ProgressListener } from "./progress.js";
+import { crc32Le } from "./util/crc32.js";
+import { createRandom, sample } from "./util/random.js";
+import { parseShare } from "./util/units.js";
 
 const ZERO_FLAG = 1n << 63n;
 const END_OF_LIST = 0xffffffffffffffffn;
@@ -57,7 +57,10 @@ function saveablePfns(machine: Machine, options: SuspendOptions): Uint32Array {
     const pfns = Uint32Array.from(new Set(options.pfns)).sort();
     for (const pfn of pfns) {
       if (!Number.isInteger(pfn) || pfn >= spec.frames || inRanges(spec.holes, pfn) || inRanges(spec.nosave, pfn)) {
-        throw new ConfigError(`image PFN ${pfn} is not a saveable frame (beyond ${spec.frames} frames, in a hole or nosave)`, { kind: "pfn", value: pfn, limit: spec.frames });
+        throw new ConfigError(
+          `image PFN ${pfn} is not a saveable frame (beyond ${spec.frames} frames, in a hole or nosave)`,
+          { kind: "pfn", value: pfn, limit: spec.frames },
+        );
       }
     }
     return pfns;
@@ -70,7 +73,8 @@ function zeroSet(pfns: Uint32Array, machine: Machine, options: SuspendOptions): 
   if (options.zeroPfns) {
     const inImage = new Set(pfns);
     for (const pfn of options.zeroPfns) {
-      if (!inImage.has(pfn)) throw new ConfigError(`zero page PFN ${pfn} is not one of the image's PFNs`, { kind: "pfn", value: pfn });
+      if (!inImage.has(pfn))
+        throw new ConfigError(`zero page PFN ${pfn} is not one of the image's PFNs`, { kind: "pfn", value: pfn });
     }
     return new Set(options.zeroPfns);
   }
@@ -96,7 +100,12 @@ export function suspendMachine(machine: Machine, options: SuspendOptions): Suspe
   const pfns = saveablePfns(machine, options);
   const zeros = zeroSet(pfns, machine, options);
   const n = pfns.length;
-  if (n === 0) throw new ConfigError("the image would hold no pages: choose an image share above 0 or some PFNs", { kind: "option", name: "image", value: 0 });
+  if (n === 0)
+    throw new ConfigError("the image would hold no pages: choose an image share above 0 or some PFNs", {
+      kind: "option",
+      name: "image",
+      value: 0,
+    });
   const list = new BigUint64Array(machine.memory.buffer, arena.pfnList, arena.pfnListCapacity);
   for (let i = 0; i < n; i++) list[i] = BigInt(pfns[i]!) | (zeros.has(pfns[i]!) ? ZERO_FLAG : 0n);
   const seed = imageSeedOf(machine, options.imageSeed);
@@ -120,7 +129,8 @@ export function suspendMachine(machine: Machine, options: SuspendOptions): Suspe
       position += length;
     };
     const metaBytes = metaPages * spec.pageSize;
-    for (let done = 0; done < metaBytes; done += L.STAGING_SIZE) write(arena.pfnList + done, Math.min(L.STAGING_SIZE, metaBytes - done));
+    for (let done = 0; done < metaBytes; done += L.STAGING_SIZE)
+      write(arena.pfnList + done, Math.min(L.STAGING_SIZE, metaBytes - done));
     const batch = L.STAGING_SIZE / spec.pageSize;
     let entry = 0;
     let written = 0;
@@ -132,13 +142,31 @@ export function suspendMachine(machine: Machine, options: SuspendOptions): Suspe
       options.onProgress?.({ phase: "suspend", done: written, total: imagePages });
     }
     const header = encodeHeader({
-      pageSize: spec.pageSize, numPhyspages: machine.numPhyspages, nrFrames: spec.frames, imagePages, pages, size: bytes, flags: L.THAW_FLAG_CRC32,
-      crc32: crc, dmaEndPfn: spec.dmaEndPfn, highmemStartPfn: spec.highmemStartPfn, holes: spec.holes,
-      nosave: spec.nosave, seed: options.imageSeed ?? spec.seed,
+      pageSize: spec.pageSize,
+      numPhyspages: machine.numPhyspages,
+      nrFrames: spec.frames,
+      imagePages,
+      pages,
+      size: bytes,
+      flags: L.THAW_FLAG_CRC32,
+      crc32: crc,
+      dmaEndPfn: spec.dmaEndPfn,
+      highmemStartPfn: spec.highmemStartPfn,
+      holes: spec.holes,
+      nosave: spec.nosave,
+      seed: options.imageSeed ?? spec.seed,
     });
     writeSync(fd, header, 0, header.length, 0);
     return {
-      path: options.out, pageSize: spec.pageSize, entries: n, imagePages, zeroPages, metaPages, pages, bytes, crc32: crc,
+      path: options.out,
+      pageSize: spec.pageSize,
+      entries: n,
+      imagePages,
+      zeroPages,
+      metaPages,
+      pages,
+      bytes,
+      crc32: crc,
       ms: performance.now() - t0,
     };
   } finally {

@@ -1,11 +1,15 @@
-import { describe, it, expect } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { tempDir } from "./helpers/tmp.js";
+import { describe, expect, it } from "vitest";
 import { fileFingerprint } from "./helpers/images.js";
+import { tempDir } from "./helpers/tmp.js";
 
 const dir = tempDir();
-const thaw = (...args: string[]) => spawnSync(process.execPath, ["bin/thaw.js", ...args], { encoding: "utf8", env: { ...process.env, THAW_WASM: "release" } });
+const thaw = (...args: string[]) =>
+  spawnSync(process.execPath, ["bin/thaw.js", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, THAW_WASM: "release" },
+  });
 
 describe("thaw (the CLI)", () => {
   it("simulate --json prints one object that follows the JSON contract", () => {
@@ -13,17 +17,41 @@ describe("thaw (the CLI)", () => {
     expect(out.status).toBe(0);
     const json = JSON.parse(out.stdout);
     expect(json).toMatchObject({ ok: true, bitmap: "flat", pageSize: 4096 });
-    for (const key of ["imagePages", "zeroPages", "highmemPages", "ownedFrames", "directPages", "safePages", "chainPages", "pbes", "highmemPbes", "allocatedUnsafePages"]) {
+    for (const key of [
+      "imagePages",
+      "zeroPages",
+      "highmemPages",
+      "ownedFrames",
+      "directPages",
+      "safePages",
+      "chainPages",
+      "pbes",
+      "highmemPbes",
+      "allocatedUnsafePages",
+    ]) {
       expect(json.counts[key], key).toBeTypeOf("number");
     }
-    expect(json.phases.map((p: { name: string }) => p.name)).toEqual(["checkHeader", "unpackOrigPfns", "markUnsafePages", "prepareImage", "loadImage", "restoreHighmem", "atomicCopy", "verify"]);
+    expect(json.phases.map((p: { name: string }) => p.name)).toEqual([
+      "checkHeader",
+      "unpackOrigPfns",
+      "markUnsafePages",
+      "prepareImage",
+      "loadImage",
+      "restoreHighmem",
+      "atomicCopy",
+      "verify",
+    ]);
     expect(json.verify).toMatchObject({ pages: json.counts.imagePages, mismatches: [] });
     expect(out.stderr).toBe("");
   });
 
   it("simulate --scenario prints restorePblist in chain order", () => {
     const json = JSON.parse(thaw("simulate", "--scenario", "examples/swsusp-4.14.json", "--json").stdout);
-    expect(json.restorePblist).toEqual([{ address: 60, origAddress: 52 }, { address: 61, origAddress: 11 }, { address: 62, origAddress: 10 }]);
+    expect(json.restorePblist).toEqual([
+      { address: 60, origAddress: 52 },
+      { address: 61, origAddress: 11 },
+      { address: 62, origAddress: 10 },
+    ]);
   });
 
   it("suspend --out then resume FILE works with no other flags, and never writes the image", () => {

@@ -8,18 +8,17 @@
  * allocator handed out, and the final contents of every frame the model predicts (image pages read back from the
  * image file, zeros, or what the frame held when the resume began).
  */
-import { describe, it, expect } from "vitest";
-import { runModel, bitmapChargePages, type ModelResult } from "./reference/model.js";
-import { randomScenario, SCENARIO_KINDS, type Scenario } from "./reference/scenarios.js";
-import { crosscheck, compareContents, type Crosscheck } from "./reference/compare.js";
-import { exampleMachine, exampleSimulateOptions, EXAMPLE_IMAGE } from "./reference/worked-example.js";
-import { explicitOrders, type ModelMachine } from "./reference/model.js";
-import { restorePblist, highmemPblist, probeResume } from "./helpers/engineProbe.js";
-import { tempDir } from "./helpers/tmp.js";
-import { readImagePages } from "./helpers/thawImageReader.js";
+import { describe, expect, it } from "vitest";
+import { Machine } from "../src/machine/machine.js";
 import type { LoadMode } from "../src/phases/state.js";
 import { simulate } from "../src/simulate.js";
-import { Machine } from "../src/machine/machine.js";
+import { highmemPblist, probeResume, restorePblist } from "./helpers/engineProbe.js";
+import { readImagePages } from "./helpers/thawImageReader.js";
+import { tempDir } from "./helpers/tmp.js";
+import { type Crosscheck, compareContents, crosscheck } from "./reference/compare.js";
+import { bitmapChargePages, explicitOrders, type ModelMachine, type ModelResult, runModel } from "./reference/model.js";
+import { randomScenario, SCENARIO_KINDS, type Scenario } from "./reference/scenarios.js";
+import { EXAMPLE_IMAGE, exampleMachine, exampleSimulateOptions } from "./reference/worked-example.js";
 
 const dir = tempDir("thaw-crosscheck-");
 
@@ -27,7 +26,9 @@ const dir = tempDir("thaw-crosscheck-");
 const PER_KIND = 100;
 /** loadImage's modes: the kernel's page-by-page order, and thaw's plan-then-copy (same counts, PBEs and memory). */
 const MODES: readonly LoadMode[] = ["faithful", "planned"];
-const SCENARIOS: Scenario[] = Array.from({ length: PER_KIND * SCENARIO_KINDS.length }, (_, i) => randomScenario(i + 1, SCENARIO_KINDS[i % SCENARIO_KINDS.length]!));
+const SCENARIOS: Scenario[] = Array.from({ length: PER_KIND * SCENARIO_KINDS.length }, (_, i) =>
+  randomScenario(i + 1, SCENARIO_KINDS[i % SCENARIO_KINDS.length]!),
+);
 
 /** expectAgreement - Every observable of the engine equals the model's. */
 function expectAgreement({ model, engine, contentMismatches }: Crosscheck): void {
@@ -36,7 +37,10 @@ function expectAgreement({ model, engine, contentMismatches }: Crosscheck): void
     expect(engine.verify.untouchedMismatches, "the engine's verify: untouched frames").toEqual([]);
   }
   expect(engine.outcome, "outcome").toEqual(model.outcome);
-  expect(engine.phases.map((p) => p.phase), "phases run").toEqual(model.phases.map((p) => p.phase));
+  expect(
+    engine.phases.map((p) => p.phase),
+    "phases run",
+  ).toEqual(model.phases.map((p) => p.phase));
   model.phases.forEach((state, i) => {
     const e = engine.phases[i]!;
     expect(e.inUse, `frames in use after ${state.phase}`).toEqual(state.inUse);
@@ -59,9 +63,15 @@ describe("engine vs reference model: seeded random scenarios", () => {
   // Each scenario runs in both load modes. Every fifth lists its PFN entries in a random order: the result must not
   // change (§4.3). Every 25th checksums on the CRC thread (off elsewhere: a thread per resume costs more than the rest).
   const shuffled = (s: Scenario) => s.seed % 5 === 0;
-  const cases = SCENARIOS.flatMap((s) => MODES.map((mode) => [`${s.label}${shuffled(s) ? ", PFN entries shuffled" : ""}, ${mode}`, s, mode] as const));
+  const cases = SCENARIOS.flatMap((s) =>
+    MODES.map((mode) => [`${s.label}${shuffled(s) ? ", PFN entries shuffled" : ""}, ${mode}`, s, mode] as const),
+  );
   it.each(cases)("%s", async (_label, scenario, mode) => {
-    const c = await crosscheck(dir, scenario, { mode, shuffleMetadata: shuffled(scenario) ? scenario.seed : 0, crcThread: scenario.seed % 25 === 0 });
+    const c = await crosscheck(dir, scenario, {
+      mode,
+      shuffleMetadata: shuffled(scenario) ? scenario.seed : 0,
+      crcThread: scenario.seed % 25 === 0,
+    });
     expectAgreement(c);
     if (shuffled(scenario)) {
       const order = readImagePages(c.engine.imagePath).entryOrder;
@@ -81,7 +91,9 @@ describe("engine vs reference model: seeded random scenarios", () => {
     const coverage = {
       succeeded: ok.length,
       bothPbeLists: ok.filter(({ m }) => m.restorePblist.length > 0 && m.highmemPblist.length > 0).length,
-      highmemCopiesInLowmem: ok.filter(({ m }) => m.highmem.prepared < m.highmem.imagePages && m.highmemPblist.length > m.highmem.safePages).length,
+      highmemCopiesInLowmem: ok.filter(
+        ({ m }) => m.highmem.prepared < m.highmem.imagePages && m.highmemPblist.length > m.highmem.safePages,
+      ).length,
       allocatedUnsafe: ok.filter(({ m }) => m.counts.allocatedUnsafePages > 0).length,
       ownedButNotWrittenInPlace: ok.filter(({ m }) => m.counts.ownedFrames > m.counts.directPages).length,
       zeroPagesThroughPbes: ok.filter(zeroViaPbe).length,
@@ -92,7 +104,13 @@ describe("engine vs reference model: seeded random scenarios", () => {
     };
     expect(SCENARIOS.length).toBeGreaterThanOrEqual(200);
     expect(coverage.succeeded).toBeGreaterThanOrEqual(200);
-    for (const key of ["bothPbeLists", "highmemCopiesInLowmem", "allocatedUnsafe", "ownedButNotWrittenInPlace", "zeroPagesThroughPbes"] as const) {
+    for (const key of [
+      "bothPbeLists",
+      "highmemCopiesInLowmem",
+      "allocatedUnsafe",
+      "ownedButNotWrittenInPlace",
+      "zeroPagesThroughPbes",
+    ] as const) {
       expect(coverage[key], key).toBeGreaterThanOrEqual(20);
     }
     expect(coverage.pageSizes).toBe(11);
@@ -116,7 +134,11 @@ describe("engine vs reference model: every allocation failing in turn", () => {
   const cases = picked.flatMap((scenario, n) => {
     const allocations = runModel(scenario.machine, scenario.image).allocations;
     const mode = MODES[n % MODES.length]!;
-    return Array.from({ length: allocations + 1 }, (_, i) => [`${scenario.label}, allocation ${i + 1} of ${allocations} fails, ${mode}`, scenario, i + 1, mode] as const);
+    return Array.from(
+      { length: allocations + 1 },
+      (_, i) =>
+        [`${scenario.label}, allocation ${i + 1} of ${allocations} fails, ${mode}`, scenario, i + 1, mode] as const,
+    );
   });
 
   it.each(cases)("%s", async (_label, scenario, k, mode) => {
@@ -124,10 +146,12 @@ describe("engine vs reference model: every allocation failing in turn", () => {
   });
 
   it("reach ENOMEM in every phase that allocates", () => {
-    const phases = new Set(cases.map(([, scenario, k]) => {
-      const { outcome } = runModel(scenario.machine, scenario.image, { failAllocationAt: k });
-      return outcome.ok ? "ok" : outcome.phase;
-    }));
+    const phases = new Set(
+      cases.map(([, scenario, k]) => {
+        const { outcome } = runModel(scenario.machine, scenario.image, { failAllocationAt: k });
+        return outcome.ok ? "ok" : outcome.phase;
+      }),
+    );
     expect([...phases].sort()).toEqual(["checkHeader", "loadImage", "ok", "prepareImage", "restoreHighmem"]);
     expect(new Set(cases.map(([, , , mode]) => mode)).size).toBe(MODES.length);
   });
@@ -137,15 +161,39 @@ describe("engine vs reference model: bitmap charge", () => {
   const extents = (pageSize: number) => {
     const leaf = pageSize * 8;
     const fanout = pageSize / 8;
-    return [1, 2, 31, 32, 4096, leaf - 1, leaf, leaf + 1, 3 * leaf, fanout * leaf - 1, fanout * leaf, fanout * leaf + 1, 2 ** 24, 2 ** 28, 2 ** 32 - leaf]
-      .filter((frames) => frames <= 2 ** 32 - leaf && Math.ceil(frames / leaf) <= 2 ** 17); // the model walks every leaf
+    return [
+      1,
+      2,
+      31,
+      32,
+      4096,
+      leaf - 1,
+      leaf,
+      leaf + 1,
+      3 * leaf,
+      fanout * leaf - 1,
+      fanout * leaf,
+      fanout * leaf + 1,
+      2 ** 24,
+      2 ** 28,
+      2 ** 32 - leaf,
+    ].filter((frames) => frames <= 2 ** 32 - leaf && Math.ceil(frames / leaf) <= 2 ** 17); // the model walks every leaf
   };
 
   it("bitmapChargePages agrees with the engine's for every page size, around leaf and level boundaries", async () => {
-    const machine = await Machine.create({ frames: 64, pageSize: 4096, highmem: false, holes: [], nosave: [], boot: { pfns: [] } });
+    const machine = await Machine.create({
+      frames: 64,
+      pageSize: 4096,
+      highmem: false,
+      holes: [],
+      nosave: [],
+      boot: { pfns: [] },
+    });
     for (let shift = 6; shift <= 16; shift++) {
       for (const frames of extents(2 ** shift)) {
-        expect(machine.engine.bitmapChargePages(frames, 2 ** shift), `${frames} frames of ${2 ** shift} B`).toBe(bitmapChargePages(frames, 2 ** shift));
+        expect(machine.engine.bitmapChargePages(frames, 2 ** shift), `${frames} frames of ${2 ** shift} B`).toBe(
+          bitmapChargePages(frames, 2 ** shift),
+        );
       }
     }
   });
@@ -155,10 +203,19 @@ describe("engine vs reference model: bitmap charge", () => {
   // 4 KiB give 1 instead of 132102. No with-contents machine is that large (wasm32), but placement-only machines of up
   // to 2^32 - 1 PFNs are planned (DESIGN.md "Scale"), and Machine.create() charges before it checks the size.
   it("bitmapChargePages does not wrap for extents within bitsPerLeaf of 2^32", async () => {
-    const machine = await Machine.create({ frames: 64, pageSize: 4096, highmem: false, holes: [], nosave: [], boot: { pfns: [] } });
+    const machine = await Machine.create({
+      frames: 64,
+      pageSize: 4096,
+      highmem: false,
+      holes: [],
+      nosave: [],
+      boot: { pfns: [] },
+    });
     for (const pageSize of [4096, 65536]) {
       for (const frames of [2 ** 32 - pageSize * 8 + 1, 0xffffffff]) {
-        expect(machine.engine.bitmapChargePages(frames, pageSize), `${frames} frames of ${pageSize} B`).toBe(bitmapChargePages(frames, pageSize));
+        expect(machine.engine.bitmapChargePages(frames, pageSize), `${frames} frames of ${pageSize} B`).toBe(
+          bitmapChargePages(frames, pageSize),
+        );
       }
     }
   });
@@ -173,7 +230,16 @@ describe("engine: §4.14 worked example through simulate()", () => {
       { address: 62, origAddress: 10 },
     ]);
     expect(restorePblist(result.machine).map((pbe) => pbe.chainPage)).toEqual([63, 63, 63]);
-    expect(result.counts).toMatchObject({ imagePages: 5, ownedFrames: 2, directPages: 2, safePages: 4, chainPages: 1, pbes: 3, highmemPbes: 0, allocatedUnsafePages: 0 });
+    expect(result.counts).toMatchObject({
+      imagePages: 5,
+      ownedFrames: 2,
+      directPages: 2,
+      safePages: 4,
+      chainPages: 1,
+      pbes: 3,
+      highmemPbes: 0,
+      allocatedUnsafePages: 0,
+    });
     expect(result.verify?.mismatches).toEqual([]);
     expect(result.verify?.untouchedMismatches).toEqual([]);
   });
@@ -200,9 +266,26 @@ describe("engine vs reference model: HighMem with both PBE lists", () => {
     zeroPfns: [7, 61, 133, 140, 151],
   };
   const order = [...Array.from({ length: frames }, (_, i) => (i * 97 + 13) % frames)];
-  const options = { frames, pageSize: 1024, zones: { dmaEndPfn: 16, highmemStartPfn }, holes: [{ start: 120, end: 124 }], nosave: [{ start: 100, end: 102 }], boot: { pfns: boot }, allocator: { order } };
+  const options = {
+    frames,
+    pageSize: 1024,
+    zones: { dmaEndPfn: 16, highmemStartPfn },
+    holes: [{ start: 120, end: 124 }],
+    nosave: [{ start: 100, end: 102 }],
+    boot: { pfns: boot },
+    allocator: { order },
+  };
   const orders = explicitOrders(frames, highmemStartPfn, order);
-  const machine: ModelMachine = { frames, pageSize: 1024, highmemStartPfn, holes: options.holes, nosave: options.nosave, bootPfns: boot, lowOrder: orders.low, highOrder: orders.high };
+  const machine: ModelMachine = {
+    frames,
+    pageSize: 1024,
+    highmemStartPfn,
+    holes: options.holes,
+    nosave: options.nosave,
+    bootPfns: boot,
+    lowOrder: orders.low,
+    highOrder: orders.high,
+  };
 
   it("the model fills both lists, with highmem copies in HighMem and in lowmem", () => {
     const model = runModel(machine, image);
@@ -218,12 +301,20 @@ describe("engine vs reference model: HighMem with both PBE lists", () => {
     const model = runModel(machine, image);
     const result = await simulate({ ...options, suspend: image, restorePblist: true });
     expect(result.counts).toEqual(model.counts);
-    expect(result.restorePblist).toEqual(model.restorePblist.map(({ address, origAddress }) => ({ address, origAddress })));
+    expect(result.restorePblist).toEqual(
+      model.restorePblist.map(({ address, origAddress }) => ({ address, origAddress })),
+    );
     expect(highmemPblist(result.machine)).toEqual(model.highmemPblist);
     expect(result.verify?.mismatches).toEqual([]);
   });
 
   it.each(MODES)("agrees with the model phase by phase and frame by frame (%s)", async (mode) => {
-    expectAgreement(await crosscheck(dir, { seed: 0, kind: "crowded-highmem", label: "both lists", options, machine, image }, { mode }));
+    expectAgreement(
+      await crosscheck(
+        dir,
+        { seed: 0, kind: "crowded-highmem", label: "both lists", options, machine, image },
+        { mode },
+      ),
+    );
   });
 });

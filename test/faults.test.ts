@@ -4,22 +4,49 @@
  * it was, no frame is left marked, no bitmap is alive, and the boot kernel's frames (and every frame the restore
  * never took) are byte-identical.
  */
-import { describe, it, expect } from "vitest";
+
 import { join } from "node:path";
-import { tempDir } from "./helpers/tmp.js";
-import { createMachine, type Machine } from "../src/machine/machine.js";
-import { suspendMachine } from "../src/suspend.js";
-import { ResumeSession, type ResumeOptions } from "../src/resume.js";
+import { describe, expect, it } from "vitest";
 import { ResumeError } from "../src/errors.js";
-import { bootDigest, rollbackState, CLEAN } from "./helpers/machine.js";
+import { createMachine, type Machine } from "../src/machine/machine.js";
+import { type ResumeOptions, ResumeSession } from "../src/resume.js";
+import { suspendMachine } from "../src/suspend.js";
 import { fileFingerprint } from "./helpers/images.js";
+import { bootDigest, CLEAN, rollbackState } from "./helpers/machine.js";
+import { tempDir } from "./helpers/tmp.js";
 
 const dir = tempDir();
 
 const SCENARIOS = [
-  { frames: 1024, pageSize: 512, zones: { dmaEndPfn: 64, highmemStartPfn: 700 }, holes: [{ start: 90, end: 100 }], nosave: [{ start: 120, end: 122 }], seed: 1, boot: { profile: "scattered" as const, share: 0.2 } },
-  { frames: 768, pageSize: 256, zones: { highmemStartPfn: 400 }, holes: [], nosave: [], seed: 2, allocator: "ascending" as const, boot: { profile: "low" as const, share: 0.3 } },
-  { frames: 2048, pageSize: 128, zones: { highmemStartPfn: 1900 }, holes: [], nosave: [], seed: 3, allocator: "buddy" as const, boot: { profile: "clustered" as const, share: 0.25, clusterPages: 16 } },
+  {
+    frames: 1024,
+    pageSize: 512,
+    zones: { dmaEndPfn: 64, highmemStartPfn: 700 },
+    holes: [{ start: 90, end: 100 }],
+    nosave: [{ start: 120, end: 122 }],
+    seed: 1,
+    boot: { profile: "scattered" as const, share: 0.2 },
+  },
+  {
+    frames: 768,
+    pageSize: 256,
+    zones: { highmemStartPfn: 400 },
+    holes: [],
+    nosave: [],
+    seed: 2,
+    allocator: "ascending" as const,
+    boot: { profile: "low" as const, share: 0.3 },
+  },
+  {
+    frames: 2048,
+    pageSize: 128,
+    zones: { highmemStartPfn: 1900 },
+    holes: [],
+    nosave: [],
+    seed: 3,
+    allocator: "buddy" as const,
+    boot: { profile: "clustered" as const, share: 0.25, clusterPages: 16 },
+  },
 ];
 
 async function prepared(index: number): Promise<{ machine: Machine; path: string }> {

@@ -1,10 +1,10 @@
-import { describe, it, expect } from "vitest";
-import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import { simulate } from "../src/simulate.js";
-import { restoreMap, renderSvg, imageMap, FRAME_CLASSES } from "../src/map.js";
-import { loadScenario } from "../src/scenario.js";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { inspectImage } from "../src/inspect.js";
+import { FRAME_CLASSES, imageMap, renderSvg, restoreMap } from "../src/map.js";
+import { loadScenario } from "../src/scenario.js";
+import { simulate } from "../src/simulate.js";
 import { tempDir } from "./helpers/tmp.js";
 
 const count = (classes: Uint8Array, name: string) => classes.filter((k) => FRAME_CLASSES[k]!.name === name).length;
@@ -24,7 +24,14 @@ describe("restoreMap()", () => {
   });
 
   it("agrees with the counts on a machine with HighMem", async () => {
-    const r = await simulate({ frames: 4096, pageSize: 512, zones: { highmemStartPfn: 3000 }, holes: [{ start: 100, end: 140 }], nosave: [{ start: 200, end: 204 }], seed: 4 });
+    const r = await simulate({
+      frames: 4096,
+      pageSize: 512,
+      zones: { highmemStartPfn: 3000 },
+      holes: [{ start: 100, end: 140 }],
+      nosave: [{ start: 200, end: 204 }],
+      seed: 4,
+    });
     const { classes } = restoreMap(r.machine);
     const c = r.counts;
     expect(count(classes, "viaPbe")).toBe(c.pbes);

@@ -1,16 +1,28 @@
-import { describe, it, expect } from "vitest";
-import { parseScenario, loadScenario, pfnList } from "../src/scenario.js";
-import { simulate } from "../src/simulate.js";
-import { ConfigError } from "../src/errors.js";
+import { describe, expect, it } from "vitest";
 import * as L from "../assembly/portable/layout.js";
+import { ConfigError } from "../src/errors.js";
+import { loadScenario, parseScenario, pfnList } from "../src/scenario.js";
+import { simulate } from "../src/simulate.js";
 
 describe("scenarios", () => {
   it("reproduce §4.14's worked example exactly: restore_pblist 60→52, 61→11, 62→10, chain page 63", async () => {
     const r = await simulate({ ...loadScenario("examples/swsusp-4.14.json"), restorePblist: true });
     const pairs = r.restorePblist!.map((p) => [p.address, p.origAddress]);
-    expect(pairs).toEqual([[60, 52], [61, 11], [62, 10]]);
+    expect(pairs).toEqual([
+      [60, 52],
+      [61, 11],
+      [62, 10],
+    ]);
     expect(r.machine.pfnOfVirt(r.machine.ctx(L.CTX_CA_CHAIN))).toBe(63);
-    expect(r.counts).toMatchObject({ imagePages: 5, ownedFrames: 2, directPages: 2, pbes: 3, chainPages: 1, allocatedUnsafePages: 0, safePages: 4 });
+    expect(r.counts).toMatchObject({
+      imagePages: 5,
+      ownedFrames: 2,
+      directPages: 2,
+      pbes: 3,
+      chainPages: 1,
+      allocatedUnsafePages: 0,
+      safePages: 4,
+    });
     expect(r.verify?.mismatches).toEqual([]);
   });
 
@@ -25,7 +37,17 @@ describe("scenarios", () => {
   });
 
   it("fix the image exactly, zero pages included", async () => {
-    const r = await simulate(parseScenario({ frames: 64, pageSize: 256, highmem: false, holes: [], nosave: [], boot: { pfns: ["0-15"] }, image: { pfns: ["20-29"], zeroPfns: [21, 29] } }));
+    const r = await simulate(
+      parseScenario({
+        frames: 64,
+        pageSize: 256,
+        highmem: false,
+        holes: [],
+        nosave: [],
+        boot: { pfns: ["0-15"] },
+        image: { pfns: ["20-29"], zeroPfns: [21, 29] },
+      }),
+    );
     expect(r.counts).toMatchObject({ imagePages: 10, zeroPages: 2 });
     expect(r.verify?.mismatches).toEqual([]);
   });

@@ -1,10 +1,13 @@
-import { describe, it, expect } from "vitest";
 import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
 import { stressCases } from "../src/stress.js";
 
 describe("thaw stress", () => {
   it("--quick --json runs every case, verified, with phase times and peak RSS", () => {
-    const out = spawnSync(process.execPath, ["bin/thaw.js", "stress", "--quick", "--json"], { encoding: "utf8", env: { ...process.env, THAW_WASM: "release" } });
+    const out = spawnSync(process.execPath, ["bin/thaw.js", "stress", "--quick", "--json"], {
+      encoding: "utf8",
+      env: { ...process.env, THAW_WASM: "release" },
+    });
     expect(out.status).toBe(0);
     const json = JSON.parse(out.stdout);
     expect(json.ok).toBe(true);
@@ -20,7 +23,12 @@ describe("thaw stress", () => {
 
   it("the full sweep covers every strategy at 12 TiB placement-only and 3 GiB with contents", () => {
     const full = stressCases(false);
-    expect(full.filter((c) => c.placementOnly && c.memory === "12TiB").map((c) => c.bitmap).sort()).toEqual(["bmlist", "flat", "rtree", "summary"]);
+    expect(
+      full
+        .filter((c) => c.placementOnly && c.memory === "12TiB")
+        .map((c) => c.bitmap)
+        .sort(),
+    ).toEqual(["bmlist", "flat", "rtree", "summary"]);
     expect(full.some((c) => !c.placementOnly && c.memory === "3GiB")).toBe(true);
   });
 });

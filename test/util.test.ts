@@ -1,6 +1,6 @@
-import { describe, it, expect } from "vitest";
-import { parseSize, parseShare, formatBytes } from "../src/util/units.js";
+import { describe, expect, it } from "vitest";
 import { crc32Le, hex32 } from "../src/util/crc32.js";
+import { formatBytes, parseShare, parseSize } from "../src/util/units.js";
 
 describe("units", () => {
   it("parses sizes in binary units", () => {
@@ -26,7 +26,8 @@ describe("crc32Le()", () => {
     expect(hex32(crc32Le(Buffer.from("123456789")))).toBe("2dfd2d88");
   });
   it("chains by concatenation", () => {
-    const a = Buffer.from("hibernation "), b = Buffer.from("image");
+    const a = Buffer.from("hibernation "),
+      b = Buffer.from("image");
     expect(crc32Le(b, crc32Le(a))).toBe(crc32Le(Buffer.concat([a, b])));
   });
 });

@@ -5,12 +5,8 @@
 // stores the bits is chosen once per engine (CTX_BM_KIND) and dispatched here with one branch per call, never through
 // an indirect call.
 //
-// Where the memory comes from. In the kernel a bitmap is built from single pages taken with get_image_page(), and
-// which frames those are decides how many image frames the restore happens to own (allocated_unsafe_pages). thaw
-// charges every bitmap exactly the frames that the modern kernel's radix tree would take (leaves, inner nodes and
-// the descriptor chain pages of §1.5.3), through get_image_page() with the bitmap's safe_needed, whatever strategy
-// holds the bits. The bits themselves live in a slot of the metadata arena. So every count, every owned frame and the
-// PBE chain are the kernel's and do not depend on the strategy, and strategies are compared on equal terms.
+// The bits live in a slot of the metadata arena; the frames a bitmap is charged in the machine (memory_bm_create()
+// and friends) are memoryBitmap.ts's business, above both this file and the page allocator.
 //
 // The strategies build their structures inside the slot's storage, with real addresses in their records:
 //   flat.ts     one array of u64 words;
@@ -29,10 +25,10 @@
 import {
   BMD_KIND, BMD_STORAGE, BMD_START_PFN, BMD_END_PFN, BMD_CUR_BIT, BMD_CUR_PFN, BMD_NR_CHARGED, BMD_CHARGED,
   BMD_IN_USE, BMD_SIZE, BM_FLAT, BM_BMLIST, BM_RTREE, BM_SUMMARY, BM_END_OF_MAP, CTX_BM_KIND, CTX_BM_SLOTS,
-  CTX_BM_NR_SLOTS, CTX_BM_SLOT_SIZE, CTX_BM_CHARGE, CTX_NR_FRAMES, NO_PFN, CTX_NR_BITMAP_PAGES, PBE_SIZE,
+  CTX_BM_NR_SLOTS, CTX_BM_SLOT_SIZE, CTX_BM_CHARGE, CTX_NR_FRAMES, PBE_SIZE,
   LINKED_PAGE_DATA, MIN_PAGE_SHIFT, MAX_PAGE_SHIFT,
 } from "../portable/layout";
-import { ctx32, incCtx32, DEBUG } from "../common";
+import { ctx32, DEBUG } from "../common";
 import {
   flatStorageSize, flatInit, flatSet, flatClear, flatTest, flatNextPfn, flatSeek, flatPositionEnd, flatCount, flatOr,
   flatCheck,
@@ -49,7 +45,6 @@ import {
   summaryStorageBytes, summaryStorageUsed, summaryInit, summarySet, summaryClear, summaryTest, summaryNextPfn,
   summarySeek, summaryPositionEnd, summaryCount, summaryOr, summaryCheck,
 } from "./summary";
-import { getImagePage, freeImagePage, recycleSafePage } from "../pages";
 
 // sizeof(struct mem_zone_bm_rtree) and sizeof(struct rtree_node) on x86_64 (§1.5.2).
 // @ts-ignore: decorator
@@ -139,11 +134,6 @@ export function memoryBmStorageUsed(bm: usize): u32 {
   return <usize>ctx32(CTX_BM_SLOTS) + <usize>i * <usize>ctx32(CTX_BM_SLOT_SIZE);
 }
 
-function releaseSlot(bm: usize): void {
-  store<u32>(bm, 0, BMD_IN_USE);
-  store<u32>(bm, 0, BMD_NR_CHARGED);
-}
-
 function initStorage(bm: usize): void {
   switch (load<u32>(bm, BMD_KIND)) {
     case BM_FLAT: flatInit(bm); break;
@@ -155,13 +145,11 @@ function initStorage(bm: usize): void {
 }
 
 /**
- * memory_bm_create - Create a bitmap covering every PFN of the machine, all bits clear.
- * @safeNeeded: PG_SAFE if every frame charged to it must be a safe page (restore only), PG_ANY otherwise.
- *
- * Returns the descriptor's address, or 0 if no slot is free or a frame could not be had (-ENOMEM for the caller);
- * on failure every frame taken so far is given back, as memory_bm_free() does in the kernel.
+ * bitmapSlotTake - A free bitmap slot, its descriptor set for a bitmap of strategy CTX_BM_KIND over every PFN of the
+ * machine with nothing charged yet; 0 if every slot is in use. bitmapSlotInit() clears its bits once the frames
+ * charged to it are taken (memoryBitmap.ts).
  */
-export function memoryBmCreate(safeNeeded: u32): usize {
+export function bitmapSlotTake(): usize {
   const nrSlots = ctx32(CTX_BM_NR_SLOTS);
   let bm: usize = 0;
   for (let i: u32 = 0; i < nrSlots; i++) {
@@ -180,41 +168,19 @@ export function memoryBmCreate(safeNeeded: u32): usize {
   store<u32>(bm, ctx32(CTX_NR_FRAMES), BMD_END_PFN);
   store<u32>(bm, 0, BMD_NR_CHARGED);
   store<u32>(bm, 1, BMD_IN_USE);
-  const charged = <usize>load<u32>(bm, BMD_CHARGED);
-  for (let i: u32 = 0; i < charge; i++) {
-    const pfn = getImagePage(safeNeeded);
-    if (pfn == NO_PFN) {
-      memoryBmFree(bm, 1);
-      return 0;
-    }
-    store<u32>(charged + (<usize>i << 2), pfn);
-    store<u32>(bm, i + 1, BMD_NR_CHARGED);
-  }
-  incCtx32(CTX_NR_BITMAP_PAGES, charge);
-  initStorage(bm);
-  memoryBmPositionReset(bm);
   return bm;
 }
 
-/**
- * memory_bm_free - Free a bitmap and every frame charged to it.
- * @clearNosaveFree: PG_UNSAFE_CLEAR also clears each frame's bit in free_pages_map; PG_UNSAFE_KEEP leaves it.
- */
-export function memoryBmFree(bm: usize, clearNosaveFree: u32): void {
-  const charged = <usize>load<u32>(bm, BMD_CHARGED);
-  const n = load<u32>(bm, BMD_NR_CHARGED);
-  for (let i: u32 = 0; i < n; i++) freeImagePage(load<u32>(charged + (<usize>i << 2)), clearNosaveFree);
-  releaseSlot(bm);
+/** bitmapSlotInit - Build the strategy's empty structure in the slot of @bm and reset its cursor. */
+export function bitmapSlotInit(bm: usize): void {
+  initStorage(bm);
+  memoryBmPositionReset(bm);
 }
 
-/**
- * memory_bm_recycle - Put every frame of a bitmap built from safe pages on safe_pages_list (§1.5.6), and drop it.
- */
-export function memoryBmRecycle(bm: usize): void {
-  const charged = <usize>load<u32>(bm, BMD_CHARGED);
-  const n = load<u32>(bm, BMD_NR_CHARGED);
-  for (let i: u32 = 0; i < n; i++) recycleSafePage(load<u32>(charged + (<usize>i << 2)));
-  releaseSlot(bm);
+/** bitmapSlotRelease - Give the slot of @bm back (the frames charged to it are the caller's to free first). */
+export function bitmapSlotRelease(bm: usize): void {
+  store<u32>(bm, 0, BMD_IN_USE);
+  store<u32>(bm, 0, BMD_NR_CHARGED);
 }
 
 /** memory_bm_position_reset - Put the iteration cursor before the first bit; memory_bm_get_current() is then END. */

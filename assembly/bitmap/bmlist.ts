@@ -152,7 +152,8 @@ export function bmlistInit(bm: usize): void {
   const blocks = zones + <usize>(nrZones * ZBM_SIZE);
   const data = (blocks + <usize>nrBlocks * <usize>BB_SIZE + 63) & ~<usize>63;
   const used = data + <usize>nrBlocks * <usize>pageSize - storage;
-  if (DEBUG) assert(used <= <usize>ctx32(CTX_BM_STORAGE_SIZE) || ctx32(CTX_BM_STORAGE_SIZE) == 0, "bmlist: storage too small");
+  const room = <usize>ctx32(CTX_BM_STORAGE_SIZE);
+  if (DEBUG) assert(used <= room || room == 0, "bmlist: storage too small");
   memory.fill(storage, 0, used);
   store<u32>(storage, <u32>zones, HDR_ZONES);
   store<u32>(storage, nrZones, HDR_NR_ZONES);

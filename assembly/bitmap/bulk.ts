@@ -14,7 +14,8 @@ import { summarySetMany, summaryClearMany, summaryTestMany, summaryNextMany, sum
 
 function checkPfns(bm: usize, pfns: usize, n: u32): void {
   for (let i: u32 = 0; i < n; i++) {
-    assert(memoryBmPfnPresent(bm, load<u32>(pfns + (<usize>i << 2))), "memory bitmap bulk call: PFN outside the bitmap");
+    const pfn = load<u32>(pfns + (<usize>i << 2));
+    assert(memoryBmPfnPresent(bm, pfn), "memory bitmap bulk call: PFN outside the bitmap");
   }
 }
 

@@ -34,7 +34,7 @@ import { BMD_CUR_BIT, BMD_CUR_PFN, BMD_START_PFN, BMD_END_PFN, BM_END_OF_MAP } f
   return load<u32>(bm, BMD_END_PFN) - load<u32>(bm, BMD_START_PFN);
 }
 
-/** cursorSeek - Put the cursor of word-array map @bm on @pfn: its next walk starts at the first set bit at or after it. */
+/** cursorSeek - Put the cursor of word-array map @bm on @pfn: the next walk starts at the first set bit from @pfn. */
 // @ts-ignore: decorator
 @inline export function cursorSeek(bm: usize, pfn: u32): void {
   const start = load<u32>(bm, BMD_START_PFN);

@@ -191,7 +191,8 @@ export function rtreeInit(bm: usize): void {
   const records = zone + <usize>Z_SIZE;
   const pages = (records + <usize>nodes * <usize>N_SIZE + 63) & ~<usize>63;
   const used = pages + (<usize>nodes << <usize>pageShift) - storage;
-  if (DEBUG) assert(used <= <usize>ctx32(CTX_BM_STORAGE_SIZE) || ctx32(CTX_BM_STORAGE_SIZE) == 0, "rtree: storage too small");
+  const room = <usize>ctx32(CTX_BM_STORAGE_SIZE);
+  if (DEBUG) assert(used <= room || room == 0, "rtree: storage too small");
   memory.fill(storage, 0, used);
   store<u32>(storage, <u32>zone, HDR_ZONES);
   store<u32>(storage, pageShift, HDR_PAGE_SHIFT);
@@ -204,7 +205,8 @@ export function rtreeInit(bm: usize): void {
   const leafBits = <u64>1 << <u64>(pageShift + 3);
   const blocks = <u32>((<u64>(end - start) + leafBits - 1) / leafBits);
   for (let i: u32 = 0; i < blocks; i++) addRtreeBlock(storage, zone);
-  if (DEBUG) assert(<usize>load<u32>(storage, HDR_NODE_NEXT) == records + <usize>nodes * <usize>N_SIZE, "rtree: node count");
+  const next = <usize>load<u32>(storage, HDR_NODE_NEXT);
+  if (DEBUG) assert(next == records + <usize>nodes * <usize>N_SIZE, "rtree: node count");
 }
 
 /** rtreePositionReset - memory_bm_position_reset: first extent, its first leaf, node_pfn 0, node_bit 0. */
@@ -336,7 +338,8 @@ export function rtreeTest(bm: usize, pfn: u32): bool {
       const blockNr = offset >> blockShift;
       node = <usize>load<u32>(zone, Z_RTREE);
       for (let l = load<u32>(zone, Z_LEVELS); l > 0; l--) {
-        node = <usize>load<u32>(<usize>load<u32>(node, N_DATA) + (<usize>((blockNr >> ((l - 1) * levelShift)) & levelMask) << 3));
+        const index = (blockNr >> ((l - 1) * levelShift)) & levelMask;
+        node = <usize>load<u32>(<usize>load<u32>(node, N_DATA) + (<usize>index << 3));
       }
       nodePfn = leafPfn;
       data = <usize>load<u32>(node, N_DATA);
@@ -502,7 +505,8 @@ export function rtreeSeek(bm: usize, pfn: u32): void {
     return;
   }
   rtreeFindLeaf(bm, pfn);
-  store<u32>(bm, pfn - load<u32>(<usize>load<u32>(bm, CUR_ZONE), Z_START_PFN) - load<u32>(bm, CUR_NODE_PFN), CUR_NODE_BIT);
+  const zoneStart = load<u32>(<usize>load<u32>(bm, CUR_ZONE), Z_START_PFN);
+  store<u32>(bm, pfn - zoneStart - load<u32>(bm, CUR_NODE_PFN), CUR_NODE_BIT);
   store<u32>(bm, BM_END_OF_MAP, BMD_CUR_PFN);
 }
 

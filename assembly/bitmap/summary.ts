@@ -88,7 +88,8 @@ export function summaryInit(bm: usize): void {
     words = (words + 63) >> 6;
   }
   const used = at - s;
-  if (DEBUG) assert(used <= <usize>ctx32(CTX_BM_STORAGE_SIZE) || ctx32(CTX_BM_STORAGE_SIZE) == 0, "summary: storage too small");
+  const room = <usize>ctx32(CTX_BM_STORAGE_SIZE);
+  if (DEBUG) assert(used <= room || room == 0, "summary: storage too small");
   store<u32>(s, k, HDR_NR_LEVELS);
   store<u32>(s, <u32>used, HDR_USED);
   memory.fill(first, 0, at - first);
@@ -323,7 +324,8 @@ export function summaryOr(dst: usize, src: usize): void {
   const s = levelAddr(ss, 0);
   const d = levelAddr(sd, 0);
   const nl = load<u32>(ss, HDR_NR_LEVELS);
-  if (DEBUG) assert(nl == load<u32>(sd, HDR_NR_LEVELS) && levelWords(ss, 0) == levelWords(sd, 0), "summary: layouts differ");
+  const same = nl == load<u32>(sd, HDR_NR_LEVELS) && levelWords(ss, 0) == levelWords(sd, 0);
+  if (DEBUG) assert(same, "summary: layouts differ");
   let words: usize = 0;
   for (let k: u32 = 0; k < nl; k++) words += <usize>levelWords(ss, k);
   const bytes = words << 3;

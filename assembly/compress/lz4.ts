@@ -32,8 +32,8 @@ import {
  * @err: the caller's DECOMP_ERR record (assembly/portable/compress.ts), written only on failure.
  *
  * Returns the number of bytes decompressed, or a negative LZ4_E_* / DECOMP_E_ARGS code (assembly/portable/compress.ts)
- * with the failing token's input offset, the bytes written and the offending value in the DECOMP_ERR_* record at @err. Never
- * reads outside [src, src+srcLen) or before dst, and never traps on any input.
+ * with the failing token's input offset, the bytes written and the offending value in the DECOMP_ERR_* record at
+ * @err. Never reads outside [src, src+srcLen) or before dst, and never traps on any input.
  *
  * Every block that lz4's LZ4_decompress_safe decodes decodes the same here, except one with a match offset of 0,
  * which the block format forbids and which is refused. Blocks whose last match or literals come closer to the end
@@ -112,7 +112,9 @@ export function lz4DecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap: u
         if (lit > <usize>dstCap) return decompressFail(err, LZ4_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>lit);
         ip += (lit - 15) / 255 + 1;
       }
-      if (lit > ipEnd - ip) return decompressFail(err, LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + lit));
+      if (lit > ipEnd - ip) {
+        return decompressFail(err, LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + lit));
+      }
       if (lit > opEnd - op) return decompressFail(err, LZ4_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>lit);
       copyLiterals(op, ip, lit, ipEnd - ip - lit >= WILD_SLACK && opEnd - op - lit >= WILD_SLACK);
       ip += lit;

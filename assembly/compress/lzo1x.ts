@@ -46,8 +46,8 @@ import {
  * @err: the caller's DECOMP_ERR record (assembly/portable/compress.ts), written only on failure.
  *
  * Returns the number of bytes decompressed, or a negative LZO_E_* / DECOMP_E_ARGS code (assembly/portable/compress.ts)
- * with the failing input offset, the bytes written and the offending value in the DECOMP_ERR_* record at @err. Never reads
- * outside [src, src+srcLen) or before dst, and never traps on any input.
+ * with the failing input offset, the bytes written and the offending value in the DECOMP_ERR_* record at @err.
+ * Never reads outside [src, src+srcLen) or before dst, and never traps on any input.
  *
  * Decodes the streams liblzo's lzo1x_decompress_safe decodes, to the same bytes, and fails damaged ones with the
  * same error (the tests check both against liblzo), except where this follows the kernel's decoder instead: input
@@ -215,7 +215,9 @@ export function lzo1xDecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap:
     if (ipEnd - ip >= 4 && opEnd - op >= 4) {
       store<u32>(op, load<u32>(ip));
     } else {
-      if (next > ipEnd - ip) return decompressFail(err, LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + next));
+      if (next > ipEnd - ip) {
+        return decompressFail(err, LZO_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + next));
+      }
       if (next > opEnd - op) return decompressFail(err, LZO_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>next);
       for (let i: usize = 0; i < next; i++) store<u8>(op + i, load<u8>(ip + i));
     }

@@ -2,11 +2,12 @@
 //
 // Each allocation class (lowmem: DMA + Normal, and HighMem) has an order: a permutation of its PFNs laid out by the
 // host (ascending, descending, seeded random, buddy-like, or given explicitly by a scenario), or — for placement-only
-// machines too large for a u32 per frame — computed: ascending, descending, or a seeded Feistel permutation. An allocation returns the
-// first frame at or after the class's cursor, in that order, that is free, and moves the cursor past it; a frame
-// freed later is found again when the cursor comes round. The used map has one bit per frame: set for the boot
-// kernel's frames, holes, nosave regions and every frame handed out. The touched map remembers every frame handed
-// out since the resume began, freed or not, so that verification knows which frames must still hold what they held.
+// machines too large for a u32 per frame — computed: ascending, descending, or a seeded Feistel permutation. An
+// allocation returns the first frame at or after the class's cursor, in that order, that is free, and moves the cursor
+// past it; a frame freed later is found again when the cursor comes round. The used map has one bit per frame: set for
+// the boot kernel's frames, holes, nosave regions and every frame handed out. The touched map remembers every frame
+// handed out since the resume began, freed or not, so that verification knows which frames must still hold what they
+// held.
 import {
   CTX_USED_MAP, CTX_ORDER_LOW, CTX_ORDER_LOW_LEN, CTX_ORDER_LOW_CURSOR, CTX_ORDER_HIGH, CTX_ORDER_HIGH_LEN,
   CTX_ORDER_HIGH_CURSOR, CTX_NR_FREE_LOW, CTX_NR_FREE_HIGH, CTX_ALLOC_COUNT, CTX_ALLOC_FAIL_AT, NO_PFN,

@@ -41,13 +41,19 @@ function bernoulliMask(p16: u32): u64 {
   return mask;
 }
 
+/** rangeAt - The @i-th excluded range: the holes first (@holes of them), then the nosave regions. */
+// @ts-ignore: decorator
+@inline function rangeAt(i: u32, holes: u32): usize {
+  return i < holes ? <usize>HOLES_START + <usize>i * RANGE_SIZE : <usize>NOSAVE_START + <usize>(i - holes) * RANGE_SIZE;
+}
+
 /** nextExcluded - The first hole or nosave range that ends after @pfn: its start (NR_FRAMES when none). */
 function nextBarrier(pfn: u32): u32 {
   let best = ctx32(CTX_NR_FRAMES);
   const holes = ctx32(CTX_NR_HOLES);
   const nosave = ctx32(CTX_NR_NOSAVE);
   for (let i: u32 = 0; i < holes + nosave; i++) {
-    const r = (i < holes ? <usize>HOLES_START + <usize>i * RANGE_SIZE : <usize>NOSAVE_START + <usize>(i - holes) * RANGE_SIZE);
+    const r = rangeAt(i, holes);
     const start = load<u32>(r);
     const end = load<u32>(r, 4);
     if (end > pfn && start < best) best = start > pfn ? start : pfn;
@@ -63,7 +69,7 @@ function skipExcluded(pfn: u32): u32 {
   while (moved) {
     moved = false;
     for (let i: u32 = 0; i < holes + nosave; i++) {
-      const r = (i < holes ? <usize>HOLES_START + <usize>i * RANGE_SIZE : <usize>NOSAVE_START + <usize>(i - holes) * RANGE_SIZE);
+      const r = rangeAt(i, holes);
       if (pfn >= load<u32>(r) && pfn < load<u32>(r, 4)) {
         pfn = load<u32>(r, 4);
         moved = true;
@@ -112,12 +118,16 @@ export function scatterBootFootprint(p16: u32, run: u32, seed: u64): u32 {
   while (pfn < n) {
     const end = nextBarrier(pfn);
     if (run <= 1) {
-      for (let base = <u64>(pfn & ~63); base < <u64>end; base += 64) takeBits(<u32>base, bernoulliMask(p16) & rangeMask(<u32>base, pfn, end));
+      for (let base = <u64>(pfn & ~63); base < <u64>end; base += 64) {
+        takeBits(<u32>base, bernoulliMask(p16) & rangeMask(<u32>base, pfn, end));
+      }
     } else {
       for (let start = <u64>pfn; start < <u64>end; start += <u64>run) {
         if (<u32>(next64() & 0xffff) >= p16) continue;
         const stop = <u32>(<u64>end - start > <u64>run ? start + <u64>run : <u64>end);
-        for (let base = start & ~63; base < <u64>stop; base += 64) takeBits(<u32>base, rangeMask(<u32>base, <u32>start, stop));
+        for (let base = start & ~63; base < <u64>stop; base += 64) {
+          takeBits(<u32>base, rangeMask(<u32>base, <u32>start, stop));
+        }
       }
     }
     pfn = skipExcluded(end);

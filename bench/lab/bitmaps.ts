@@ -20,28 +20,25 @@
  * Results are ns per PFN (per set bit walked, per seek, per PFN of the map duplicated): the median sample of benny
  * (benchmark.js) divided by the PFNs per call.
  */
-import { readFileSync, writeFileSync, existsSync, mkdtempSync, mkdirSync, rmSync } from "node:fs";
-import { availableParallelism, totalmem, tmpdir, cpus, loadavg } from "node:os";
-import { join } from "node:path";
+
 import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
 import { BitmapLab } from "../../src/bitmap/index.js";
-import { ThawSubject, loadPeers, type Subject, type Batch, type SubjectFamily } from "./subjects.js";
-import type { BitmapStrategy } from "../../src/machine/config.js";
 import { packageRoot } from "../../src/engine/load.js";
-import { bitmapBenchMarkdown, bitmapBenchCharts } from "./report.js";
-
-/** The workloads, in the order they run on each map. */
-export const WORKLOADS = [
-  "set.random", "test.hit", "test.miss", "set.ascending", "set.clustered", "walk.25", "walk.1", "seek.1", "duplicate.1",
-] as const;
-/** One of WORKLOADS. */
-export type Workload = (typeof WORKLOADS)[number];
-
-/** What a row measures "per". */
-export const WORKLOAD_UNIT: Record<Workload, string> = {
-  "set.random": "PFN", "test.hit": "PFN", "test.miss": "PFN", "set.ascending": "PFN", "set.clustered": "PFN",
-  "walk.25": "set bit", "walk.1": "set bit", "seek.1": "seek", "duplicate.1": "PFN of the map",
-};
+import type { BitmapStrategy } from "../../src/machine/config.js";
+import { bitmapBenchCharts, bitmapBenchMarkdown } from "./report.js";
+import {
+  type BenchRow,
+  type BitmapBenchResult,
+  type EndToEndRow,
+  type MemoryRow,
+  sizeLabel,
+  type TargetRow,
+  type Workload,
+} from "./results.js";
+import { type Batch, loadPeers, type Subject, ThawSubject } from "./subjects.js";
 
 /** Options of runBitmapBench(). */
 export interface BitmapBenchOptions {
@@ -67,74 +64,16 @@ export interface BitmapBenchOptions {
 /** Progress of a run. */
 export type BitmapBenchProgress =
   | { type: "size"; pfns: number; index: number; total: number }
-  | { type: "case"; pfns: number; workload: Workload; subject: string; nsPerOp: number | null; nsMin: number | null; note?: string }
+  | {
+      type: "case";
+      pfns: number;
+      workload: Workload;
+      subject: string;
+      nsPerOp: number | null;
+      nsMin: number | null;
+      note?: string;
+    }
   | { type: "note"; message: string };
-
-/** One measurement. */
-export interface BenchRow {
-  pfns: number;
-  workload: Workload;
-  subject: string;
-  family: SubjectFamily | "c";
-  strategy?: BitmapStrategy;
-  /** ns per unit (WORKLOAD_UNIT): the median sample; null when not measured (see note). */
-  nsPerOp: number | null;
-  /** ns per unit of the fastest sample: the figure least disturbed by other work on a shared machine. */
-  nsMin: number | null;
-  /** Units per call. */
-  opsPerCall: number;
-  samples: number;
-  /** Relative margin of error of the mean, %. */
-  rme: number | null;
-  method: "benny" | "single" | "c" | "skipped";
-  note?: string;
-}
-
-/** Bytes one map takes. */
-export interface MemoryRow {
-  pfns: number;
-  subject: string;
-  family: SubjectFamily;
-  strategy?: BitmapStrategy;
-  /** The map holding the 1 %-dense set. */
-  bytes: number | null;
-  /** bytes / (pfns / 8): 1.0 is one bit per PFN. */
-  perFlat: number | null;
-}
-
-/** One target of issue 3, with the figures it was judged on. */
-export interface TargetRow {
-  target: string;
-  met: boolean | null;
-  figures: string;
-}
-
-/** simulate() with one strategy: what each phase took. */
-export interface EndToEndRow {
-  strategy: BitmapStrategy;
-  scenario: string;
-  totalMs: number;
-  phases: { name: string; ms: number }[];
-  /** Counts and verification equal to the first strategy's (they must be: bitmap.ts charges every strategy alike). */
-  sameAsFirst: boolean;
-}
-
-/** Everything a run produced. */
-export interface BitmapBenchResult {
-  schema: "thaw-bench-bitmaps/1";
-  date: string;
-  command: string;
-  quick: boolean;
-  /** loadavg: the 1-minute load average at the start and at the end of the run (other work on the machine). */
-  machine: { nproc: number; cpu: string; memoryGiB: number; node: string; platform: string; loadavg: [number, number] };
-  config: { sizes: number[]; batch: number; maxTime: number; minSamples: number; callBudgetMs: number };
-  rows: BenchRow[];
-  memory: MemoryRow[];
-  targets: TargetRow[];
-  endToEnd: EndToEndRow[];
-  notes: string[];
-  durationMs: number;
-}
 
 const STRATEGIES: readonly BitmapStrategy[] = ["flat", "bmlist", "rtree", "summary"];
 const M = 2 ** 20;
@@ -200,11 +139,15 @@ export function densityWords(pfns: number, density: number, seed: number): Uint3
     for (let i = 0; i < words.length; i++) words[i] = next() & next();
   } else {
     const logq = Math.log(1 - density);
-    for (let p = Math.floor(Math.log((next() + 1) / 2 ** 32) / logq); p < pfns; p += 1 + Math.floor(Math.log((next() + 1) / 2 ** 32) / logq)) {
+    for (
+      let p = Math.floor(Math.log((next() + 1) / 2 ** 32) / logq);
+      p < pfns;
+      p += 1 + Math.floor(Math.log((next() + 1) / 2 ** 32) / logq)
+    ) {
       words[p >>> 5]! |= 1 << (p & 31);
     }
   }
-  if (pfns % 32 !== 0) words[words.length - 1]! &= (1 << pfns % 32) - 1;
+  if (pfns % 32 !== 0) words[words.length - 1]! &= (1 << (pfns % 32)) - 1;
   return words;
 }
 
@@ -222,16 +165,30 @@ function popcount(words: Uint32Array): number {
 export function machineInfo(): BitmapBenchResult["machine"] {
   let cpu = cpus()[0]?.model ?? "unknown";
   try {
-    const line = readFileSync("/proc/cpuinfo", "utf8").split("\n").find((l) => l.startsWith("model name"));
+    const line = readFileSync("/proc/cpuinfo", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("model name"));
     if (line) cpu = line.split(":")[1]!.trim();
   } catch {
     // not Linux: os.cpus() is as good as it gets
   }
-  return { nproc: availableParallelism(), cpu, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}`, loadavg: [loadavg()[0]!, loadavg()[0]!] };
+  return {
+    nproc: availableParallelism(),
+    cpu,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    loadavg: [loadavg()[0]!, loadavg()[0]!],
+  };
 }
 
 /** runC - Build bench/c/flatbitmap.c with gcc -O2 and run it at @pfns; null when gcc or the source is missing. */
-function runC(pfns: number, batch: number, samples: number, seed: number): { set: [number, number]; test: [number, number] } | null {
+function runC(
+  pfns: number,
+  batch: number,
+  samples: number,
+  seed: number,
+): { set: [number, number]; test: [number, number] } | null {
   const source = join(packageRoot(), "bench", "c", "flatbitmap.c");
   if (!existsSync(source)) return null;
   const dir = mkdtempSync(join(tmpdir(), "thaw-c-"));
@@ -243,7 +200,10 @@ function runC(pfns: number, batch: number, samples: number, seed: number): { set
       return null;
     }
     const out = execFileSync(exe, [String(pfns), String(batch), String(samples), String(seed)], { encoding: "utf8" });
-    const lines = out.trim().split("\n").map((l) => JSON.parse(l) as { op: string; medianNs: number; minNs: number });
+    const lines = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { op: string; medianNs: number; minNs: number });
     const pick = (op: string): [number, number] => {
       const l = lines.find((x) => x.op === op)!;
       return [l.medianNs, l.minNs];
@@ -277,7 +237,9 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
   const strategies = options.strategies ?? STRATEGIES;
   const batchSize = quick ? 256 * 1024 : M;
   const seekCount = quick ? 64 * 1024 : M;
-  const bennyOptions = quick ? { minSamples: 3, maxTime: 0.02, minTime: 0.005, delay: 0 } : { minSamples: 5, maxTime: 0.4, minTime: 0.02, delay: 0.002 };
+  const bennyOptions = quick
+    ? { minSamples: 3, maxTime: 0.02, minTime: 0.005, delay: 0 }
+    : { minSamples: 5, maxTime: 0.4, minTime: 0.02, delay: 0.002 };
   const callBudgetMs = quick ? 15 : 150;
   const singleBudgetMs = quick ? 100 : 4000;
   const progress = options.onProgress ?? (() => {});
@@ -291,7 +253,9 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
   try {
     benny = await import("benny");
   } catch (error) {
-    throw new Error(`the bitmap lab needs benny and the peers (development dependencies: npm install): ${(error as Error).message}`);
+    throw new Error(
+      `the bitmap lab needs benny and the peers (development dependencies: npm install): ${(error as Error).message}`,
+    );
   }
   const peers = await loadPeers();
   for (const p of peers) if ("missing" in p) note(`${p.name} not available, skipped: ${p.missing.split("\n")[0]}`);
@@ -300,7 +264,15 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
   const memory: MemoryRow[] = [];
   const record = (row: BenchRow) => {
     rows.push(row);
-    progress({ type: "case", pfns: row.pfns, workload: row.workload, subject: row.subject, nsPerOp: row.nsPerOp, nsMin: row.nsMin, note: row.note });
+    progress({
+      type: "case",
+      pfns: row.pfns,
+      workload: row.workload,
+      subject: row.subject,
+      nsPerOp: row.nsPerOp,
+      nsMin: row.nsMin,
+      note: row.note,
+    });
   };
 
   /** Subjects that threw at this size (a peer's bug, say), with the message: skipped from then on. */
@@ -312,7 +284,9 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
   };
 
   const runSuite = async (pfns: number, workload: Workload, all: (Case | null)[]) => {
-    const cases = all.filter((c): c is Case => c !== null && (!quick || QUICK_PER_CALL.includes(workload) || c.subject.family !== "thaw-call"));
+    const cases = all.filter(
+      (c): c is Case => c !== null && (!quick || QUICK_PER_CALL.includes(workload) || c.subject.family !== "thaw-call"),
+    );
     const runnable: Case[] = [];
     for (const c of cases) {
       if (broken.has(c.subject)) continue;
@@ -325,7 +299,20 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
       }
       const ms = performance.now() - t0;
       if (ms > singleBudgetMs) {
-        record({ pfns, workload, subject: c.subject.name, family: c.subject.family, strategy: familyStrategy(c.subject), nsPerOp: (ms * 1e6) / c.ops, nsMin: (ms * 1e6) / c.ops, opsPerCall: c.ops, samples: 1, rme: null, method: "single", note: [c.note, `one call of ${ms.toFixed(0)} ms, timed once`].filter(Boolean).join("; ") });
+        record({
+          pfns,
+          workload,
+          subject: c.subject.name,
+          family: c.subject.family,
+          strategy: familyStrategy(c.subject),
+          nsPerOp: (ms * 1e6) / c.ops,
+          nsMin: (ms * 1e6) / c.ops,
+          opsPerCall: c.ops,
+          samples: 1,
+          rme: null,
+          method: "single",
+          note: [c.note, `one call of ${ms.toFixed(0)} ms, timed once`].filter(Boolean).join("; "),
+        });
       } else {
         runnable.push(c);
       }
@@ -347,11 +334,22 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
     } finally {
       console.log = log;
     }
-    {
-      for (const [i, r] of summary.results.entries()) {
-        const c = runnable[i]!;
-        record({ pfns, workload, subject: c.subject.name, family: c.subject.family, strategy: familyStrategy(c.subject), nsPerOp: (r.details.median * 1e9) / c.ops, nsMin: (Math.min(...r.details.sampleResults) * 1e9) / c.ops, opsPerCall: c.ops, samples: r.samples, rme: r.margin, method: "benny", note: c.note });
-      }
+    for (const [i, r] of summary.results.entries()) {
+      const c = runnable[i]!;
+      record({
+        pfns,
+        workload,
+        subject: c.subject.name,
+        family: c.subject.family,
+        strategy: familyStrategy(c.subject),
+        nsPerOp: (r.details.median * 1e9) / c.ops,
+        nsMin: (Math.min(...r.details.sampleResults) * 1e9) / c.ops,
+        opsPerCall: c.ops,
+        samples: r.samples,
+        rme: r.margin,
+        method: "benny",
+        note: c.note,
+      });
     }
   };
 
@@ -362,13 +360,16 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
     const random = randomPfns(Math.min(batchSize, pfns), pfns, seed);
     const ascending = random.slice().sort();
     const clustered = clusteredPfns(pfns, seed + 1, quick ? M : CLUSTERED_CAP);
-    if (clustered.length < pfns / 4) note(`set.clustered at ${pfns} PFNs: the batch is the first ${clustered.length} PFNs of the run list (capped at ${CLUSTERED_CAP})`);
+    if (clustered.length < pfns / 4)
+      note(
+        `set.clustered at ${pfns} PFNs: the batch is the first ${clustered.length} PFNs of the run list (capped at ${CLUSTERED_CAP})`,
+      );
     const inRandom = new Uint32Array(Math.ceil(pfns / 32));
     for (const p of random) inRandom[p >>> 5]! |= 1 << (p & 31);
     const misses = new Uint32Array(random.length);
     {
       const next = xorshift(seed + 2);
-      for (let i = 0; i < misses.length;) {
+      for (let i = 0; i < misses.length; ) {
         const p = Math.floor((next() * pfns) / 2 ** 32);
         if (((inRandom[p >>> 5]! >>> (p & 31)) & 1) === 0) misses[i++] = p;
       }
@@ -382,7 +383,13 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
     const outCap = 64 * 1024;
     const arrays = [random, ascending, clustered, misses, seeks];
     const scratchBytes = arrays.reduce((sum, a) => sum + a.byteLength, 0) + 4 * outCap + 4096 * arrays.length;
-    const lab = await BitmapLab.create({ pfns, strategies, slots: 2 * strategies.length, scratchBytes, flavour: "release" });
+    const lab = await BitmapLab.create({
+      pfns,
+      strategies,
+      slots: 2 * strategies.length,
+      scratchBytes,
+      flavour: "release",
+    });
     let at = 0;
     const stage = (a: Uint32Array): Batch => {
       const addr = lab.stage(a, at);
@@ -401,7 +408,12 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
     const owners = subjects.filter((s) => !(s instanceof ThawSubject && s.family === "thaw-call"));
 
     /** An array workload: the whole batch, or the prefix that fits the per-call budget. */
-    const arrayCase = (workload: Workload, subject: Subject, batch: Batch, op: (b: Batch, n: number) => number | void): Case | null => {
+    const arrayCase = (
+      workload: Workload,
+      subject: Subject,
+      batch: Batch,
+      op: (b: Batch, n: number) => unknown,
+    ): Case | null => {
       if (broken.has(subject)) return null;
       const n = batch.pfns.length;
       const probe = Math.min(n, 4096);
@@ -417,9 +429,15 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
         return null;
       }
       const projected = (best * n) / probe;
-      if (projected <= callBudgetMs || n === probe) return { subject, ops: n, fn: () => void (sink += Number(op(batch, n) ?? 0)) };
+      if (projected <= callBudgetMs || n === probe)
+        return { subject, ops: n, fn: () => void (sink += Number(op(batch, n) ?? 0)) };
       const k = Math.max(probe, Math.floor((n * callBudgetMs) / projected));
-      return { subject, ops: k, fn: () => void (sink += Number(op(batch, k) ?? 0)), note: `prefix of ${k} of ${n} PFNs (a full call would take ~${projected.toFixed(0)} ms)` };
+      return {
+        subject,
+        ops: k,
+        fn: () => void (sink += Number(op(batch, k) ?? 0)),
+        note: `prefix of ${k} of ${n} PFNs (a full call would take ~${projected.toFixed(0)} ms)`,
+      };
     };
     const clearAll = (workload: Workload) => {
       for (const s of owners) {
@@ -431,24 +449,62 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
         }
       }
     };
-    const skip = (workload: Workload, subject: Subject, why: string) => record({ pfns, workload, subject: subject.name, family: subject.family, strategy: familyStrategy(subject), nsPerOp: null, nsMin: null, opsPerCall: 0, samples: 0, rme: null, method: "skipped", note: why });
+    const skip = (workload: Workload, subject: Subject, why: string) =>
+      record({
+        pfns,
+        workload,
+        subject: subject.name,
+        family: subject.family,
+        strategy: familyStrategy(subject),
+        nsPerOp: null,
+        nsMin: null,
+        opsPerCall: 0,
+        samples: 0,
+        rme: null,
+        method: "skipped",
+        note: why,
+      });
 
     clearAll("set.random");
     const holdsRandom = subjects.filter((s) => s.cannotHold(random.length) === null);
     for (const s of subjects) if (!holdsRandom.includes(s)) skip("set.random", s, s.cannotHold(random.length)!);
-    await runSuite(pfns, "set.random", holdsRandom.map((s) => arrayCase("set.random", s, bRandom, (b, n) => s.set(b, n))));
-    await runSuite(pfns, "test.hit", holdsRandom.map((s) => arrayCase("test.hit", s, bRandom, (b, n) => s.test(b, n))));
-    await runSuite(pfns, "test.miss", holdsRandom.map((s) => arrayCase("test.miss", s, bMisses, (b, n) => s.test(b, n))));
+    await runSuite(
+      pfns,
+      "set.random",
+      holdsRandom.map((s) => arrayCase("set.random", s, bRandom, (b, n) => s.set(b, n))),
+    );
+    await runSuite(
+      pfns,
+      "test.hit",
+      holdsRandom.map((s) => arrayCase("test.hit", s, bRandom, (b, n) => s.test(b, n))),
+    );
+    await runSuite(
+      pfns,
+      "test.miss",
+      holdsRandom.map((s) => arrayCase("test.miss", s, bMisses, (b, n) => s.test(b, n))),
+    );
 
     clearAll("set.ascending");
-    await runSuite(pfns, "set.ascending", holdsRandom.map((s) => arrayCase("set.ascending", s, bAscending, (b, n) => s.set(b, n))));
+    await runSuite(
+      pfns,
+      "set.ascending",
+      holdsRandom.map((s) => arrayCase("set.ascending", s, bAscending, (b, n) => s.set(b, n))),
+    );
 
     clearAll("set.clustered");
     const holdsClustered = subjects.filter((s) => s.cannotHold(clustered.length) === null);
-    for (const s of subjects) if (!holdsClustered.includes(s)) skip("set.clustered", s, s.cannotHold(clustered.length)!);
-    await runSuite(pfns, "set.clustered", holdsClustered.map((s) => arrayCase("set.clustered", s, bClustered, (b, n) => s.set(b, n))));
+    for (const s of subjects)
+      if (!holdsClustered.includes(s)) skip("set.clustered", s, s.cannotHold(clustered.length)!);
+    await runSuite(
+      pfns,
+      "set.clustered",
+      holdsClustered.map((s) => arrayCase("set.clustered", s, bClustered, (b, n) => s.set(b, n))),
+    );
 
-    for (const [workload, words, count] of [["walk.25", words25, count25], ["walk.1", words1, count1]] as const) {
+    for (const [workload, words, count] of [
+      ["walk.25", words25, count25],
+      ["walk.1", words1, count1],
+    ] as const) {
       clearAll(workload);
       const holders = subjects.filter((s) => s.cannotHold(count) === null);
       for (const s of subjects) if (!holders.includes(s)) skip(workload, s, s.cannotHold(count)!);
@@ -473,7 +529,12 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
           }
           const projected = (best * count) / Math.max(1, probe);
           const k = projected > callBudgetMs ? Math.max(probe, Math.floor((count * callBudgetMs) / projected)) : count;
-          cases.push({ subject: s, ops: k, fn: () => void (sink += s.walk(k)), ...(k < count && { note: `first ${k} of ${count} set bits` }) });
+          cases.push({
+            subject: s,
+            ops: k,
+            fn: () => void (sink += s.walk(k)),
+            ...(k < count && { note: `first ${k} of ${count} set bits` }),
+          });
         } else {
           cases.push({ subject: s, ops: count, fn: () => void (sink += s.walk()) });
         }
@@ -484,15 +545,30 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
           if (!holders.includes(s) || broken.has(s)) continue;
           if (s.family !== "thaw-call") {
             const bytes = s.bytes();
-            memory.push({ pfns, subject: s.name, family: s.family, strategy: familyStrategy(s), bytes, perFlat: bytes === null ? null : bytes / (pfns / 8) });
+            memory.push({
+              pfns,
+              subject: s.name,
+              family: s.family,
+              strategy: familyStrategy(s),
+              bytes,
+              perFlat: bytes === null ? null : bytes / (pfns / 8),
+            });
           }
         }
         const seekers = holders.filter((s) => s.lacks("seek") === null);
         for (const s of holders) if (!seekers.includes(s)) skip("seek.1", s, s.lacks("seek")!);
-        await runSuite(pfns, "seek.1", seekers.map((s) => arrayCase("seek.1", s, bSeeks, (b, n) => s.seek(b, n))));
+        await runSuite(
+          pfns,
+          "seek.1",
+          seekers.map((s) => arrayCase("seek.1", s, bSeeks, (b, n) => s.seek(b, n))),
+        );
         const dups = holders.filter((s) => s.lacks("duplicate") === null);
         for (const s of holders) if (!dups.includes(s)) skip("duplicate.1", s, s.lacks("duplicate")!);
-        await runSuite(pfns, "duplicate.1", dups.map((s) => ({ subject: s, ops: pfns, fn: () => s.duplicate() })));
+        await runSuite(
+          pfns,
+          "duplicate.1",
+          dups.map((s) => ({ subject: s, ops: pfns, fn: () => s.duplicate() })),
+        );
       }
     }
     for (const s of subjects) {
@@ -508,8 +584,22 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
       if (c === null) {
         if (index === 0) note("C baseline skipped: gcc or bench/c/flatbitmap.c not found");
       } else {
-        for (const [workload, [median, min]] of [["set.random", c.set], ["test.hit", c.test]] as const) {
-          record({ pfns, workload, subject: "C -O2 flat bitmap", family: "c", nsPerOp: median, nsMin: min, opsPerCall: random.length, samples: quick ? 5 : 11, rme: null, method: "c" });
+        for (const [workload, [median, min]] of [
+          ["set.random", c.set],
+          ["test.hit", c.test],
+        ] as const) {
+          record({
+            pfns,
+            workload,
+            subject: "C -O2 flat bitmap",
+            family: "c",
+            nsPerOp: median,
+            nsMin: min,
+            opsPerCall: random.length,
+            samples: quick ? 5 : 11,
+            rme: null,
+            method: "c",
+          });
         }
       }
     }
@@ -521,7 +611,13 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
     command: options.command ?? "runBitmapBench",
     quick,
     machine: { ...machineInfo(), loadavg: [loadAtStart, loadavg()[0]!] },
-    config: { sizes, batch: batchSize, maxTime: bennyOptions.maxTime, minSamples: bennyOptions.minSamples, callBudgetMs },
+    config: {
+      sizes,
+      batch: batchSize,
+      maxTime: bennyOptions.maxTime,
+      minSamples: bennyOptions.minSamples,
+      callBudgetMs,
+    },
     rows,
     memory,
     targets: [],
@@ -536,19 +632,36 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
 }
 
 /** runEndToEnd - simulate() on the default scenario (64 MiB when @quick) once per strategy. */
-async function runEndToEnd(strategies: readonly BitmapStrategy[], quick: boolean, progress: (event: BitmapBenchProgress) => void): Promise<EndToEndRow[]> {
+async function runEndToEnd(
+  strategies: readonly BitmapStrategy[],
+  quick: boolean,
+  progress: (event: BitmapBenchProgress) => void,
+): Promise<EndToEndRow[]> {
   const { simulate } = await import("../../src/simulate.js");
-  const scenario = quick ? "simulate({ memory: \"64MiB\" })" : "simulate() (the default scenario)";
+  const scenario = quick ? 'simulate({ memory: "64MiB" })' : "simulate() (the default scenario)";
   const rows: EndToEndRow[] = [];
   let first: string | undefined;
   for (const strategy of strategies) {
     const t0 = performance.now();
     const r = await simulate({ bitmap: strategy, flavour: "release", ...(quick && { memory: "64MiB" }) });
     const totalMs = performance.now() - t0;
-    const outcome = JSON.stringify({ counts: r.counts, verified: r.verify?.pages, mismatches: r.verify?.mismatches.length });
+    const outcome = JSON.stringify({
+      counts: r.counts,
+      verified: r.verify?.pages,
+      mismatches: r.verify?.mismatches.length,
+    });
     first ??= outcome;
-    rows.push({ strategy, scenario, totalMs, phases: r.phases.map((p) => ({ name: p.name, ms: p.ms })), sameAsFirst: outcome === first });
-    progress({ type: "note", message: `${scenario} with ${strategy}: ${totalMs.toFixed(0)} ms${outcome === first ? "" : " — results differ from the first strategy's!"}` });
+    rows.push({
+      strategy,
+      scenario,
+      totalMs,
+      phases: r.phases.map((p) => ({ name: p.name, ms: p.ms })),
+      sameAsFirst: outcome === first,
+    });
+    progress({
+      type: "note",
+      message: `${scenario} with ${strategy}: ${totalMs.toFixed(0)} ms${outcome === first ? "" : " — results differ from the first strategy's!"}`,
+    });
   }
   return rows;
 }
@@ -557,23 +670,28 @@ function familyStrategy(subject: Subject): BitmapStrategy | undefined {
   return subject instanceof ThawSubject ? subject.strategy : undefined;
 }
 
-const ns = (v: number | null | undefined) => (v === null || v === undefined ? "n/a" : v < 10 ? v.toFixed(2) : v.toFixed(1));
+const ns = (v: number | null | undefined) =>
+  v === null || v === undefined ? "n/a" : v < 10 ? v.toFixed(2) : v.toFixed(1);
 const ratio = (v: number) => `${v.toFixed(2)}×`;
 
 /** judgeTargets - The issue's targets, met or not, with the figures. */
 export function judgeTargets(result: Pick<BitmapBenchResult, "rows" | "memory">): TargetRow[] {
   const { rows, memory } = result;
-  const find = (pfns: number, workload: Workload, subject: string) => rows.find((r) => r.pfns === pfns && r.workload === workload && r.subject === subject && r.nsMin !== null);
+  const find = (pfns: number, workload: Workload, subject: string) =>
+    rows.find((r) => r.pfns === pfns && r.workload === workload && r.subject === subject && r.nsMin !== null);
   const bulk = (s: BitmapStrategy) => `thaw ${s} (bulk)`;
   /** "a vs b: r× (medians a' vs b': r'×)", judged on the fastest samples. */
-  const versus = (a: BenchRow, b: BenchRow, label: string) => `${ns(a.nsMin)} ns vs ${label} ${ns(b.nsMin)} ns: ${ratio(b.nsMin! / a.nsMin!)} (medians ${ns(a.nsPerOp)} vs ${ns(b.nsPerOp)}: ${ratio(b.nsPerOp! / a.nsPerOp!)})`;
+  const versus = (a: BenchRow, b: BenchRow, label: string) =>
+    `${ns(a.nsMin)} ns vs ${label} ${ns(b.nsMin)} ns: ${ratio(b.nsMin! / a.nsMin!)} (medians ${ns(a.nsPerOp)} vs ${ns(b.nsPerOp)}: ${ratio(b.nsPerOp! / a.nsPerOp!)})`;
   const targets: TargetRow[] = [];
 
   const at = 32 * M;
   for (const s of STRATEGIES) {
     for (const workload of ["set.random", "test.hit", "test.miss", "walk.25", "walk.1"] as const) {
       const mine = find(at, workload, bulk(s));
-      const peerRows = rows.filter((r) => r.pfns === at && r.workload === workload && r.family === "peer" && r.nsMin !== null);
+      const peerRows = rows.filter(
+        (r) => r.pfns === at && r.workload === workload && r.family === "peer" && r.nsMin !== null,
+      );
       const best = peerRows.sort((a, b) => a.nsMin! - b.nsMin!)[0];
       const name = `${s} (bulk) ≥ 2× faster than the best peer, ${workload} at 32M PFNs`;
       if (!mine || !best) {
@@ -592,7 +710,11 @@ export function judgeTargets(result: Pick<BitmapBenchResult, "rows" | "memory">)
   const flatMem = memory.find((m) => m.pfns === big && m.subject === bulk("flat"));
   if (sumSeek && rtSeek && sumMem?.bytes && flatMem?.bytes) {
     const mem = sumMem.bytes / flatMem.bytes;
-    targets.push({ target: seekName, met: rtSeek.nsMin! / sumSeek.nsMin! >= 3 && mem <= 1.05, figures: `${versus(sumSeek, rtSeek, "rtree")}; memory ${(mem * 100 - 100).toFixed(2)} % over flat` });
+    targets.push({
+      target: seekName,
+      met: rtSeek.nsMin! / sumSeek.nsMin! >= 3 && mem <= 1.05,
+      figures: `${versus(sumSeek, rtSeek, "rtree")}; memory ${(mem * 100 - 100).toFixed(2)} % over flat`,
+    });
   } else {
     targets.push({ target: seekName, met: null, figures: "256M PFNs not measured" });
   }
@@ -612,19 +734,21 @@ export function judgeTargets(result: Pick<BitmapBenchResult, "rows" | "memory">)
       const c = rows.find((r) => r.pfns === pfns && r.workload === workload && r.family === "c");
       const name = `flat (bulk) within 1.5× of C -O2, ${workload} at ${sizeLabel(pfns)} PFNs`;
       if (!flat || !c) targets.push({ target: name, met: null, figures: "not measured" });
-      else targets.push({ target: name, met: flat.nsMin! / c.nsMin! <= 1.5, figures: `flat ${ns(flat.nsMin)} ns vs C ${ns(c.nsMin)} ns: ${ratio(flat.nsMin! / c.nsMin!)} (medians ${ns(flat.nsPerOp)} vs ${ns(c.nsPerOp)}: ${ratio(flat.nsPerOp! / c.nsPerOp!)})` });
+      else
+        targets.push({
+          target: name,
+          met: flat.nsMin! / c.nsMin! <= 1.5,
+          figures: `flat ${ns(flat.nsMin)} ns vs C ${ns(c.nsMin)} ns: ${ratio(flat.nsMin! / c.nsMin!)} (medians ${ns(flat.nsPerOp)} vs ${ns(c.nsPerOp)}: ${ratio(flat.nsPerOp! / c.nsPerOp!)})`,
+        });
     }
   }
-  if (sizes.length === 0) targets.push({ target: "flat (bulk) within 1.5× of C -O2 on random set/test", met: null, figures: "C baseline not measured (no gcc)" });
+  if (sizes.length === 0)
+    targets.push({
+      target: "flat (bulk) within 1.5× of C -O2 on random set/test",
+      met: null,
+      figures: "C baseline not measured (no gcc)",
+    });
   return targets;
-}
-
-/** sizeLabel - 1048576 → "1M", 1073741824 → "1G". */
-export function sizeLabel(pfns: number): string {
-  if (pfns >= 2 ** 30 && pfns % 2 ** 30 === 0) return `${pfns / 2 ** 30}G`;
-  if (pfns >= M && pfns % M === 0) return `${pfns / M}M`;
-  if (pfns >= 1024 && pfns % 1024 === 0) return `${pfns / 1024}K`;
-  return String(pfns);
 }
 
 const RESULTS_HEADER = `# Benchmark results
@@ -638,7 +762,10 @@ kept. To add results of another benchmark, give it a section with markers of its
  * file and bitmaps[-quick]-latest.json), one SVG chart per workload plus the memory chart, and the section of
  * RESULTS.md between its markers (bitmaps for a full run, bitmaps-quick for --quick). Returns the paths written.
  */
-export function writeBitmapBenchReport(result: BitmapBenchResult, dir = join(packageRoot(), "bench")): { json: string; charts: string[]; markdown: string } {
+export function writeBitmapBenchReport(
+  result: BitmapBenchResult,
+  dir = join(packageRoot(), "bench"),
+): { json: string; charts: string[]; markdown: string } {
   const resultsDir = join(dir, "results");
   mkdirSync(resultsDir, { recursive: true });
   const kind = result.quick ? "bitmaps-quick" : "bitmaps";
@@ -650,11 +777,16 @@ export function writeBitmapBenchReport(result: BitmapBenchResult, dir = join(pac
   const charts = bitmapBenchCharts(result, result.quick ? "-quick" : "");
   for (const c of charts) writeFileSync(join(resultsDir, c.file), `${c.svg}\n`);
   const markdown = join(dir, "RESULTS.md");
-  const title = result.quick ? "## Memory bitmaps, quick run (`thaw bench bitmaps --quick`, `npm run bench -- --quick`)" : "## Memory bitmaps (`npm run bench`, `thaw bench bitmaps`)";
+  const title = result.quick
+    ? "## Memory bitmaps, quick run (`thaw bench bitmaps --quick`, `npm run bench -- --quick`)"
+    : "## Memory bitmaps (`npm run bench`, `thaw bench bitmaps`)";
   const start = `<!-- ${kind}:start -->`;
   const end = `<!-- ${kind}:end -->`;
   let doc = existsSync(markdown) ? readFileSync(markdown, "utf8") : RESULTS_HEADER;
-  const body = `${start}\n${bitmapBenchMarkdown(result, charts.map((c) => c.file))}\n${end}`;
+  const body = `${start}\n${bitmapBenchMarkdown(
+    result,
+    charts.map((c) => c.file),
+  )}\n${end}`;
   const from = doc.indexOf(start);
   const to = doc.indexOf(end);
   if (from >= 0 && to > from) doc = doc.slice(0, from) + body + doc.slice(to + end.length);

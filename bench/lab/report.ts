@@ -2,15 +2,16 @@
  * What the bitmap lab writes: the Markdown section of bench/RESULTS.md and charts as standalone SVG (no script, no
  * network: they render anywhere, unlike benny's chart.html, which loads Chart.js from a CDN).
  */
-import type { BitmapBenchResult, BenchRow, Workload } from "./bitmaps.js";
-import { WORKLOADS, WORKLOAD_UNIT, sizeLabel } from "./bitmaps.js";
+import type { BenchRow, BitmapBenchResult, Workload } from "./results.js";
+import { sizeLabel, WORKLOAD_UNIT, WORKLOADS } from "./results.js";
 
 const fmt = (v: number) => (v < 1 ? v.toFixed(3) : v < 10 ? v.toFixed(2) : v < 1000 ? v.toFixed(1) : v.toFixed(0));
 
 function cell(row: BenchRow | undefined): string {
   if (!row) return "";
   if (row.nsMin === null) return "–";
-  const mark = row.method === "single" ? " ‡" : row.note?.startsWith("prefix") || row.note?.startsWith("first") ? " †" : "";
+  const mark =
+    row.method === "single" ? " ‡" : row.note?.startsWith("prefix") || row.note?.startsWith("first") ? " †" : "";
   return `${fmt(row.nsMin)}${mark}`;
 }
 
@@ -28,15 +29,22 @@ function subjectsOf(rows: readonly BenchRow[]): string[] {
 export function bitmapBenchMarkdown(result: BitmapBenchResult, charts: readonly string[]): string {
   const m = result.machine;
   const lines: string[] = [];
-  lines.push(`Run ${result.date} with \`${result.command}\`${result.quick ? " (quick)" : ""}, ${(result.durationMs / 60000).toFixed(1)} min.`);
-  lines.push(`Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; 1-minute load average ${m.loadavg[0].toFixed(2)} at the start, ${m.loadavg[1].toFixed(2)} at the end (other work shares this machine: figures above about 1 per CPU are noisy).`);
-  lines.push(`Batch ${result.config.batch} PFNs; benny (benchmark.js) with ${result.config.minSamples}+ samples, ${result.config.maxTime} s per case. Tables, charts and targets use the fastest sample of each case, the figure least disturbed by other work on a shared machine; the JSON also holds every median (\`nsPerOp\`).`);
+  lines.push(
+    `Run ${result.date} with \`${result.command}\`${result.quick ? " (quick)" : ""}, ${(result.durationMs / 60000).toFixed(1)} min.`,
+  );
+  lines.push(
+    `Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; 1-minute load average ${m.loadavg[0].toFixed(2)} at the start, ${m.loadavg[1].toFixed(2)} at the end (other work shares this machine: figures above about 1 per CPU are noisy).`,
+  );
+  lines.push(
+    `Batch ${result.config.batch} PFNs; benny (benchmark.js) with ${result.config.minSamples}+ samples, ${result.config.maxTime} s per case. Tables, charts and targets use the fastest sample of each case, the figure least disturbed by other work on a shared machine; the JSON also holds every median (\`nsPerOp\`).`,
+  );
   lines.push("");
   lines.push("### Targets");
   lines.push("");
   lines.push("| target | met | figures |");
   lines.push("|---|---|---|");
-  for (const t of result.targets) lines.push(`| ${t.target} | ${t.met === null ? "not measured" : t.met ? "**met**" : "not met"} | ${t.figures} |`);
+  for (const t of result.targets)
+    lines.push(`| ${t.target} | ${t.met === null ? "not measured" : t.met ? "**met**" : "not met"} | ${t.figures} |`);
   lines.push("");
   for (const pfns of result.config.sizes) {
     const rows = result.rows.filter((r) => r.pfns === pfns);
@@ -47,11 +55,15 @@ export function bitmapBenchMarkdown(result: BitmapBenchResult, charts: readonly 
     lines.push(`| subject | ${workloads.join(" | ")} |`);
     lines.push(`|---|${workloads.map(() => "---:").join("|")}|`);
     for (const subject of subjectsOf(rows)) {
-      lines.push(`| ${subject} | ${workloads.map((w) => cell(rows.find((r) => r.subject === subject && r.workload === w))).join(" | ")} |`);
+      lines.push(
+        `| ${subject} | ${workloads.map((w) => cell(rows.find((r) => r.subject === subject && r.workload === w))).join(" | ")} |`,
+      );
     }
     lines.push("");
   }
-  lines.push(`Units: ${WORKLOADS.map((w) => `${w} per ${WORKLOAD_UNIT[w]}`).join(", ")}. † measured on a prefix of the batch (a full call would exceed the per-call budget), ‡ one call timed once, – not applicable (see the JSON's notes).`);
+  lines.push(
+    `Units: ${WORKLOADS.map((w) => `${w} per ${WORKLOAD_UNIT[w]}`).join(", ")}. † measured on a prefix of the batch (a full call would exceed the per-call budget), ‡ one call timed once, – not applicable (see the JSON's notes).`,
+  );
   lines.push("");
   if (result.memory.length > 0) {
     lines.push("### Memory of a map holding the 1 %-dense set (bytes; × one bit per PFN)");
@@ -60,10 +72,14 @@ export function bitmapBenchMarkdown(result: BitmapBenchResult, charts: readonly 
     lines.push(`| subject | ${sizes.map(sizeLabel).join(" | ")} |`);
     lines.push(`|---|${sizes.map(() => "---:").join("|")}|`);
     for (const subject of [...new Set(result.memory.map((x) => x.subject))]) {
-      lines.push(`| ${subject} | ${sizes.map((p) => {
-        const x = result.memory.find((y) => y.pfns === p && y.subject === subject);
-        return x?.bytes == null ? "n/a" : `${x.bytes} (${x.perFlat!.toFixed(3)}×)`;
-      }).join(" | ")} |`);
+      lines.push(
+        `| ${subject} | ${sizes
+          .map((p) => {
+            const x = result.memory.find((y) => y.pfns === p && y.subject === subject);
+            return x?.bytes == null ? "n/a" : `${x.bytes} (${x.perFlat!.toFixed(3)}×)`;
+          })
+          .join(" | ")} |`,
+      );
     }
     lines.push("");
   }
@@ -77,7 +93,9 @@ export function bitmapBenchMarkdown(result: BitmapBenchResult, charts: readonly 
       lines.push(`| ${name} | ${e2e.map((r) => fmt(r.phases.find((p) => p.name === name)?.ms ?? NaN)).join(" | ")} |`);
     }
     lines.push(`| whole simulate() | ${e2e.map((r) => fmt(r.totalMs)).join(" | ")} |`);
-    lines.push(`| counts and verification as with ${e2e[0]!.strategy} | ${e2e.map((r) => (r.sameAsFirst ? "yes" : "**no**")).join(" | ")} |`);
+    lines.push(
+      `| counts and verification as with ${e2e[0]!.strategy} | ${e2e.map((r) => (r.sameAsFirst ? "yes" : "**no**")).join(" | ")} |`,
+    );
     lines.push("");
   }
   if (charts.length > 0) {
@@ -96,9 +114,16 @@ export function bitmapBenchMarkdown(result: BitmapBenchResult, charts: readonly 
 }
 
 const PALETTE: Record<string, string> = {
-  flat: "#1f77b4", bmlist: "#d62728", rtree: "#2ca02c", summary: "#9467bd",
-  "JS Set": "#8c564b", "JS Uint32Array bitmap": "#e377c2", typedfastbitset: "#7f7f7f", "roaring-wasm": "#bcbd22",
-  "roaring (native)": "#17becf", "C -O2 flat bitmap": "#000000",
+  flat: "#1f77b4",
+  bmlist: "#d62728",
+  rtree: "#2ca02c",
+  summary: "#9467bd",
+  "JS Set": "#8c564b",
+  "JS Uint32Array bitmap": "#e377c2",
+  typedfastbitset: "#7f7f7f",
+  "roaring-wasm": "#bcbd22",
+  "roaring (native)": "#17becf",
+  "C -O2 flat bitmap": "#000000",
 };
 
 function colour(row: Pick<BenchRow, "subject" | "strategy">): string {
@@ -116,7 +141,13 @@ interface Series {
 }
 
 /** lineChart - A log-log (or log-x) line chart as a standalone SVG document. */
-function lineChart(title: string, yLabel: string, xs: readonly number[], series: readonly Series[], logY: boolean): string {
+function lineChart(
+  title: string,
+  yLabel: string,
+  xs: readonly number[],
+  series: readonly Series[],
+  logY: boolean,
+): string {
   const W = 760;
   const H = 420;
   const left = 70;
@@ -126,7 +157,11 @@ function lineChart(title: string, yLabel: string, xs: readonly number[], series:
   const pw = W - left - right;
   const ph = H - top - bottom;
   const allY = series.flatMap((s) => s.points.map((p) => p.y)).filter((y) => y > 0);
-  const fx = (x: number) => left + (xs.length === 1 ? pw / 2 : ((Math.log2(x) - Math.log2(xs[0]!)) / (Math.log2(xs[xs.length - 1]!) - Math.log2(xs[0]!))) * pw);
+  const fx = (x: number) =>
+    left +
+    (xs.length === 1
+      ? pw / 2
+      : ((Math.log2(x) - Math.log2(xs[0]!)) / (Math.log2(xs[xs.length - 1]!) - Math.log2(xs[0]!))) * pw);
   let yMin: number;
   let yMax: number;
   let fy: (y: number) => number;
@@ -144,11 +179,15 @@ function lineChart(title: string, yLabel: string, xs: readonly number[], series:
     for (let t = 0; t <= yMax; t += step * (yMax / step > 10 ? 2 : 1)) yTicks.push(t);
   }
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
+  );
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   out.push(`<text x="${left}" y="22" font-size="14" font-weight="bold">${esc(title)}</text>`);
   for (const t of yTicks) {
-    out.push(`<line x1="${left}" x2="${left + pw}" y1="${fy(t).toFixed(1)}" y2="${fy(t).toFixed(1)}" stroke="#e0e0e0"/>`);
+    out.push(
+      `<line x1="${left}" x2="${left + pw}" y1="${fy(t).toFixed(1)}" y2="${fy(t).toFixed(1)}" stroke="#e0e0e0"/>`,
+    );
     out.push(`<text x="${left - 6}" y="${(fy(t) + 4).toFixed(1)}" text-anchor="end">${fmt(t)}</text>`);
   }
   for (const x of xs) {
@@ -157,15 +196,22 @@ function lineChart(title: string, yLabel: string, xs: readonly number[], series:
   }
   out.push(`<rect x="${left}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`);
   out.push(`<text x="${left + pw / 2}" y="${H - 12}" text-anchor="middle">PFNs in the map</text>`);
-  out.push(`<text x="16" y="${top + ph / 2}" text-anchor="middle" transform="rotate(-90 16 ${top + ph / 2})">${esc(yLabel)}</text>`);
+  out.push(
+    `<text x="16" y="${top + ph / 2}" text-anchor="middle" transform="rotate(-90 16 ${top + ph / 2})">${esc(yLabel)}</text>`,
+  );
   series.forEach((s, i) => {
     const pts = s.points.filter((p) => p.y > 0);
     if (pts.length > 1) {
-      out.push(`<polyline fill="none" stroke="${s.colour}" stroke-width="${s.width}" stroke-dasharray="${s.dash}" points="${pts.map((p) => `${fx(p.x).toFixed(1)},${fy(p.y).toFixed(1)}`).join(" ")}"/>`);
+      out.push(
+        `<polyline fill="none" stroke="${s.colour}" stroke-width="${s.width}" stroke-dasharray="${s.dash}" points="${pts.map((p) => `${fx(p.x).toFixed(1)},${fy(p.y).toFixed(1)}`).join(" ")}"/>`,
+      );
     }
-    for (const p of pts) out.push(`<circle cx="${fx(p.x).toFixed(1)}" cy="${fy(p.y).toFixed(1)}" r="3" fill="${s.colour}"/>`);
+    for (const p of pts)
+      out.push(`<circle cx="${fx(p.x).toFixed(1)}" cy="${fy(p.y).toFixed(1)}" r="3" fill="${s.colour}"/>`);
     const ly = top + 6 + i * 16;
-    out.push(`<line x1="${left + pw + 12}" x2="${left + pw + 36}" y1="${ly}" y2="${ly}" stroke="${s.colour}" stroke-width="${s.width}" stroke-dasharray="${s.dash}"/>`);
+    out.push(
+      `<line x1="${left + pw + 12}" x2="${left + pw + 36}" y1="${ly}" y2="${ly}" stroke="${s.colour}" stroke-width="${s.width}" stroke-dasharray="${s.dash}"/>`,
+    );
     out.push(`<text x="${left + pw + 42}" y="${ly + 4}">${esc(s.name)}</text>`);
   });
   out.push("</svg>");
@@ -190,15 +236,33 @@ export function bitmapBenchCharts(result: BitmapBenchResult, suffix = ""): { fil
         points: mine.map((r) => ({ x: r.pfns, y: r.nsMin! })),
       };
     });
-    charts.push({ file: `bitmaps-${workload}${suffix}.svg`, svg: lineChart(`${workload}: ns per ${WORKLOAD_UNIT[workload as Workload]} against map size (fastest sample)`, `ns per ${WORKLOAD_UNIT[workload as Workload]} (log)`, xs, series, true) });
+    charts.push({
+      file: `bitmaps-${workload}${suffix}.svg`,
+      svg: lineChart(
+        `${workload}: ns per ${WORKLOAD_UNIT[workload as Workload]} against map size (fastest sample)`,
+        `ns per ${WORKLOAD_UNIT[workload as Workload]} (log)`,
+        xs,
+        series,
+        true,
+      ),
+    });
   }
   const mem = result.memory.filter((m) => m.bytes !== null);
   if (mem.length > 0) {
     const series: Series[] = [...new Set(mem.map((m) => m.subject))].map((subject) => {
       const mine = mem.filter((m) => m.subject === subject);
-      return { name: subject, colour: colour({ subject, strategy: mine[0]!.strategy }), dash: mine[0]!.family === "peer" ? "4 3" : "", width: 2, points: mine.map((m) => ({ x: m.pfns, y: m.perFlat! })) };
+      return {
+        name: subject,
+        colour: colour({ subject, strategy: mine[0]!.strategy }),
+        dash: mine[0]!.family === "peer" ? "4 3" : "",
+        width: 2,
+        points: mine.map((m) => ({ x: m.pfns, y: m.perFlat! })),
+      };
     });
-    charts.push({ file: `bitmaps-memory${suffix}.svg`, svg: lineChart("Memory of a map holding the 1 %-dense set", "bytes / (PFNs / 8)", xs, series, false) });
+    charts.push({
+      file: `bitmaps-memory${suffix}.svg`,
+      svg: lineChart("Memory of a map holding the 1 %-dense set", "bytes / (PFNs / 8)", xs, series, false),
+    });
   }
   return charts;
 }

@@ -82,7 +82,13 @@ export class ThawSubject implements Subject {
   private readonly outCap: number;
   private readonly shared: ThawSubject | undefined;
 
-  constructor(lab: BitmapLab, strategy: BitmapStrategy, family: "thaw-bulk" | "thaw-call", io: { out: number; outCap: number }, shared?: ThawSubject) {
+  constructor(
+    lab: BitmapLab,
+    strategy: BitmapStrategy,
+    family: "thaw-bulk" | "thaw-call",
+    io: { out: number; outCap: number },
+    shared?: ThawSubject,
+  ) {
     this.lab = lab;
     this.strategy = strategy;
     this.family = family;
@@ -102,13 +108,19 @@ export class ThawSubject implements Subject {
   }
 
   clear(): void {
-    if (this.shared) return this.shared.clear();
+    if (this.shared) {
+      this.shared.clear();
+      return;
+    }
     this.map.free();
     this.map = this.lab.create(this.strategy);
   }
 
   fill(words: Uint32Array): void {
-    if (this.shared) return this.shared.fill(words);
+    if (this.shared) {
+      this.shared.fill(words);
+      return;
+    }
     const e = this.lab.engine;
     const out = this.lab.u32(this.out, this.outCap);
     pfnChunks(words, out, (n) => e.memoryBmSetBits(this.map.addr, this.out, n));
@@ -368,7 +380,10 @@ class TypedFastBitSetSubject implements Subject {
   private bs: TypedFastBitSetLike;
   private dst: TypedFastBitSetLike | undefined;
 
-  constructor(private readonly ctor: TypedFastBitSetClass, private readonly pfns: number) {
+  constructor(
+    private readonly ctor: TypedFastBitSetClass,
+    private readonly pfns: number,
+  ) {
     this.bs = this.make();
   }
 
@@ -466,7 +481,11 @@ class RoaringSubject implements Subject {
   private bm: RoaringLike;
   private dst: RoaringLike | undefined;
 
-  constructor(readonly name: string, private readonly ctor: new () => RoaringLike, private readonly wasm: boolean) {
+  constructor(
+    readonly name: string,
+    private readonly ctor: new () => RoaringLike,
+    private readonly wasm: boolean,
+  ) {
     this.bm = new ctor();
   }
 
@@ -526,7 +545,10 @@ class RoaringSubject implements Subject {
     const pfns = batch.pfns;
     let found = 0;
     if (this.wasm) {
-      const it = this.bm[Symbol.iterator]() as Iterator<number> & { moveToGreaterEqual(v: number): Iterator<number>; dispose?(): unknown };
+      const it = this.bm[Symbol.iterator]() as Iterator<number> & {
+        moveToGreaterEqual(v: number): Iterator<number>;
+        dispose?(): unknown;
+      };
       for (let i = 0; i < n; i++) if (!it.moveToGreaterEqual(pfns[i]!).next().done) found++;
       it.dispose?.();
       return found;
@@ -564,13 +586,18 @@ export async function loadPeers(): Promise<PeerFactory[]> {
     { name: "JS Uint32Array bitmap", make: (pfns) => new Uint32Subject(pfns) },
   ];
   try {
-    const { TypedFastBitSet } = (await import("typedfastbitset")) as unknown as { TypedFastBitSet: TypedFastBitSetClass };
+    const { TypedFastBitSet } = (await import("typedfastbitset")) as unknown as {
+      TypedFastBitSet: TypedFastBitSetClass;
+    };
     peers.push({ name: "typedfastbitset", make: (pfns) => new TypedFastBitSetSubject(TypedFastBitSet, pfns) });
   } catch (error) {
     peers.push({ name: "typedfastbitset", missing: (error as Error).message });
   }
   try {
-    const mod = (await import("roaring-wasm")) as unknown as { RoaringBitmap32: new () => RoaringLike; roaringLibraryInitialize(): Promise<void> };
+    const mod = (await import("roaring-wasm")) as unknown as {
+      RoaringBitmap32: new () => RoaringLike;
+      roaringLibraryInitialize(): Promise<void>;
+    };
     await mod.roaringLibraryInitialize();
     peers.push({ name: "roaring-wasm", make: () => new RoaringSubject("roaring-wasm", mod.RoaringBitmap32, true) });
   } catch (error) {
@@ -580,7 +607,10 @@ export async function loadPeers(): Promise<PeerFactory[]> {
     const require = createRequire(import.meta.url);
     const mod = require("roaring") as { RoaringBitmap32: new () => RoaringLike };
     new mod.RoaringBitmap32();
-    peers.push({ name: "roaring (native)", make: () => new RoaringSubject("roaring (native)", mod.RoaringBitmap32, false) });
+    peers.push({
+      name: "roaring (native)",
+      make: () => new RoaringSubject("roaring (native)", mod.RoaringBitmap32, false),
+    });
   } catch (error) {
     peers.push({ name: "roaring (native)", missing: (error as Error).message });
   }

@@ -28,8 +28,9 @@ import { ARENA_START, CTX_START, WASM_PAGE_SIZE } from "../../assembly/portable/
 
 /** Where the decoders record a failure: one 16-byte record per thread, in the otherwise unused CTX. */
 const ERR_RECORD = CTX_START;
+
 import { UNC_SIZE } from "../../assembly/portable/compress.js";
-import { instantiateEngine, loadModule, packageRoot, type EngineExports } from "../../src/engine/load.js";
+import { type EngineExports, instantiateEngine, loadModule, packageRoot } from "../../src/engine/load.js";
 import { fixtureImagePath, kernelStream, loadSwapImage } from "../../test/compress/kernelStream.js";
 
 type Algo = "lzo" | "lz4";
@@ -77,9 +78,10 @@ function loadWorkload(algo: Algo, engine: EngineExports, memory: WebAssembly.Mem
   const path =
     fixtureImagePath(join(sharedDir, "swap.img.zst"), join(sharedDir, "swap.img.gz")) ??
     join(root, "test/fixtures", tiny, "swap.img.gz");
-  const truthPath = existsSync(join(sharedDir, "truth.json")) && path.startsWith(sharedDir)
-    ? join(sharedDir, "truth.json")
-    : join(root, "test/fixtures", tiny, "truth.json");
+  const truthPath =
+    existsSync(join(sharedDir, "truth.json")) && path.startsWith(sharedDir)
+      ? join(sharedDir, "truth.json")
+      : join(root, "test/fixtures", tiny, "truth.json");
   const stream = kernelStream(loadSwapImage(path));
   if (stream.algo !== algo) throw new Error(`${path}: ${stream.algo} image, expected ${algo}`);
   const truth = JSON.parse(readFileSync(truthPath, "utf8")) as Record<string, string>;
@@ -143,10 +145,20 @@ interface Pass {
 }
 
 /** wasmOneThread - @passes timed passes of the engine on this thread (after one untimed pass when @warm). */
-function wasmOneThread(w: Workload, p: Placed, engine: EngineExports, memory: WebAssembly.Memory, passes: number, warm: boolean) {
+function wasmOneThread(
+  w: Workload,
+  p: Placed,
+  engine: EngineExports,
+  memory: WebAssembly.Memory,
+  passes: number,
+  warm: boolean,
+) {
   const fn = w.algo === "lz4" ? engine.lz4DecompressSafe : engine.lzo1xDecompressSafe;
   const view = new DataView(memory.buffer);
-  const recs = Array.from({ length: p.count }, (_, i) => [view.getUint32(p.table + i * 16, true), view.getUint32(p.table + i * 16 + 4, true)] as const);
+  const recs = Array.from(
+    { length: p.count },
+    (_, i) => [view.getUint32(p.table + i * 16, true), view.getUint32(p.table + i * 16 + 4, true)] as const,
+  );
   const out = p.outs[0]!;
   const timed: Pass[] = [];
   for (let pass = warm ? -1 : 0; pass < passes; pass++) {
@@ -176,8 +188,11 @@ function buildNative(dir: string): { exe?: string; have: Set<Algo>; reason?: str
   }
   if (have.size === 0) return { have, reason: "liblzo2-dev / liblz4-dev headers not installed" };
   const exe = join(dir, "decompress");
-  const cc = spawnSync("gcc", ["-O2", "-pthread", "-o", exe, join(root, "bench/native/decompress.c"), ...flags], { encoding: "utf8" });
-  if (cc.error || cc.status !== 0) return { have: new Set(), reason: `gcc failed: ${cc.error?.message ?? cc.stderr.trim()}` };
+  const cc = spawnSync("gcc", ["-O2", "-pthread", "-o", exe, join(root, "bench/native/decompress.c"), ...flags], {
+    encoding: "utf8",
+  });
+  if (cc.error || cc.status !== 0)
+    return { have: new Set(), reason: `gcc failed: ${cc.error?.message ?? cc.stderr.trim()}` };
   return { exe, have };
 }
 
@@ -199,7 +214,13 @@ function writeChunks(dir: string, w: Workload): string {
  * nativeRun - @passes timed passes of the C baseline over the chunk @file on @threads threads, and the library's name
  * and version.
  */
-function nativeRun(exe: string, file: string, w: Workload, passes: number, threads = 1): { library: string; passes: Pass[] } {
+function nativeRun(
+  exe: string,
+  file: string,
+  w: Workload,
+  passes: number,
+  threads = 1,
+): { library: string; passes: Pass[] } {
   const run = spawnSync(exe, [w.algo, file, String(passes), String(threads)], { encoding: "utf8" });
   if (run.status !== 0) throw new Error(`native ${w.algo}: ${run.stderr || run.status}`);
   const result = JSON.parse(run.stdout) as {
@@ -212,7 +233,11 @@ function nativeRun(exe: string, file: string, w: Workload, passes: number, threa
   if (result.bytes !== w.uncBytes) throw new Error(`native ${w.algo}: ${result.bytes} bytes, expected ${w.uncBytes}`);
   return {
     library: result.library,
-    passes: result.seconds.map((wall, i) => ({ wall, cpu: result.cpu_seconds[i]!, busiest: result.busiest_thread_cpu_seconds[i]! })),
+    passes: result.seconds.map((wall, i) => ({
+      wall,
+      cpu: result.cpu_seconds[i]!,
+      busiest: result.busiest_thread_cpu_seconds[i]!,
+    })),
   };
 }
 
@@ -224,23 +249,46 @@ interface Pool {
 }
 
 /** startPool - @n workers on @w, worker i writing to output buffer outs[first + i]. */
-async function startPool(w: Workload, p: Placed, module: WebAssembly.Module, memory: WebAssembly.Memory, n: number, first: number): Promise<Pool> {
+async function startPool(
+  w: Workload,
+  p: Placed,
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+  n: number,
+  first: number,
+): Promise<Pool> {
   const bindings = pathToFileURL(join(root, "build/release.js")).href;
-  const workers = Array.from({ length: n }, (_, index) => new Worker(new URL("./decompress.worker.mjs", import.meta.url), {
-    workerData: { module, memory, bindings, algo: w.algo, table: p.table, count: p.count, out: p.outs[first + index], index, workers: n, errRecord: ERR_RECORD + 16 * (index + 1) },
-  }));
-  const next = (worker: Worker) => new Promise<unknown>((resolve, reject) => {
-    const fail = (e: Error) => {
-      worker.off("message", done);
-      reject(e);
-    };
-    const done = (value: unknown) => {
-      worker.off("error", fail);
-      resolve(value);
-    };
-    worker.once("message", done);
-    worker.once("error", fail);
-  });
+  const workers = Array.from(
+    { length: n },
+    (_, index) =>
+      new Worker(new URL("./decompress.worker.mjs", import.meta.url), {
+        workerData: {
+          module,
+          memory,
+          bindings,
+          algo: w.algo,
+          table: p.table,
+          count: p.count,
+          out: p.outs[first + index],
+          index,
+          workers: n,
+          errRecord: ERR_RECORD + 16 * (index + 1),
+        },
+      }),
+  );
+  const next = (worker: Worker) =>
+    new Promise<unknown>((resolve, reject) => {
+      const fail = (e: Error) => {
+        worker.off("message", done);
+        reject(e);
+      };
+      const done = (value: unknown) => {
+        worker.off("error", fail);
+        resolve(value);
+      };
+      worker.once("message", done);
+      worker.once("error", fail);
+    });
   await Promise.all(workers.map(next));
   const pass = async () => {
     const done = workers.map(next);
@@ -249,7 +297,8 @@ async function startPool(w: Workload, p: Placed, module: WebAssembly.Module, mem
     const results = (await Promise.all(done)) as Array<{ bytes: number; failed: number; cpuSeconds: number | null }>;
     const wall = (performance.now() - t0) / 1000;
     const bytes = results.reduce((a, r) => a + r.bytes, 0);
-    if (bytes !== w.uncBytes || results.some((r) => r.failed >= 0)) throw new Error(`${n} workers ${w.algo}: wrong output`);
+    if (bytes !== w.uncBytes || results.some((r) => r.failed >= 0))
+      throw new Error(`${n} workers ${w.algo}: wrong output`);
     const cpus = results.map((r) => r.cpuSeconds);
     const busiest = cpus.every((c) => c !== null) ? Math.max(...(cpus as number[])) : null;
     return { wall, cpu: cpus.reduce<number>((a, c) => a + (c ?? 0), 0), busiest };
@@ -395,31 +444,53 @@ const times = (x: number | null) => (x === null ? "—" : `${x.toFixed(2)}×`);
 export function decompressMarkdown(r: DecompressResult): string {
   const lines: string[] = [];
   lines.push(`Run ${r.date} with \`${r.command}\`${r.quick ? " (quick)" : ""}, ${r.minutes.toFixed(1)} min.`);
-  lines.push(`Machine: ${r.nproc} CPUs (\`nproc\`), ${r.cpu}, Node ${r.node}; 1-minute load average ${r.loadStart.toFixed(2)} at the start, ${r.loadEnd.toFixed(2)} at the end (other work shares this machine: with a load near or above the CPU count, the 2-worker figure measures the CPU left over, not the decoder).`);
-  lines.push(`Native: ${r.native}${r.rows.some((x) => x.library) ? ` (${[...new Set(r.rows.map((x) => x.library).filter(Boolean))].join(", ")})` : ""}; thaw: build/release.wasm. Medians of ${r.rounds} interleaved rounds; GB/s of uncompressed output; every chunk into one 128 KiB buffer per thread, as the kernel does.`);
+  lines.push(
+    `Machine: ${r.nproc} CPUs (\`nproc\`), ${r.cpu}, Node ${r.node}; 1-minute load average ${r.loadStart.toFixed(2)} at the start, ${r.loadEnd.toFixed(2)} at the end (other work shares this machine: with a load near or above the CPU count, the 2-worker figure measures the CPU left over, not the decoder).`,
+  );
+  lines.push(
+    `Native: ${r.native}${r.rows.some((x) => x.library) ? ` (${[...new Set(r.rows.map((x) => x.library).filter(Boolean))].join(", ")})` : ""}; thaw: build/release.wasm. Medians of ${r.rounds} interleaved rounds; GB/s of uncompressed output; every chunk into one 128 KiB buffer per thread, as the kernel does.`,
+  );
   lines.push("");
   lines.push("### Targets");
   lines.push("");
   lines.push("| target | met | figures |");
   lines.push("|---|---|---|");
   for (const x of r.rows) {
-    const name = x.algo === "lzo" ? "LZO1X ≥ 50 % of liblzo2 lzo1x_decompress_safe" : "LZ4 ≥ 50 % of liblz4 LZ4_decompress_safe";
+    const name =
+      x.algo === "lzo" ? "LZO1X ≥ 50 % of liblzo2 lzo1x_decompress_safe" : "LZ4 ≥ 50 % of liblz4 LZ4_decompress_safe";
     if (x.vsNativeWall === null) lines.push(`| ${name} | not measured | ${r.native} |`);
-    else lines.push(`| ${name} | ${x.vsNativeWall >= 0.5 ? "**met**" : "not met"} | ${fixed(x.wasmGBps)} vs ${fixed(x.nativeGBps)} GB/s: ${pct(x.vsNativeWall)} (on CPU time: ${pct(x.vsNativeCpu)}) |`);
+    else
+      lines.push(
+        `| ${name} | ${x.vsNativeWall >= 0.5 ? "**met**" : "not met"} | ${fixed(x.wasmGBps)} vs ${fixed(x.nativeGBps)} GB/s: ${pct(x.vsNativeWall)} (on CPU time: ${pct(x.vsNativeCpu)}) |`,
+      );
   }
   for (const x of r.rows) {
-    const native = x.nativeCpuScaling === null ? "" : ` (native C, 2 threads against 1: ${x.nativeCpuScaling.toFixed(2)}×)`;
+    const native =
+      x.nativeCpuScaling === null ? "" : ` (native C, 2 threads against 1: ${x.nativeCpuScaling.toFixed(2)}×)`;
     const nativeWall = x.nativeScaling === null ? "" : ` (native: ${x.nativeScaling.toFixed(2)}×)`;
-    const met = x.cpuScaling === null ? "not measured" : x.cpuScaling < 1.7 ? "not met" : x.scaling >= 1.7 ? "**met**" : "**met** on CPU time; not on wall time";
-    lines.push(`| ${x.algo.toUpperCase()}: 2 workers ≥ 1.7× one worker | ${met} | CPU time of the busiest worker: ${x.cpuScaling === null ? "—" : `${x.cpuScaling.toFixed(2)}×`}${native}; wall time: ${x.scaling.toFixed(2)}×${nativeWall}, ${fixed(x.worker2GBps)} vs ${fixed(x.worker1GBps)} GB/s |`);
+    const met =
+      x.cpuScaling === null
+        ? "not measured"
+        : x.cpuScaling < 1.7
+          ? "not met"
+          : x.scaling >= 1.7
+            ? "**met**"
+            : "**met** on CPU time; not on wall time";
+    lines.push(
+      `| ${x.algo.toUpperCase()}: 2 workers ≥ 1.7× one worker | ${met} | CPU time of the busiest worker: ${x.cpuScaling === null ? "—" : `${x.cpuScaling.toFixed(2)}×`}${native}; wall time: ${x.scaling.toFixed(2)}×${nativeWall}, ${fixed(x.worker2GBps)} vs ${fixed(x.worker1GBps)} GB/s |`,
+    );
   }
   lines.push("");
   lines.push("### Throughput");
   lines.push("");
-  lines.push("| algo | stream | chunks | MB out | cmp ratio | native GB/s | thaw GB/s | thaw / native (wall) | thaw / native (CPU) | thaw 1 worker GB/s | thaw 2 workers GB/s | thaw 2 / 1 (wall) | thaw 2 / 1 (CPU) | native 2 threads GB/s | native 2 / 1 (wall) | native 2 / 1 (CPU) |");
+  lines.push(
+    "| algo | stream | chunks | MB out | cmp ratio | native GB/s | thaw GB/s | thaw / native (wall) | thaw / native (CPU) | thaw 1 worker GB/s | thaw 2 workers GB/s | thaw 2 / 1 (wall) | thaw 2 / 1 (CPU) | native 2 threads GB/s | native 2 / 1 (wall) | native 2 / 1 (CPU) |",
+  );
   lines.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const x of r.rows) {
-    lines.push(`| ${x.algo} | ${x.source} | ${x.chunks} | ${x.uncMB.toFixed(1)} | ${x.ratio.toFixed(2)} | ${fixed(x.nativeGBps)} | ${fixed(x.wasmGBps)} | ${pct(x.vsNativeWall)} | ${pct(x.vsNativeCpu)} | ${fixed(x.worker1GBps)} | ${fixed(x.worker2GBps)} | ${times(x.scaling)} | ${times(x.cpuScaling)} | ${fixed(x.native2GBps)} | ${times(x.nativeScaling)} | ${times(x.nativeCpuScaling)} |`);
+    lines.push(
+      `| ${x.algo} | ${x.source} | ${x.chunks} | ${x.uncMB.toFixed(1)} | ${x.ratio.toFixed(2)} | ${fixed(x.nativeGBps)} | ${fixed(x.wasmGBps)} | ${pct(x.vsNativeWall)} | ${pct(x.vsNativeCpu)} | ${fixed(x.worker1GBps)} | ${fixed(x.worker2GBps)} | ${times(x.scaling)} | ${times(x.cpuScaling)} | ${fixed(x.native2GBps)} | ${times(x.nativeScaling)} | ${times(x.nativeCpuScaling)} |`,
+    );
   }
   return lines.join("\n");
 }
@@ -428,7 +499,9 @@ export function decompressMarkdown(r: DecompressResult): string {
 export function writeDecompressReport(r: DecompressResult): string {
   const markdown = join(root, "bench", "RESULTS.md");
   const kind = r.quick ? "decompress-quick" : "decompress";
-  const title = r.quick ? "## Decompression, quick run (`npm run bench -- --only decompress --quick`)" : "## Decompression (`npm run bench -- --only decompress`)";
+  const title = r.quick
+    ? "## Decompression, quick run (`npm run bench -- --only decompress --quick`)"
+    : "## Decompression (`npm run bench -- --only decompress`)";
   const start = `<!-- ${kind}:start -->`;
   const end = `<!-- ${kind}:end -->`;
   let doc = existsSync(markdown) ? readFileSync(markdown, "utf8") : "# Benchmark results\n";
@@ -455,5 +528,9 @@ export async function run(args: DecompressArgs): Promise<void> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
-  await run({ quick: argv.includes("--quick"), json: argv.includes("--json"), command: `npx tsx bench/suites/decompress.bench.ts${argv.length ? ` ${argv.join(" ")}` : ""}` });
+  await run({
+    quick: argv.includes("--quick"),
+    json: argv.includes("--json"),
+    command: `npx tsx bench/suites/decompress.bench.ts${argv.length ? ` ${argv.join(" ")}` : ""}`,
+  });
 }

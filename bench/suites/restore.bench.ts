@@ -8,11 +8,11 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { createMachine } from "../../src/machine/machine.js";
-import { suspendMachine } from "../../src/suspend.js";
-import { ResumeSession } from "../../src/resume.js";
-import { createRandom, shuffleInPlace } from "../../src/util/random.js";
 import { packageRoot } from "../../src/engine/load.js";
+import { createMachine } from "../../src/machine/machine.js";
+import { ResumeSession } from "../../src/resume.js";
+import { suspendMachine } from "../../src/suspend.js";
+import { createRandom, shuffleInPlace } from "../../src/util/random.js";
 
 interface Options {
   quick: boolean;
@@ -25,7 +25,11 @@ const gbps = (bytes: number, ms: number) => bytes / ms / 1e6;
 
 /** thaw - Run the CLI in a child process (release engine) and parse its JSON. */
 function thaw(args: string[]): Record<string, unknown> {
-  const out = spawnSync(process.execPath, [join(packageRoot(), "bin", "thaw.js"), ...args, "--json"], { encoding: "utf8", env: { ...process.env, THAW_WASM: "release" }, maxBuffer: 64 * 2 ** 20 });
+  const out = spawnSync(process.execPath, [join(packageRoot(), "bin", "thaw.js"), ...args, "--json"], {
+    encoding: "utf8",
+    env: { ...process.env, THAW_WASM: "release" },
+    maxBuffer: 64 * 2 ** 20,
+  });
   try {
     return JSON.parse(out.stdout);
   } catch {
@@ -46,7 +50,10 @@ async function throughput(memory: string, rounds: number) {
   const { pageSize, frames } = machine.spec;
   const pages = image.imagePages;
   const bytes = pages * pageSize;
-  const permuted = shuffleInPlace(Uint32Array.from({ length: pages }, (_, i) => frames - pages + i), createRandom(7, 11));
+  const permuted = shuffleInPlace(
+    Uint32Array.from({ length: pages }, (_, i) => frames - pages + i),
+    createRandom(7, 11),
+  );
   const times: Record<string, number[]> = { copy: [], planned: [], faithful: [] };
   const phases: Record<string, Record<string, number[]>> = { planned: {}, faithful: {} };
   for (let r = 0; r < rounds; r++) {
@@ -66,18 +73,39 @@ async function throughput(memory: string, rounds: number) {
   const copy = median(times.copy!);
   const row = (mode: "planned" | "faithful") => {
     const ms = median(times[mode]!);
-    return { mode, ms, gbps: gbps(bytes, ms), ratio: copy / ms, phases: Object.fromEntries(Object.entries(phases[mode]!).map(([k, v]) => [k, median(v)])) };
+    return {
+      mode,
+      ms,
+      gbps: gbps(bytes, ms),
+      ratio: copy / ms,
+      phases: Object.fromEntries(Object.entries(phases[mode]!).map(([k, v]) => [k, median(v)])),
+    };
   };
   return { memory, pages, bytes, copyMs: copy, copyGbps: gbps(bytes, copy), modes: [row("planned"), row("faithful")] };
 }
 
 /** largest - A 3 GiB image on a 3.5 GiB machine, restored and verified in a child process: peak RSS. */
 function largest() {
-  const json = thaw(["simulate", "--memory", "3.5GiB", "--highmem", "none", "--boot", "low:2%", "--image", "88%", "--zero", "1%"]);
+  const json = thaw([
+    "simulate",
+    "--memory",
+    "3.5GiB",
+    "--highmem",
+    "none",
+    "--boot",
+    "low:2%",
+    "--image",
+    "88%",
+    "--zero",
+    "1%",
+  ]);
   const verify = json.verify as { pages: number; mismatches: unknown[] } | undefined;
   return {
-    ok: json.ok === true, imageBytes: Number((json.suspend as { bytes?: number } | undefined)?.bytes ?? 0),
-    memoryBytes: Number(json.memoryBytes ?? 0), peakRssBytes: Number(json.peakRssBytes ?? 0), verifiedPages: verify?.pages ?? 0,
+    ok: json.ok === true,
+    imageBytes: Number((json.suspend as { bytes?: number } | undefined)?.bytes ?? 0),
+    memoryBytes: Number(json.memoryBytes ?? 0),
+    peakRssBytes: Number(json.peakRssBytes ?? 0),
+    verifiedPages: verify?.pages ?? 0,
     phases: Object.fromEntries(((json.phases as { name: string; ms: number }[]) ?? []).map((p) => [p.name, p.ms])),
   };
 }
@@ -88,11 +116,26 @@ function placement(memory: string, allocators: string[], strategies: string[]) {
   for (const allocator of allocators) {
     for (const bitmap of strategies) {
       const t0 = performance.now();
-      const json = thaw(["simulate", "--placement-only", "--memory", memory, "--bitmap", bitmap, "--allocator", allocator]);
+      const json = thaw([
+        "simulate",
+        "--placement-only",
+        "--memory",
+        memory,
+        "--bitmap",
+        bitmap,
+        "--allocator",
+        allocator,
+      ]);
       rows.push({
-        memory, allocator, bitmap, ok: json.ok === true, wallMs: performance.now() - t0,
-        frames: Number(json.frames ?? 0), imagePages: Number((json.counts as { imagePages?: number } | undefined)?.imagePages ?? 0),
-        memoryBytes: Number(json.memoryBytes ?? 0), peakRssBytes: Number(json.peakRssBytes ?? 0),
+        memory,
+        allocator,
+        bitmap,
+        ok: json.ok === true,
+        wallMs: performance.now() - t0,
+        frames: Number(json.frames ?? 0),
+        imagePages: Number((json.counts as { imagePages?: number } | undefined)?.imagePages ?? 0),
+        memoryBytes: Number(json.memoryBytes ?? 0),
+        peakRssBytes: Number(json.peakRssBytes ?? 0),
         phases: Object.fromEntries(((json.phases as { name: string; ms: number }[]) ?? []).map((p) => [p.name, p.ms])),
         ...(json.ok !== true && { error: JSON.stringify(json.error ?? json.verify).slice(0, 200) }),
       });
@@ -103,15 +146,27 @@ function placement(memory: string, allocators: string[], strategies: string[]) {
 
 /** fixtures - `thaw resume` of each kernel-written image found. */
 function fixtures() {
-  const cases = [["linux-6.1", "a-nocompress"], ["linux-6.1", "b-lzo"], ["linux-6.12", "c-lz4"], ["linux-6.12", "d-tiny-nocompress"], ["linux-6.12", "e-tiny-lzo"], ["linux-6.12", "f-tiny-lz4"]];
+  const cases = [
+    ["linux-6.1", "a-nocompress"],
+    ["linux-6.1", "b-lzo"],
+    ["linux-6.12", "c-lz4"],
+    ["linux-6.12", "d-tiny-nocompress"],
+    ["linux-6.12", "e-tiny-lzo"],
+    ["linux-6.12", "f-tiny-lz4"],
+  ];
   const rows = [];
   for (const [kernel, name] of cases) {
-    const image = ["swap.img.gz", "swap.img.zst"].map((f) => join(packageRoot(), "..", "shared", "fixtures", kernel!, name!, f)).find(existsSync);
+    const image = ["swap.img.gz", "swap.img.zst"]
+      .map((f) => join(packageRoot(), "..", "shared", "fixtures", kernel!, name!, f))
+      .find(existsSync);
     if (!image) continue;
     const t0 = performance.now();
     const json = thaw(["resume", image]);
     rows.push({
-      fixture: `${kernel}/${name}`, ok: json.ok === true, wallMs: performance.now() - t0, imagePages: Number((json.counts as { imagePages?: number } | undefined)?.imagePages ?? 0),
+      fixture: `${kernel}/${name}`,
+      ok: json.ok === true,
+      wallMs: performance.now() - t0,
+      imagePages: Number((json.counts as { imagePages?: number } | undefined)?.imagePages ?? 0),
       phases: Object.fromEntries(((json.phases as { name: string; ms: number }[]) ?? []).map((p) => [p.name, p.ms])),
     });
   }
@@ -119,7 +174,16 @@ function fixtures() {
 }
 
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
-const PHASES = ["checkHeader", "unpackOrigPfns", "markUnsafePages", "prepareImage", "loadImage", "restoreHighmem", "atomicCopy", "verify"];
+const PHASES = [
+  "checkHeader",
+  "unpackOrigPfns",
+  "markUnsafePages",
+  "prepareImage",
+  "loadImage",
+  "restoreHighmem",
+  "atomicCopy",
+  "verify",
+];
 
 /** run - The restore benchmarks; @options.quick keeps them to a couple of minutes. */
 export async function run(options: Options): Promise<void> {
@@ -130,46 +194,108 @@ export async function run(options: Options): Promise<void> {
   const strategies = ["flat", "bmlist", "rtree", "summary"];
   const place = options.quick
     ? placement("256GiB", ["ascending", "random"], strategies)
-    : [...placement("12TiB", ["ascending"], strategies), ...placement("1TiB", ["random"], ["flat", "rtree", "summary", "bmlist"])];
+    : [
+        ...placement("12TiB", ["ascending"], strategies),
+        ...placement("1TiB", ["random"], ["flat", "rtree", "summary", "bmlist"]),
+      ];
   const fx = fixtures();
-  const result = { date: started.toISOString(), command: options.command, quick: options.quick, machine: { nproc: availableParallelism(), cpu: cpus()[0]?.model ?? "?", memory: totalmem(), node: process.version, loadavg: [load, loadavg()[0]] }, throughput: t, largest: big, placement: place, fixtures: fx };
+  const result = {
+    date: started.toISOString(),
+    command: options.command,
+    quick: options.quick,
+    machine: {
+      nproc: availableParallelism(),
+      cpu: cpus()[0]?.model ?? "?",
+      memory: totalmem(),
+      node: process.version,
+      loadavg: [load, loadavg()[0]],
+    },
+    throughput: t,
+    largest: big,
+    placement: place,
+    fixtures: fx,
+  };
   const dir = join(packageRoot(), "bench", "results");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `restore${options.quick ? "-quick" : ""}-latest.json`), JSON.stringify(result, null, 2));
-  if (options.json) process.stdout.write(JSON.stringify(result) + "\n");
+  if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
 
   const lines: string[] = [];
-  lines.push(`Run ${result.date} with \`${options.command}\`${options.quick ? " (quick)" : ""}. Machine: ${result.machine.nproc} CPUs (\`nproc\`), ${result.machine.cpu}, ${(result.machine.memory / 2 ** 30).toFixed(0)} GiB, Node ${result.machine.node}; 1-minute load average ${load.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end.`);
-  lines.push("", `### End-to-end restore against a scatter copy (${t.memory}, 4 KiB pages, image in the page cache, one thread)`, "");
-  lines.push(`Baseline: WASM \`memory.copy\` of the same ${t.pages} pages (${(t.bytes / 2 ** 20).toFixed(0)} MiB) from one region into frames in permuted order, same machine, same run: **${fmt(t.copyMs)} = ${t.copyGbps.toFixed(2)} GB/s**. Restore = every phase but verify (checkHeader … atomicCopy), medians of interleaved rounds.`, "");
-  lines.push("| mode | restore | GB/s | ratio to the scatter copy (target ≥ 0.70) | " + PHASES.slice(0, 7).join(" | ") + " |", "|---|---|---|---|" + PHASES.slice(0, 7).map(() => "---").join("|") + "|");
-  for (const m of t.modes) lines.push(`| ${m.mode} | ${fmt(m.ms)} | ${m.gbps.toFixed(2)} | **${m.ratio.toFixed(2)}** ${m.ratio >= 0.7 ? "(met)" : "(not met)"} | ${PHASES.slice(0, 7).map((p) => fmt(m.phases[p] ?? 0)).join(" | ")} |`);
+  lines.push(
+    `Run ${result.date} with \`${options.command}\`${options.quick ? " (quick)" : ""}. Machine: ${result.machine.nproc} CPUs (\`nproc\`), ${result.machine.cpu}, ${(result.machine.memory / 2 ** 30).toFixed(0)} GiB, Node ${result.machine.node}; 1-minute load average ${load.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end.`,
+  );
+  lines.push(
+    "",
+    `### End-to-end restore against a scatter copy (${t.memory}, 4 KiB pages, image in the page cache, one thread)`,
+    "",
+  );
+  lines.push(
+    `Baseline: WASM \`memory.copy\` of the same ${t.pages} pages (${(t.bytes / 2 ** 20).toFixed(0)} MiB) from one region into frames in permuted order, same machine, same run: **${fmt(t.copyMs)} = ${t.copyGbps.toFixed(2)} GB/s**. Restore = every phase but verify (checkHeader … atomicCopy), medians of interleaved rounds.`,
+    "",
+  );
+  lines.push(
+    `| mode | restore | GB/s | ratio to the scatter copy (target ≥ 0.70) | ${PHASES.slice(0, 7).join(" | ")} |`,
+    "|---|---|---|---|" +
+      PHASES.slice(0, 7)
+        .map(() => "---")
+        .join("|") +
+      "|",
+  );
+  for (const m of t.modes)
+    lines.push(
+      `| ${m.mode} | ${fmt(m.ms)} | ${m.gbps.toFixed(2)} | **${m.ratio.toFixed(2)}** ${m.ratio >= 0.7 ? "(met)" : "(not met)"} | ${PHASES.slice(
+        0,
+        7,
+      )
+        .map((p) => fmt(m.phases[p] ?? 0))
+        .join(" | ")} |`,
+    );
   if (big) {
     lines.push("", "### The largest machine with contents", "");
-    lines.push(`\`thaw simulate --memory 3.5GiB --highmem none --boot low:2% --image 88% --zero 1%\`: ${big.ok ? "restored and verified" : "FAILED"} ${big.verifiedPages} image pages (${(big.imageBytes / 2 ** 30).toFixed(2)} GiB image); peak RSS ${(big.peakRssBytes / 2 ** 30).toFixed(2)} GiB for ${(big.memoryBytes / 2 ** 30).toFixed(2)} GiB of linear memory = **${(big.peakRssBytes / big.memoryBytes).toFixed(3)}×** (target ≤ 1.15×). Phases: ${PHASES.map((p) => `${p} ${fmt(big.phases[p] ?? 0)}`).join(", ")}.`);
+    lines.push(
+      `\`thaw simulate --memory 3.5GiB --highmem none --boot low:2% --image 88% --zero 1%\`: ${big.ok ? "restored and verified" : "FAILED"} ${big.verifiedPages} image pages (${(big.imageBytes / 2 ** 30).toFixed(2)} GiB image); peak RSS ${(big.peakRssBytes / 2 ** 30).toFixed(2)} GiB for ${(big.memoryBytes / 2 ** 30).toFixed(2)} GiB of linear memory = **${(big.peakRssBytes / big.memoryBytes).toFixed(3)}×** (target ≤ 1.15×). Phases: ${PHASES.map((p) => `${p} ${fmt(big.phases[p] ?? 0)}`).join(", ")}.`,
+    );
   }
   lines.push("", "### Placement-only machines (no frame contents)", "");
-  lines.push("| machine | allocator | bitmap | ok | linear memory | peak RSS | " + PHASES.join(" | ") + " | phases total |", "|---|---|---|---|---|---|" + PHASES.map(() => "---").join("|") + "|---|");
+  lines.push(
+    `| machine | allocator | bitmap | ok | linear memory | peak RSS | ${PHASES.join(" | ")} | phases total |`,
+    `|---|---|---|---|---|---|${PHASES.map(() => "---").join("|")}|---|`,
+  );
   for (const p of place) {
     const total = Object.values(p.phases).reduce((a, b) => a + b, 0);
-    lines.push(`| ${p.memory} (${p.frames} PFNs) | ${p.allocator} | ${p.bitmap} | ${p.ok ? "yes" : `NO ${p.error ?? ""}`} | ${(p.memoryBytes / 2 ** 30).toFixed(2)} GiB | ${(p.peakRssBytes / 2 ** 30).toFixed(2)} GiB | ${PHASES.map((x) => fmt(p.phases[x] ?? 0)).join(" | ")} | ${fmt(total)} |`);
+    lines.push(
+      `| ${p.memory} (${p.frames} PFNs) | ${p.allocator} | ${p.bitmap} | ${p.ok ? "yes" : `NO ${p.error ?? ""}`} | ${(p.memoryBytes / 2 ** 30).toFixed(2)} GiB | ${(p.peakRssBytes / 2 ** 30).toFixed(2)} GiB | ${PHASES.map((x) => fmt(p.phases[x] ?? 0)).join(" | ")} | ${fmt(total)} |`,
+    );
   }
   const total = (memory: string, allocator: string, bitmap: string) => {
     const p = place.find((x) => x.memory === memory && x.allocator === allocator && x.bitmap === bitmap);
     return p?.ok ? Object.values(p.phases).reduce((a, b) => a + b, 0) : undefined;
   };
-  for (const [memory, allocator] of [[options.quick ? "256GiB" : "12TiB", "ascending"], [options.quick ? "256GiB" : "1TiB", "random"]] as const) {
+  for (const [memory, allocator] of [
+    [options.quick ? "256GiB" : "12TiB", "ascending"],
+    [options.quick ? "256GiB" : "1TiB", "random"],
+  ] as const) {
     const b = total(memory, allocator, "bmlist");
     const r = total(memory, allocator, "rtree");
-    if (b && r) lines.push("", `bmlist : rtree at ${memory} with the ${allocator} allocator: ${fmt(b)} : ${fmt(r)} = **${(b / r).toFixed(1)}×** (the kernel's 12 TB resume, 2014: 76 s : 2.4 s = 31.7×).`);
+    if (b && r)
+      lines.push(
+        "",
+        `bmlist : rtree at ${memory} with the ${allocator} allocator: ${fmt(b)} : ${fmt(r)} = **${(b / r).toFixed(1)}×** (the kernel's 12 TB resume, 2014: 76 s : 2.4 s = 31.7×).`,
+      );
   }
   if (fx.length) {
     lines.push("", "### `thaw resume` of the kernel-written fixtures", "");
-    lines.push("| fixture | ok | image pages | wall | " + PHASES.join(" | ") + " |", "|---|---|---|---|" + PHASES.map(() => "---").join("|") + "|");
-    for (const f of fx) lines.push(`| ${f.fixture} | ${f.ok ? "yes" : "NO"} | ${f.imagePages} | ${fmt(f.wallMs)} | ${PHASES.map((x) => fmt(f.phases[x] ?? 0)).join(" | ")} |`);
+    lines.push(
+      `| fixture | ok | image pages | wall | ${PHASES.join(" | ")} |`,
+      `|---|---|---|---|${PHASES.map(() => "---").join("|")}|`,
+    );
+    for (const f of fx)
+      lines.push(
+        `| ${f.fixture} | ${f.ok ? "yes" : "NO"} | ${f.imagePages} | ${fmt(f.wallMs)} | ${PHASES.map((x) => fmt(f.phases[x] ?? 0)).join(" | ")} |`,
+      );
   }
   writeSection(options.quick ? "restore-quick" : "restore", lines.join("\n"));
-  process.stdout.write(lines.join("\n") + "\n");
+  process.stdout.write(`${lines.join("\n")}\n`);
 }
 
 function writeSection(name: string, body: string): void {
@@ -177,10 +303,12 @@ function writeSection(name: string, body: string): void {
   let text = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmark results\n";
   const start = `<!-- ${name}:start -->`;
   const end = `<!-- ${name}:end -->`;
-  const title = name === "restore" ? "## Restore throughput and scale (`npm run bench -- --only restore`)" : "## Restore, quick run (`npm run bench -- --only restore --quick`)";
+  const title =
+    name === "restore"
+      ? "## Restore throughput and scale (`npm run bench -- --only restore`)"
+      : "## Restore, quick run (`npm run bench -- --only restore --quick`)";
   if (!text.includes(start)) text = `${text.trimEnd()}\n\n${title}\n\n${start}\n${end}\n`;
   const before = text.slice(0, text.indexOf(start) + start.length);
   const after = text.slice(text.indexOf(end));
   writeFileSync(path, `${before}\n${body}\n${after}`);
 }
-

@@ -13,12 +13,15 @@
  * └────────────────────────────────────────────┘
  */
 import * as L from "../../assembly/portable/layout.js";
-import { instantiateEngine, defaultFlavour, type EngineExports, type Flavour } from "../engine/load.js";
+import { defaultFlavour, type EngineExports, type Flavour, instantiateEngine } from "../engine/load.js";
 import type { BitmapStrategy } from "../machine/config.js";
 
 /** Engine kind of each strategy name. */
 export const STRATEGY_KIND: Record<BitmapStrategy, number> = {
-  flat: L.BM_FLAT, bmlist: L.BM_BMLIST, rtree: L.BM_RTREE, summary: L.BM_SUMMARY,
+  flat: L.BM_FLAT,
+  bmlist: L.BM_BMLIST,
+  rtree: L.BM_RTREE,
+  summary: L.BM_SUMMARY,
 };
 
 /** What a lab holds. */
@@ -89,24 +92,39 @@ export class BitmapLab {
     const { pfns } = options;
     const pageSize = options.pageSize ?? 4096;
     const pageShift = Math.log2(pageSize);
-    if (!Number.isInteger(pfns) || pfns < 1 || pfns >= L.BM_END_OF_MAP) throw new RangeError(`a bitmap covers 1 to ${L.BM_END_OF_MAP - 1} PFNs, got ${pfns}`);
-    if (!Number.isInteger(pageShift) || pageShift < L.MIN_PAGE_SHIFT || pageShift > L.MAX_PAGE_SHIFT) throw new RangeError(`page size must be a power of two from 64 to 65536, got ${pageSize}`);
+    if (!Number.isInteger(pfns) || pfns < 1 || pfns >= L.BM_END_OF_MAP)
+      throw new RangeError(`a bitmap covers 1 to ${L.BM_END_OF_MAP - 1} PFNs, got ${pfns}`);
+    if (!Number.isInteger(pageShift) || pageShift < L.MIN_PAGE_SHIFT || pageShift > L.MAX_PAGE_SHIFT)
+      throw new RangeError(`page size must be a power of two from 64 to 65536, got ${pageSize}`);
     const highmemStartPfn = Math.min(pfns, options.zones?.highmemStartPfn ?? pfns);
-    const dmaEndPfn = Math.min(highmemStartPfn, options.zones?.dmaEndPfn ?? Math.ceil(16 * 2 ** 20 / pageSize));
+    const dmaEndPfn = Math.min(highmemStartPfn, options.zones?.dmaEndPfn ?? Math.ceil((16 * 2 ** 20) / pageSize));
     const strategies = options.strategies ?? (Object.keys(STRATEGY_KIND) as BitmapStrategy[]);
     const slots = options.slots ?? 2;
     const scratchBytes = align(options.scratchBytes ?? 4 * 2 ** 20, 4096);
-    const calc = (await instantiateEngine(new WebAssembly.Memory({ initial: 2, maximum: 2, shared: true }), "release")).exports;
+    const calc = (await instantiateEngine(new WebAssembly.Memory({ initial: 2, maximum: 2, shared: true }), "release"))
+      .exports;
     const storage = Math.max(...strategies.map((s) => calc.bitmapStorageBytes(STRATEGY_KIND[s], pfns, pageSize)));
     const slotSize = align(align(L.BMD_SIZE, 8) + storage, 64);
     const slotsAt = L.ARENA_START;
     const scratch = align(slotsAt + slots * slotSize, 4096);
     const total = scratch + scratchBytes;
-    if (total > L.MAX_MEMORY_BYTES) throw new RangeError(`a lab of ${slots} × ${slotSize} bytes of bitmaps and ${scratchBytes} bytes of scratch needs more than 4 GiB`);
+    if (total > L.MAX_MEMORY_BYTES)
+      throw new RangeError(
+        `a lab of ${slots} × ${slotSize} bytes of bitmaps and ${scratchBytes} bytes of scratch needs more than 4 GiB`,
+      );
     const pages = Math.ceil(total / L.WASM_PAGE_SIZE);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     const { exports } = await instantiateEngine(memory, options.flavour ?? defaultFlavour());
-    const lab = new BitmapLab(memory, exports, { pfns, pageSize, dmaEndPfn, highmemStartPfn, scratch, scratchBytes, slotSize, slots });
+    const lab = new BitmapLab(memory, exports, {
+      pfns,
+      pageSize,
+      dmaEndPfn,
+      highmemStartPfn,
+      scratch,
+      scratchBytes,
+      slotSize,
+      slots,
+    });
     const ctx = new DataView(memory.buffer, L.CTX_START, L.CTX_SIZE);
     const set = (field: number, value: number) => ctx.setUint32(field, value >>> 0, true);
     set(L.CTX_PAGE_SHIFT, pageShift);
@@ -136,7 +154,8 @@ export class BitmapLab {
 
   /** stage - Copy @values into the scratch area at byte @offset; returns their address. */
   stage(values: ArrayLike<number>, offset = 0): number {
-    if (offset + values.length * 4 > this.scratchBytes) throw new RangeError(`bitmap lab: ${values.length} PFNs do not fit the scratch area`);
+    if (offset + values.length * 4 > this.scratchBytes)
+      throw new RangeError(`bitmap lab: ${values.length} PFNs do not fit the scratch area`);
     new Uint32Array(this.memory.buffer, this.scratch + offset, values.length).set(values);
     return this.scratch + offset;
   }
@@ -289,7 +308,7 @@ export class LabBitmap {
     if (count <= room) return this.lab.u32(this.lab.scratch, count).slice();
     const out = new Uint32Array(count);
     this.reset();
-    for (let at = 0; at < count;) {
+    for (let at = 0; at < count; ) {
       const n = this.e.memoryBmNextPfns(this.addr, this.lab.scratch, Math.min(room, count - at));
       out.set(this.lab.u32(this.lab.scratch, n), at);
       at += n;

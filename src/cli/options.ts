@@ -1,10 +1,10 @@
 /**
  * Flags shared by the commands: the machine options, the image options, and their parsers.
  */
-import { Option, InvalidArgumentError, type Command } from "commander";
-import { parseShare, parseSize } from "../util/units.js";
-import type { MachineOptions, BootSpec, BootProfileName, AllocatorSpec, BitmapStrategy } from "../machine/config.js";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import type { AllocatorSpec, BitmapStrategy, BootProfileName, BootSpec, MachineOptions } from "../machine/config.js";
 import type { LoadMode } from "../phases/state.js";
+import { parseShare, parseSize } from "../util/units.js";
 
 /** The machine flags as commander hands them over. */
 export interface MachineFlags {
@@ -53,7 +53,8 @@ const size = (value: string) => {
 
 function bootFlag(value: string): BootSpec {
   const [profile, ratio] = value.split(":");
-  if (!["low", "scattered", "clustered"].includes(profile!)) throw new InvalidArgumentError(`profile must be low, scattered or clustered, got "${profile}"`);
+  if (!["low", "scattered", "clustered"].includes(profile!))
+    throw new InvalidArgumentError(`profile must be low, scattered or clustered, got "${profile}"`);
   return { profile: profile as BootProfileName, share: ratio === undefined ? 0.25 : share(ratio) };
 }
 
@@ -61,14 +62,39 @@ function bootFlag(value: string): BootSpec {
 export function machineOptions(cmd: Command, { resume = false } = {}): Command {
   if (!resume) {
     cmd.addOption(new Option("--memory <size>", "memory size (KiB/MiB/GiB/TiB)").default("1GiB").argParser(size));
-    cmd.addOption(new Option("--page-size <bytes>", "bytes per frame, a power of two from 64 to 65536").default(4096).argParser(int("--page-size")));
-    cmd.addOption(new Option("--highmem <size|none>", "where HighMem starts (default 896MiB for machines of 896 MiB to 64 GiB)"));
+    cmd.addOption(
+      new Option("--page-size <bytes>", "bytes per frame, a power of two from 64 to 65536")
+        .default(4096)
+        .argParser(int("--page-size")),
+    );
+    cmd.addOption(
+      new Option("--highmem <size|none>", "where HighMem starts (default 896MiB for machines of 896 MiB to 64 GiB)"),
+    );
   }
-  cmd.addOption(new Option("--boot <profile[:share]>", "boot kernel footprint: low, scattered or clustered, and its share").default(bootFlag("scattered:25%"), "scattered:25%").argParser(bootFlag));
-  cmd.addOption(new Option("--allocator <order>", "page allocator order").choices(["ascending", "descending", "random", "buddy"]).default("random"));
-  cmd.addOption(new Option("--bitmap <strategy>", "memory bitmap strategy").choices(["flat", "bmlist", "rtree", "summary"]).default("flat"));
+  cmd.addOption(
+    new Option("--boot <profile[:share]>", "boot kernel footprint: low, scattered or clustered, and its share")
+      .default(bootFlag("scattered:25%"), "scattered:25%")
+      .argParser(bootFlag),
+  );
+  cmd.addOption(
+    new Option("--allocator <order>", "page allocator order")
+      .choices(["ascending", "descending", "random", "buddy"])
+      .default("random"),
+  );
+  cmd.addOption(
+    new Option("--bitmap <strategy>", "memory bitmap strategy")
+      .choices(["flat", "bmlist", "rtree", "summary"])
+      .default("flat"),
+  );
   cmd.addOption(new Option("--seed <n>", "seed of every random choice").default(1).argParser(int("--seed")));
-  cmd.addOption(new Option("--mode <mode>", "loading: planned (every destination first, then copies or direct reads) or faithful (the kernel's page-by-page order)").choices(["planned", "faithful"]).default("planned"));
+  cmd.addOption(
+    new Option(
+      "--mode <mode>",
+      "loading: planned (every destination first, then copies or direct reads) or faithful (the kernel's page-by-page order)",
+    )
+      .choices(["planned", "faithful"])
+      .default("planned"),
+  );
   cmd.addOption(new Option("--json", "print one JSON object and nothing else"));
   return cmd;
 }
@@ -77,13 +103,20 @@ export function machineOptions(cmd: Command, { resume = false } = {}): Command {
 export function imageOptions(cmd: Command, map: string): Command {
   return cmd
     .option("--offset <pages>", "swap file: resume_offset, the 4 KiB block of its swap header", int("--offset"))
-    .option("--workers <n>", "decompression workers for compressed images (0: this thread; default: clamp(CPUs-1, 1, 3) above two CPUs, else 0)", int("--workers"))
+    .option(
+      "--workers <n>",
+      "decompression workers for compressed images (0: this thread; default: clamp(CPUs-1, 1, 3) above two CPUs, else 0)",
+      int("--workers"),
+    )
     .option("--map <file.svg>", map);
 }
 
 /** imageOpenOptions - The library options of @flags' --offset and --workers. */
 export function imageOpenOptions(flags: ImageFlags): { offset?: number; workers?: number } {
-  return { ...(flags.offset !== undefined && { offset: flags.offset }), ...(flags.workers !== undefined && { workers: flags.workers }) };
+  return {
+    ...(flags.offset !== undefined && { offset: flags.offset }),
+    ...(flags.workers !== undefined && { workers: flags.workers }),
+  };
 }
 
 /** toMachine - The library's MachineOptions from @flags. */

@@ -2,14 +2,14 @@
  * Printing: a table for people, one JSON object with --json; errors as the JSON contract says. Commands run through
  * runCommand(), which owns the progress bar and turns any failure into a non-zero exit code.
  */
-import { ResumeError, ConfigError } from "../errors.js";
-import { terminalProgress } from "./progress.js";
+import { ConfigError, ResumeError } from "../errors.js";
 import type { ProgressListener } from "../progress.js";
 import type { ResumeResult } from "../resume.js";
+import { terminalProgress } from "./progress.js";
 
 /** print - @object as JSON, or @text() for a terminal. */
 export function print(json: boolean | undefined, object: unknown, text: () => string): void {
-  process.stdout.write(json ? JSON.stringify(object) + "\n" : text() + "\n");
+  process.stdout.write(json ? `${JSON.stringify(object)}\n` : `${text()}\n`);
 }
 
 /** fail - Report @error (typed errors by phase and errno) and set a failing exit code. */
@@ -17,21 +17,45 @@ export function fail(json: boolean | undefined, error: unknown): void {
   process.exitCode = 1;
   if (error instanceof ResumeError) {
     if (json) print(true, { ok: false, error: error.toJSON() }, () => "");
-    else process.stderr.write(`thaw: ${error.phase === "inspect" ? "" : `resume failed in ${error.phase}: `}${error.message}\n${error.phase === "inspect" ? "" : "  nothing was committed: every frame the restore took is free again and the boot kernel's frames are intact\n"}`);
+    else
+      process.stderr.write(
+        `thaw: ${error.phase === "inspect" ? "" : `resume failed in ${error.phase}: `}${error.message}\n${error.phase === "inspect" ? "" : "  nothing was committed: every frame the restore took is free again and the boot kernel's frames are intact\n"}`,
+      );
     return;
   }
   if (error instanceof ConfigError) {
-    if (json) print(true, { ok: false, error: { phase: "config", code: "EINVAL", message: error.message, ...(error.offending && { offending: error.offending }) } }, () => "");
+    if (json)
+      print(
+        true,
+        {
+          ok: false,
+          error: {
+            phase: "config",
+            code: "EINVAL",
+            message: error.message,
+            ...(error.offending && { offending: error.offending }),
+          },
+        },
+        () => "",
+      );
     else process.stderr.write(`thaw: ${error.message}\n`);
     return;
   }
   const message = (error as Error)?.message ?? String(error);
-  if (json) print(true, { ok: false, error: { phase: "io", code: (error as { code?: string }).code ?? "EIO", message } }, () => "");
+  if (json)
+    print(
+      true,
+      { ok: false, error: { phase: "io", code: (error as { code?: string }).code ?? "EIO", message } },
+      () => "",
+    );
   else process.stderr.write(`thaw: ${message}\n`);
 }
 
 /** runCommand - Run @body with a progress listener (bars on a terminal, none with --json), reporting any failure. */
-export async function runCommand(json: boolean | undefined, body: (onProgress: { onProgress?: ProgressListener }) => Promise<void>): Promise<void> {
+export async function runCommand(
+  json: boolean | undefined,
+  body: (onProgress: { onProgress?: ProgressListener }) => Promise<void>,
+): Promise<void> {
   const progress = terminalProgress(!json);
   try {
     await body(progress.listener ? { onProgress: progress.listener } : {});

@@ -30,12 +30,15 @@ export function terminalProgress(enabled: boolean): TerminalProgress {
       since = performance.now();
     }
     if (!bar && performance.now() - since >= BAR_DELAY_MS && event.done < event.total) {
-      bar = new cliProgress.SingleBar({
-        format: `${event.phase.padEnd(16)} {bar} {percentage}% | {value}/{total} pages | ETA {eta_formatted}`,
-        clearOnComplete: true,
-        hideCursor: true,
-        stream: process.stderr,
-      }, cliProgress.Presets.shades_classic);
+      bar = new cliProgress.SingleBar(
+        {
+          format: `${event.phase.padEnd(16)} {bar} {percentage}% | {value}/{total} pages | ETA {eta_formatted}`,
+          clearOnComplete: true,
+          hideCursor: true,
+          stream: process.stderr,
+        },
+        cliProgress.Presets.shades_classic,
+      );
       bar.start(event.total, event.done);
     }
     bar?.update(event.done);

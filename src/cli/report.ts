@@ -1,20 +1,31 @@
 /**
  * What the CLI prints: the phase table, the counts and the verification line, in the kernel's words and units.
  */
-import type { PhaseRecord, ResumeCounts } from "../resume.js";
-import type { VerifyReport } from "../phases/state.js";
-import type { SuspendResult } from "../suspend.js";
+
 import type { MachineSpec } from "../machine/config.js";
+import type { VerifyReport } from "../phases/state.js";
+import type { PhaseRecord, ResumeCounts } from "../resume.js";
+import type { SuspendResult } from "../suspend.js";
 import { formatBytes, formatMiB, gbPerSecond } from "../util/units.js";
 
 /** describeMachine - One line: size, frames, zones, holes and nosave. */
 export function describeMachine(spec: MachineSpec): string {
   const zones = [`DMA < PFN ${spec.dmaEndPfn}`];
-  zones.push(spec.highmemStartPfn < spec.frames ? `HighMem ≥ PFN ${spec.highmemStartPfn} (${formatBytes(spec.highmemStartPfn * spec.pageSize)})` : "no HighMem");
-  const extras = [spec.holes.length ? `${spec.holes.length} hole${spec.holes.length > 1 ? "s" : ""}` : "", spec.nosave.length ? `${spec.nosave.length} nosave region${spec.nosave.length > 1 ? "s" : ""}` : ""].filter(Boolean);
+  zones.push(
+    spec.highmemStartPfn < spec.frames
+      ? `HighMem ≥ PFN ${spec.highmemStartPfn} (${formatBytes(spec.highmemStartPfn * spec.pageSize)})`
+      : "no HighMem",
+  );
+  const extras = [
+    spec.holes.length ? `${spec.holes.length} hole${spec.holes.length > 1 ? "s" : ""}` : "",
+    spec.nosave.length ? `${spec.nosave.length} nosave region${spec.nosave.length > 1 ? "s" : ""}` : "",
+  ].filter(Boolean);
   const allocator = typeof spec.allocator === "string" ? spec.allocator : "explicit order";
-  const boot = "pfns" in spec.boot ? `${spec.boot.pfns.length} given frames` : `${Math.round(spec.boot.share * 100)} % ${spec.boot.profile}`;
-  return `${formatBytes(spec.frames * spec.pageSize)} machine: ${spec.frames} frames of ${formatBytes(spec.pageSize)}, ${zones.join(", ")}${extras.length ? ", " + extras.join(", ") : ""}; boot kernel ${boot}; allocator ${allocator}; bitmap ${spec.bitmap}; seed ${spec.seed}`;
+  const boot =
+    "pfns" in spec.boot
+      ? `${spec.boot.pfns.length} given frames`
+      : `${Math.round(spec.boot.share * 100)} % ${spec.boot.profile}`;
+  return `${formatBytes(spec.frames * spec.pageSize)} machine: ${spec.frames} frames of ${formatBytes(spec.pageSize)}, ${zones.join(", ")}${extras.length ? `, ${extras.join(", ")}` : ""}; boot kernel ${boot}; allocator ${allocator}; bitmap ${spec.bitmap}; seed ${spec.seed}`;
 }
 
 /** describeSuspend - One line about the image that was written. */
@@ -33,11 +44,24 @@ export function phaseTable(phases: readonly PhaseRecord[]): string {
   for (const p of phases) {
     total += p.ms;
     const rate = gbPerSecond(p.bytes, p.ms);
-    rows.push([p.name, p.kernel, `${p.ms.toFixed(1)} ms`, p.pages ? String(p.pages) : "-", p.bytes ? (p.bytes / 2 ** 20).toFixed(1) : "-", rate ? rate.toFixed(2) : "-"]);
+    rows.push([
+      p.name,
+      p.kernel,
+      `${p.ms.toFixed(1)} ms`,
+      p.pages ? String(p.pages) : "-",
+      p.bytes ? (p.bytes / 2 ** 20).toFixed(1) : "-",
+      rate ? rate.toFixed(2) : "-",
+    ]);
   }
   rows.push(["total", "", `${total.toFixed(1)} ms`, "", "", ""]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r, ri) => r.map((c, i) => cell(c, widths[i]!, i >= 2)).join("  ") + (ri === 0 ? "\n" + widths.map((w) => "-".repeat(w)).join("  ") : "")).join("\n");
+  return rows
+    .map(
+      (r, ri) =>
+        r.map((c, i) => cell(c, widths[i]!, i >= 2)).join("  ") +
+        (ri === 0 ? `\n${widths.map((w) => "-".repeat(w)).join("  ")}` : ""),
+    )
+    .join("\n");
 }
 
 /** countsBlock - The counts, two columns. */
@@ -56,10 +80,16 @@ export function verifyLine(v: VerifyReport | undefined, imagePages: number): str
   if (!v) return "not verified (--no-verify)";
   const good = v.pages - v.mismatches.length;
   const parts = [`verified ${good}/${imagePages} image pages`];
-  parts.push(v.untouchedMismatches.length ? `${v.untouchedMismatches.length} of ${v.untouchedFrames} untouched frames CHANGED` : `${v.untouchedFrames} untouched frames unchanged`);
+  parts.push(
+    v.untouchedMismatches.length
+      ? `${v.untouchedMismatches.length} of ${v.untouchedFrames} untouched frames CHANGED`
+      : `${v.untouchedFrames} untouched frames unchanged`,
+  );
   let line = parts.join("; ");
-  if (v.mismatches.length) line += `\n  mismatching PFNs: ${v.mismatches.slice(0, 20).join(", ")}${v.mismatches.length > 20 ? ", …" : ""}`;
-  if (v.untouchedMismatches.length) line += `\n  changed frames: ${v.untouchedMismatches.slice(0, 20).join(", ")}${v.untouchedMismatches.length > 20 ? ", …" : ""}`;
+  if (v.mismatches.length)
+    line += `\n  mismatching PFNs: ${v.mismatches.slice(0, 20).join(", ")}${v.mismatches.length > 20 ? ", …" : ""}`;
+  if (v.untouchedMismatches.length)
+    line += `\n  changed frames: ${v.untouchedMismatches.slice(0, 20).join(", ")}${v.untouchedMismatches.length > 20 ? ", …" : ""}`;
   return line;
 }
 
@@ -69,6 +99,19 @@ export function verifyOk(v: VerifyReport | undefined, imagePages: number): boole
 }
 
 /** resumeReport - The text of a finished resume: @heading lines, the phase table, the counts, @extra, the verify line. */
-export function resumeReport(heading: string[], result: { phases: readonly PhaseRecord[]; counts: ResumeCounts; verify?: VerifyReport | undefined }, extra: string[] = []): string {
-  return [...heading, "", phaseTable(result.phases), "", countsBlock(result.counts), ...extra, "", verifyLine(result.verify, result.counts.imagePages)].join("\n");
+export function resumeReport(
+  heading: string[],
+  result: { phases: readonly PhaseRecord[]; counts: ResumeCounts; verify?: VerifyReport | undefined },
+  extra: string[] = [],
+): string {
+  return [
+    ...heading,
+    "",
+    phaseTable(result.phases),
+    "",
+    countsBlock(result.counts),
+    ...extra,
+    "",
+    verifyLine(result.verify, result.counts.imagePages),
+  ].join("\n");
 }

@@ -5,7 +5,7 @@
  * The release build is used unless THAW_WASM=debug (the tests set it): the debug build keeps every assertion and
  * checks every unchecked() access.
  */
-import { readFileSync, existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -70,7 +70,11 @@ export async function instantiateEngine(memory: WebAssembly.Memory, flavour: Fla
 /**
  * instantiateModule - Instantiate an already compiled engine @module (handed to a worker thread) against @memory.
  */
-export async function instantiateModule(module: WebAssembly.Module, memory: WebAssembly.Memory, flavour: Flavour): Promise<EngineExports> {
+export async function instantiateModule(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+  flavour: Flavour,
+): Promise<EngineExports> {
   const { instantiate } = await loadBindings(flavour);
   return (await instantiate(module, { env: { memory } })) as EngineExports;
 }

@@ -12,7 +12,10 @@ import { Worker, type WorkerOptions } from "node:worker_threads";
 export function startWorker(name: string, base: string, options: WorkerOptions): Worker {
   if (base.endsWith(".ts")) {
     const url = new URL(`${name}.ts`, base).href;
-    return new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); })`, { ...options, eval: true });
+    return new Worker(
+      `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); })`,
+      { ...options, eval: true },
+    );
   }
   return new Worker(new URL(`${name}.js`, base), options);
 }

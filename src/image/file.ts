@@ -1,7 +1,7 @@
 /**
  * Image and device files are opened read-only: thaw reads images and never writes them.
  */
-import { openSync, readSync, closeSync, fstatSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 
 /** ReadOnlyFile - A file opened with "r", read at absolute offsets. */
 export class ReadOnlyFile {

@@ -3,16 +3,26 @@
  * Linux swap area holding a hibernation image (a swap signature at byte 4086 of the header block, §5.1).
  * Compressed copies of a device (`.gz`, `.zst`, as the fixtures come) are unpacked to a temporary file first.
  */
-import { openSync, readSync, closeSync, mkdtempSync, rmSync, createReadStream, createWriteStream, readFileSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join, basename } from "node:path";
+import { basename, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { ThawImageSource, isThawImage } from "./thaw/thawImage.js";
-import type { ImageSource } from "./source.js";
+import { ResumeError } from "../errors.js";
 import { LinuxSwapSource } from "./linux/linuxImage.js";
 import { looksLikeSwapArea } from "./linux/swapHeader.js";
-import { ResumeError } from "../errors.js";
+import type { ImageSource } from "./source.js";
+import { isThawImage, ThawImageSource } from "./thaw/thawImage.js";
 
 /** Options of opening an image. */
 export interface OpenImageOptions {
@@ -55,10 +65,19 @@ export async function openImage(path: string, options: OpenImageOptions = {}): P
     const first = readAt(file.path, 0, 4096);
     let source: ImageSource;
     if (isThawImage(first)) source = new ThawImageSource(file.path);
-    else if (looksLikeSwapArea(readAt(file.path, (options.offset ?? 0) * 4096, 4096))) source = await LinuxSwapSource.open(file.path, options);
+    else if (looksLikeSwapArea(readAt(file.path, (options.offset ?? 0) * 4096, 4096)))
+      source = await LinuxSwapSource.open(file.path, options);
     else {
-      const magic = first.subarray(0, 8).toString("latin1").replace(/[^\x20-\x7e]/g, ".");
-      throw new ResumeError("checkHeader", "EINVAL", `${path} is neither a thaw image (magic "THAWIMG", found "${magic}") nor a swap area (no swap signature at byte ${(options.offset ?? 0) * 4096 + 4086})`, { kind: "field", name: "magic", value: magic });
+      const magic = first
+        .subarray(0, 8)
+        .toString("latin1")
+        .replace(/[^\x20-\x7e]/g, ".");
+      throw new ResumeError(
+        "checkHeader",
+        "EINVAL",
+        `${path} is neither a thaw image (magic "THAWIMG", found "${magic}") nor a swap area (no swap signature at byte ${(options.offset ?? 0) * 4096 + 4086})`,
+        { kind: "field", name: "magic", value: magic },
+      );
     }
     if (file.cleanup) {
       const close = source.close.bind(source);

@@ -48,7 +48,14 @@ export class ReadAheadThread {
   /** start - A thread reading the stream stored at @file into @memory, from stream page 1 on. */
   static async start(memory: WebAssembly.Memory, file: FileExtents, pageSize: number): Promise<ReadAheadThread> {
     const control = new SharedArrayBuffer(WORDS.RESULTS_OFFSET + SLOTS * 4);
-    const workerData: ReadAheadWorkerData = { data: memory.buffer as unknown as SharedArrayBuffer, control, path: file.path, extents: file.extents, pageSize, zeroFill: file.zeroFill };
+    const workerData: ReadAheadWorkerData = {
+      data: memory.buffer as unknown as SharedArrayBuffer,
+      control,
+      path: file.path,
+      extents: file.extents,
+      pageSize,
+      zeroFill: file.zeroFill,
+    };
     const worker = startWorker("./readAheadWorker", import.meta.url, { workerData });
     await workerReady(worker);
     worker.unref();

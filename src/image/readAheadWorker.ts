@@ -4,10 +4,11 @@
  * checksums on a thread of its own (kernel/power/swap.c: load_image_lzo(), crc32_threadfn()). Jobs are served in
  * order from a ring whose layout is readAhead.ts's.
  */
-import { workerData, parentPort } from "node:worker_threads";
+
 import { openSync, readSync } from "node:fs";
+import { parentPort, workerData } from "node:worker_threads";
 import { crc32Le } from "../util/crc32.js";
-import { SLOTS, WORDS, type ReadAheadWorkerData } from "./readAhead.js";
+import { type ReadAheadWorkerData, SLOTS, WORDS } from "./readAhead.js";
 
 const { data, control, path, extents, pageSize, zeroFill } = workerData as ReadAheadWorkerData;
 const ctl = new Int32Array(control);

@@ -2,9 +2,10 @@
  * The page allocator's orders. The engine's allocator (assembly/machine/allocator.ts) hands out, for each allocation
  * class, the first free frame in its order at or after a cursor; this file lays those orders out.
  */
-import type { MachineSpec, AllocatorSpec } from "./config.js";
-import { createRandom, shuffleInPlace } from "../util/random.js";
+
 import { ConfigError } from "../errors.js";
+import { createRandom, shuffleInPlace } from "../util/random.js";
+import type { AllocatorSpec, MachineSpec } from "./config.js";
 
 /** MAX_PAGE_ORDER of the buddy allocator: blocks of up to 2^10 frames. */
 const MAX_ORDER = 10;
@@ -54,7 +55,8 @@ function explicitOrder(order: readonly number[], from: number, to: number): Uint
   const seen = new Set<number>();
   const out: number[] = [];
   for (const pfn of order) {
-    if (!Number.isInteger(pfn) || pfn < 0) throw new ConfigError(`allocator order holds ${pfn}, which is not a PFN`, { kind: "pfn", value: pfn });
+    if (!Number.isInteger(pfn) || pfn < 0)
+      throw new ConfigError(`allocator order holds ${pfn}, which is not a PFN`, { kind: "pfn", value: pfn });
     if (pfn >= from && pfn < to && !seen.has(pfn)) {
       seen.add(pfn);
       out.push(pfn);
@@ -69,16 +71,26 @@ function explicitOrder(order: readonly number[], from: number, to: number): Uint
  * @usedAtBoot: frames that are not free when the machine boots (boot kernel, holes, nosave); only "buddy" needs it.
  */
 export function allocatorOrders(spec: MachineSpec, usedAtBoot: (pfn: number) => boolean): AllocatorOrders {
-  const classes: [number, number][] = [[0, spec.highmemStartPfn], [spec.highmemStartPfn, spec.frames]];
+  const classes: [number, number][] = [
+    [0, spec.highmemStartPfn],
+    [spec.highmemStartPfn, spec.frames],
+  ];
   const make = (allocator: AllocatorSpec, [from, to]: [number, number], stream: number): Uint32Array => {
     if (typeof allocator === "object") return explicitOrder(allocator.order, from, to);
     switch (allocator) {
-      case "ascending": return range(from, to);
-      case "descending": return range(from, to).reverse();
-      case "random": return shuffleInPlace(range(from, to), createRandom(spec.seed, stream));
-      case "buddy": return buddyOrder(from, to, usedAtBoot);
+      case "ascending":
+        return range(from, to);
+      case "descending":
+        return range(from, to).reverse();
+      case "random":
+        return shuffleInPlace(range(from, to), createRandom(spec.seed, stream));
+      case "buddy":
+        return buddyOrder(from, to, usedAtBoot);
       default:
-        throw new ConfigError(`unknown allocator order "${allocator as string}" (have: ascending, descending, random, buddy)`, { kind: "option", name: "allocator", value: String(allocator) });
+        throw new ConfigError(
+          `unknown allocator order "${allocator as string}" (have: ascending, descending, random, buddy)`,
+          { kind: "option", name: "allocator", value: String(allocator) },
+        );
     }
   };
   return { low: make(spec.allocator, classes[0]!, 2), high: make(spec.allocator, classes[1]!, 3) };

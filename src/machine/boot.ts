@@ -2,10 +2,11 @@
  * The boot kernel's footprint: the frames the kernel doing the resume already uses (its text, its allocations).
  * They hold the boot kernel's data until the atomic copy and must be untouched if the restore fails (§4.12).
  */
-import type { MachineSpec } from "./config.js";
-import { validPfns, inRanges } from "./config.js";
-import { createRandom, sample } from "../util/random.js";
+
 import { ConfigError } from "../errors.js";
+import { createRandom, sample } from "../util/random.js";
+import type { MachineSpec } from "./config.js";
+import { inRanges, validPfns } from "./config.js";
 
 /** Default run length of the "clustered" profile: 2 MiB of frames (one huge page). */
 const CLUSTER_BYTES = 2 * 2 ** 20;
@@ -26,7 +27,10 @@ export function bootFootprint(spec: MachineSpec): Uint32Array {
     const pfns = Uint32Array.from(new Set(boot.pfns)).sort();
     for (const pfn of pfns) {
       if (pfn >= spec.frames || inRanges(spec.holes, pfn) || inRanges(spec.nosave, pfn)) {
-        throw new ConfigError(`boot kernel PFN ${pfn} is not a usable frame (beyond ${spec.frames} frames, in a hole or nosave)`, { kind: "pfn", value: pfn, limit: spec.frames });
+        throw new ConfigError(
+          `boot kernel PFN ${pfn} is not a usable frame (beyond ${spec.frames} frames, in a hole or nosave)`,
+          { kind: "pfn", value: pfn, limit: spec.frames },
+        );
       }
     }
     return pfns;
@@ -45,13 +49,21 @@ export function bootFootprint(spec: MachineSpec): Uint32Array {
     case "clustered": {
       const run = Math.max(1, boot.clusterPages ?? Math.floor(CLUSTER_BYTES / spec.pageSize));
       const runs = Math.ceil(valid.length / run);
-      const chosen = sample(Uint32Array.from({ length: runs }, (_, i) => i), Math.ceil(count / run), random);
+      const chosen = sample(
+        Uint32Array.from({ length: runs }, (_, i) => i),
+        Math.ceil(count / run),
+        random,
+      );
       const out = new Uint32Array(chosen.length * run);
       let n = 0;
-      for (const r of chosen) for (let i = r * run; i < Math.min(valid.length, (r + 1) * run) && n < count; i++) out[n++] = valid[i]!;
+      for (const r of chosen)
+        for (let i = r * run; i < Math.min(valid.length, (r + 1) * run) && n < count; i++) out[n++] = valid[i]!;
       return out.subarray(0, n).sort();
     }
     default:
-      throw new ConfigError(`unknown boot profile "${(boot as { profile: string }).profile}" (have: low, scattered, clustered)`, { kind: "option", name: "boot", value: String((boot as { profile: string }).profile) });
+      throw new ConfigError(
+        `unknown boot profile "${(boot as { profile: string }).profile}" (have: low, scattered, clustered)`,
+        { kind: "option", name: "boot", value: String((boot as { profile: string }).profile) },
+      );
   }
 }

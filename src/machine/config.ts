@@ -5,9 +5,9 @@
  * MachineOptions is what a user writes (sizes in bytes or text such as "1GiB"); resolveMachine() turns it into a
  * MachineSpec in PFNs, checked, before anything is allocated.
  */
-import { MIN_PAGE_SHIFT, MAX_PAGE_SHIFT, MAX_RANGES } from "../../assembly/portable/layout.js";
+import { MAX_PAGE_SHIFT, MAX_RANGES, MIN_PAGE_SHIFT } from "../../assembly/portable/layout.js";
 import { ConfigError } from "../errors.js";
-import { parseSize, parseShare, formatBytes } from "../util/units.js";
+import { formatBytes, parseShare, parseSize } from "../util/units.js";
 
 /** A PFN range [start, end). */
 export interface PfnRange {
@@ -92,12 +92,20 @@ function pfnOf(bytes: number, pageSize: number, round: "down" | "up"): number {
 
 function checkRanges(name: "holes" | "nosave", ranges: readonly PfnRange[], frames: number): PfnRange[] {
   if (ranges.length > MAX_RANGES) {
-    throw new ConfigError(`at most ${MAX_RANGES} ${name} ranges, got ${ranges.length}`, { kind: "option", name, value: ranges.length, limit: MAX_RANGES });
+    throw new ConfigError(`at most ${MAX_RANGES} ${name} ranges, got ${ranges.length}`, {
+      kind: "option",
+      name,
+      value: ranges.length,
+      limit: MAX_RANGES,
+    });
   }
   const sorted = ranges.map((r) => ({ start: r.start, end: r.end })).sort((a, b) => a.start - b.start);
   for (const r of sorted) {
     if (!Number.isInteger(r.start) || !Number.isInteger(r.end) || r.start < 0 || r.end <= r.start || r.end > frames) {
-      throw new ConfigError(`${name} range [${r.start}, ${r.end}) is not a PFN range inside the machine's ${frames} frames`, { kind: "option", name, value: `${r.start}-${r.end}`, limit: frames });
+      throw new ConfigError(
+        `${name} range [${r.start}, ${r.end}) is not a PFN range inside the machine's ${frames} frames`,
+        { kind: "option", name, value: `${r.start}-${r.end}`, limit: frames },
+      );
     }
   }
   return sorted;
@@ -111,30 +119,57 @@ export function resolveMachine(options: MachineOptions = {}): MachineSpec {
   const pageSize = options.pageSize ?? 4096;
   const pageShift = Math.log2(pageSize);
   if (!Number.isInteger(pageShift) || pageShift < MIN_PAGE_SHIFT || pageShift > MAX_PAGE_SHIFT) {
-    throw new ConfigError(`page size must be a power of two from ${2 ** MIN_PAGE_SHIFT} to ${2 ** MAX_PAGE_SHIFT} bytes, got ${pageSize}`, { kind: "option", name: "pageSize", value: pageSize });
+    throw new ConfigError(
+      `page size must be a power of two from ${2 ** MIN_PAGE_SHIFT} to ${2 ** MAX_PAGE_SHIFT} bytes, got ${pageSize}`,
+      { kind: "option", name: "pageSize", value: pageSize },
+    );
   }
   const frames = options.frames ?? pfnOf(parseSize(options.memory ?? "1GiB"), pageSize, "down");
   if (!Number.isInteger(frames) || frames < 1 || frames > MAX_FRAMES) {
-    throw new ConfigError(`a machine needs 1 to ${MAX_FRAMES} frames, got ${frames} (memory ${formatBytes(frames * pageSize)})`, { kind: "option", name: "memory", value: frames, limit: MAX_FRAMES });
+    throw new ConfigError(
+      `a machine needs 1 to ${MAX_FRAMES} frames, got ${frames} (memory ${formatBytes(frames * pageSize)})`,
+      { kind: "option", name: "memory", value: frames, limit: MAX_FRAMES },
+    );
   }
   const bytes = frames * pageSize;
   let highmemStartPfn = frames;
   const highmem = options.highmem ?? (bytes > 896 * 2 ** 20 && bytes <= MAX_HIGHMEM_MACHINE ? "896MiB" : false);
   if (options.zones?.highmemStartPfn !== undefined) highmemStartPfn = options.zones.highmemStartPfn;
-  else if (highmem !== false && highmem !== "none") highmemStartPfn = Math.min(frames, pfnOf(parseSize(highmem), pageSize, "up"));
-  const dmaGiven = options.zones?.dmaEndPfn ?? (options.dma === undefined ? undefined : pfnOf(parseSize(options.dma), pageSize, "up"));
+  else if (highmem !== false && highmem !== "none")
+    highmemStartPfn = Math.min(frames, pfnOf(parseSize(highmem), pageSize, "up"));
+  const dmaGiven =
+    options.zones?.dmaEndPfn ?? (options.dma === undefined ? undefined : pfnOf(parseSize(options.dma), pageSize, "up"));
   const dmaEndPfn = dmaGiven ?? Math.min(frames, highmemStartPfn, pfnOf(16 * 2 ** 20, pageSize, "up"));
   if (!Number.isInteger(dmaEndPfn) || dmaEndPfn < 0 || dmaEndPfn > frames) {
-    throw new ConfigError(`ZONE_DMA must end inside the machine's ${frames} frames, got PFN ${dmaEndPfn}`, { kind: "option", name: "dma", value: dmaEndPfn, limit: frames });
+    throw new ConfigError(`ZONE_DMA must end inside the machine's ${frames} frames, got PFN ${dmaEndPfn}`, {
+      kind: "option",
+      name: "dma",
+      value: dmaEndPfn,
+      limit: frames,
+    });
   }
   if (!Number.isInteger(highmemStartPfn) || highmemStartPfn > frames) {
-    throw new ConfigError(`HighMem must start inside the machine's ${frames} frames, got PFN ${highmemStartPfn}`, { kind: "option", name: "highmem", value: highmemStartPfn, limit: frames });
+    throw new ConfigError(`HighMem must start inside the machine's ${frames} frames, got PFN ${highmemStartPfn}`, {
+      kind: "option",
+      name: "highmem",
+      value: highmemStartPfn,
+      limit: frames,
+    });
   }
   if (highmemStartPfn < dmaEndPfn) {
-    throw new ConfigError(`HighMem must start above ZONE_DMA (PFN ${dmaEndPfn}), got PFN ${highmemStartPfn}`, { kind: "option", name: "highmem", value: highmemStartPfn, limit: dmaEndPfn });
+    throw new ConfigError(`HighMem must start above ZONE_DMA (PFN ${dmaEndPfn}), got PFN ${highmemStartPfn}`, {
+      kind: "option",
+      name: "highmem",
+      value: highmemStartPfn,
+      limit: dmaEndPfn,
+    });
   }
   if (highmemStartPfn === 0) {
-    throw new ConfigError("a machine needs lowmem: HighMem cannot start at PFN 0", { kind: "option", name: "highmem", value: 0 });
+    throw new ConfigError("a machine needs lowmem: HighMem cannot start at PFN 0", {
+      kind: "option",
+      name: "highmem",
+      value: 0,
+    });
   }
   const legacy = (from: number, to: number): PfnRange[] => {
     const start = pfnOf(from, pageSize, "down");
@@ -142,17 +177,40 @@ export function resolveMachine(options: MachineOptions = {}): MachineSpec {
     return bytes >= 2 * 2 ** 20 && end > start ? [{ start, end }] : [];
   };
   const holes = checkRanges("holes", options.holes ?? legacy(640 * 1024, 1024 * 1024), frames);
-  const nosaveDefault = legacy(636 * 1024, 640 * 1024).filter((r) => !holes.some((h) => r.start < h.end && h.start < r.end));
+  const nosaveDefault = legacy(636 * 1024, 640 * 1024).filter(
+    (r) => !holes.some((h) => r.start < h.end && h.start < r.end),
+  );
   const nosave = checkRanges("nosave", options.nosave ?? nosaveDefault, frames);
   const bitmap = options.bitmap ?? "flat";
   if (!BITMAP_STRATEGIES.includes(bitmap)) {
-    throw new ConfigError(`unknown bitmap strategy "${bitmap}" (have: ${BITMAP_STRATEGIES.join(", ")})`, { kind: "option", name: "bitmap", value: bitmap });
+    throw new ConfigError(`unknown bitmap strategy "${bitmap}" (have: ${BITMAP_STRATEGIES.join(", ")})`, {
+      kind: "option",
+      name: "bitmap",
+      value: bitmap,
+    });
   }
   const boot = options.boot ?? DEFAULT_BOOT;
   if ("share" in boot) parseShare(boot.share);
   const seed = options.seed ?? 1;
-  if (!Number.isInteger(seed) || seed < 0) throw new ConfigError(`seed must be a non-negative integer, got ${seed}`, { kind: "option", name: "seed", value: seed });
-  return { pageSize, pageShift, frames, dmaEndPfn, highmemStartPfn, holes, nosave, boot, allocator: options.allocator ?? "random", bitmap, seed };
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new ConfigError(`seed must be a non-negative integer, got ${seed}`, {
+      kind: "option",
+      name: "seed",
+      value: seed,
+    });
+  return {
+    pageSize,
+    pageShift,
+    frames,
+    dmaEndPfn,
+    highmemStartPfn,
+    holes,
+    nosave,
+    boot,
+    allocator: options.allocator ?? "random",
+    bitmap,
+    seed,
+  };
 }
 
 /** inRanges - True if @pfn lies in one of @ranges. */

@@ -16,12 +16,19 @@
  * then FRAMES at the next 64 KiB boundary.
  */
 import * as L from "../../assembly/portable/layout.js";
-import { instantiateEngine, loadModule, type EngineExports, type Flavour, defaultFlavour } from "../engine/load.js";
-import { resolveMachine, inRanges, mergeRanges, type MachineOptions, type MachineSpec, type BitmapStrategy } from "./config.js";
-import { bootFootprint } from "./boot.js";
-import { allocatorOrders } from "./allocatorOrder.js";
+import { defaultFlavour, type EngineExports, type Flavour, instantiateEngine, loadModule } from "../engine/load.js";
 import { ConfigError } from "../errors.js";
 import { formatBytes } from "../util/units.js";
+import { allocatorOrders } from "./allocatorOrder.js";
+import { bootFootprint } from "./boot.js";
+import {
+  type BitmapStrategy,
+  inRanges,
+  type MachineOptions,
+  type MachineSpec,
+  mergeRanges,
+  resolveMachine,
+} from "./config.js";
 
 /** Bitmap slots per machine: a resume has at most five bitmaps alive at once (§4.5 step 5); three spare for tests. */
 export const NR_BITMAP_SLOTS = 8;
@@ -31,7 +38,10 @@ export const NR_PLACEMENT_SLOTS = 5;
 export const MISMATCH_CAPACITY = 4096;
 
 const STRATEGY_KIND: Record<BitmapStrategy, number> = {
-  flat: L.BM_FLAT, bmlist: L.BM_BMLIST, rtree: L.BM_RTREE, summary: L.BM_SUMMARY,
+  flat: L.BM_FLAT,
+  bmlist: L.BM_BMLIST,
+  rtree: L.BM_RTREE,
+  summary: L.BM_SUMMARY,
 };
 
 /** What a placement-only machine must make room for. */
@@ -74,7 +84,9 @@ let calculator: Promise<EngineExports> | undefined;
 
 /** engineCalculator - An engine over a tiny memory, for its pure functions (bitmap sizes) before a machine exists. */
 function engineCalculator(): Promise<EngineExports> {
-  calculator ??= instantiateEngine(new WebAssembly.Memory({ initial: 2, maximum: 2, shared: true }), "release").then((e) => e.exports);
+  calculator ??= instantiateEngine(new WebAssembly.Memory({ initial: 2, maximum: 2, shared: true }), "release").then(
+    (e) => e.exports,
+  );
   return calculator;
 }
 
@@ -83,7 +95,12 @@ function engineCalculator(): Promise<EngineExports> {
  * @placement: lay out a placement-only machine instead (no frames; metadata for an image of at most
  *   maxImagePages PFNs).
  */
-export function arenaLayout(spec: MachineSpec, bmCharge: number, bmStorageSize: number, placement?: PlacementLayout): ArenaLayout {
+export function arenaLayout(
+  spec: MachineSpec,
+  bmCharge: number,
+  bmStorageSize: number,
+  placement?: PlacementLayout,
+): ArenaLayout {
   const contents = !placement;
   const mapBytes = align(Math.ceil(spec.frames / 64) * 8, 64);
   let at = L.ARENA_START;
@@ -113,9 +130,28 @@ export function arenaLayout(spec: MachineSpec, bmCharge: number, bmStorageSize: 
   const framesBase = contents ? align(at, L.WASM_PAGE_SIZE) : 0;
   const totalBytes = contents ? framesBase + spec.frames * spec.pageSize : at;
   return {
-    contents, nrSlots, safeStack, safeStackCap, metaArena, metaEnd,
-    usedMap, touchedMap, bootMap, mapBytes, orderLow, orderHigh, pfnList, pfnListCapacity, mismatches, plan, bmSlots,
-    bmSlotSize, bmStorageSize, bmCharge, framesBase, totalBytes,
+    contents,
+    nrSlots,
+    safeStack,
+    safeStackCap,
+    metaArena,
+    metaEnd,
+    usedMap,
+    touchedMap,
+    bootMap,
+    mapBytes,
+    orderLow,
+    orderHigh,
+    pfnList,
+    pfnListCapacity,
+    mismatches,
+    plan,
+    bmSlots,
+    bmSlotSize,
+    bmStorageSize,
+    bmCharge,
+    framesBase,
+    totalBytes,
   };
 }
 
@@ -144,7 +180,14 @@ export class Machine {
   private readonly view: DataView;
   private readonly orders: { low: Uint32Array; high: Uint32Array };
 
-  private constructor(spec: MachineSpec, memory: WebAssembly.Memory, engine: EngineExports, module: WebAssembly.Module, arena: ArenaLayout, bootPfns: Uint32Array) {
+  private constructor(
+    spec: MachineSpec,
+    memory: WebAssembly.Memory,
+    engine: EngineExports,
+    module: WebAssembly.Module,
+    arena: ArenaLayout,
+    bootPfns: Uint32Array,
+  ) {
     this.spec = spec;
     this.memory = memory;
     this.engine = engine;
@@ -153,7 +196,8 @@ export class Machine {
     this.bootPfns = bootPfns;
     this.view = new DataView(memory.buffer);
     if (arena.contents) {
-      const usedAtBoot = (pfn: number) => inRanges(spec.holes, pfn) || inRanges(spec.nosave, pfn) || this.isBootFrame(pfn);
+      const usedAtBoot = (pfn: number) =>
+        inRanges(spec.holes, pfn) || inRanges(spec.nosave, pfn) || this.isBootFrame(pfn);
       this.writeBootMap();
       this.orders = allocatorOrders(spec, usedAtBoot);
       new Uint32Array(memory.buffer, arena.orderLow, this.orders.low.length).set(this.orders.low);
@@ -179,12 +223,24 @@ export class Machine {
     const kind = STRATEGY_KIND[spec.bitmap];
     const placement = createOptions.placementOnly;
     if (placement && (typeof spec.allocator === "object" || spec.allocator === "buddy")) {
-      throw new ConfigError(`a placement-only machine computes its allocator order: use ascending, descending or random (not ${typeof spec.allocator === "object" ? "an explicit order" : spec.allocator})`, { kind: "option", name: "allocator", value: String(spec.allocator) });
+      throw new ConfigError(
+        `a placement-only machine computes its allocator order: use ascending, descending or random (not ${typeof spec.allocator === "object" ? "an explicit order" : spec.allocator})`,
+        { kind: "option", name: "allocator", value: String(spec.allocator) },
+      );
     }
     const charge = calc.bitmapChargePages(spec.frames, spec.pageSize);
     const layout = arenaLayout(spec, charge, calc.bitmapStorageBytes(kind, spec.frames, spec.pageSize), placement);
     if (layout.totalBytes > L.MAX_MEMORY_BYTES) {
-      const largest = largestFittingFrames(spec, (frames) => arenaLayout({ ...spec, frames, highmemStartPfn: Math.min(spec.highmemStartPfn, frames) }, calc.bitmapChargePages(frames, spec.pageSize), calc.bitmapStorageBytes(kind, frames, spec.pageSize), placement && { maxImagePages: Math.min(placement.maxImagePages, frames) }).totalBytes);
+      const largest = largestFittingFrames(
+        spec,
+        (frames) =>
+          arenaLayout(
+            { ...spec, frames, highmemStartPfn: Math.min(spec.highmemStartPfn, frames) },
+            calc.bitmapChargePages(frames, spec.pageSize),
+            calc.bitmapStorageBytes(kind, frames, spec.pageSize),
+            placement && { maxImagePages: Math.min(placement.maxImagePages, frames) },
+          ).totalBytes,
+      );
       throw new ConfigError(
         `a ${placement ? "placement-only " : ""}machine of ${spec.frames} frames of ${spec.pageSize} bytes (${formatBytes(spec.frames * spec.pageSize)}${placement ? `, images up to ${placement.maxImagePages} pages` : ""}) needs ${formatBytes(layout.totalBytes)} of linear memory, more than wasm32's 4 GiB; the largest that fits with page size ${spec.pageSize} is ${largest} frames (${formatBytes(largest * spec.pageSize)})`,
         { kind: "bytes", value: layout.totalBytes, limit: L.MAX_MEMORY_BYTES },
@@ -196,11 +252,16 @@ export class Machine {
     try {
       memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     } catch (error) {
-      throw new ConfigError(`could not allocate ${formatBytes(pages * L.WASM_PAGE_SIZE)} of linear memory for the machine: ${(error as Error).message}`, { kind: "bytes", value: pages * L.WASM_PAGE_SIZE });
+      throw new ConfigError(
+        `could not allocate ${formatBytes(pages * L.WASM_PAGE_SIZE)} of linear memory for the machine: ${(error as Error).message}`,
+        { kind: "bytes", value: pages * L.WASM_PAGE_SIZE },
+      );
     }
     const { exports, module } = await instantiateEngine(memory, createOptions.flavour ?? defaultFlavour());
     if (exports.layoutHeapBase() > L.AS_RESERVED_START + L.AS_RESERVED_SIZE) {
-      throw new Error(`thaw engine: static data ends at ${exports.layoutHeapBase()}, past AS_RESERVED (${L.AS_RESERVED_SIZE})`);
+      throw new Error(
+        `thaw engine: static data ends at ${exports.layoutHeapBase()}, past AS_RESERVED (${L.AS_RESERVED_SIZE})`,
+      );
     }
     const machine = new Machine(spec, memory, exports, module, layout, bootPfns);
     machine.boot();
@@ -250,7 +311,7 @@ export class Machine {
   /** isBootFrame - True if @pfn belongs to the boot kernel's footprint (always false on a placement-only machine). */
   isBootFrame(pfn: number): boolean {
     if (!this.arena.contents) return false;
-    return (this.view.getUint8(this.arena.bootMap + (pfn >>> 3)) >> (pfn & 7)) & 1 ? true : false;
+    return ((this.view.getUint8(this.arena.bootMap + (pfn >>> 3)) >> (pfn & 7)) & 1) === 1;
   }
 
   /** freeFrames - Free frames in the page allocator, per allocation class. */
@@ -262,7 +323,7 @@ export class Machine {
 
   /** The seed of the boot-time contents (bigint, as the engine takes it). */
   get bootSeed(): bigint {
-    return BigInt(this.spec.seed) * 0x100000001b3n + 0xcbf29ce484222325n & 0xffffffffffffffffn;
+    return (BigInt(this.spec.seed) * 0x100000001b3n + 0xcbf29ce484222325n) & 0xffffffffffffffffn;
   }
 
   private writeBootMap(): void {
@@ -337,7 +398,11 @@ export class Machine {
   private placementBoot(): void {
     const { spec, arena } = this;
     const set = (field: number, value: number) => this.setCtx(field, value);
-    const kinds: Record<string, number> = { ascending: L.ORDER_ASCENDING, descending: L.ORDER_DESCENDING, random: L.ORDER_RANDOM };
+    const kinds: Record<string, number> = {
+      ascending: L.ORDER_ASCENDING,
+      descending: L.ORDER_DESCENDING,
+      random: L.ORDER_RANDOM,
+    };
     set(L.CTX_ORDER_KIND, kinds[spec.allocator as string]!);
     set(L.CTX_ORDER_SEED, Math.imul(spec.seed + 1, 0x9e3779b1));
     set(L.CTX_ORDER_LOW_LEN, spec.highmemStartPfn);
@@ -370,7 +435,8 @@ export class Machine {
         pfn = end;
       }
     } else {
-      const run = boot.profile === "clustered" ? Math.max(1, boot.clusterPages ?? Math.floor(2 ** 21 / spec.pageSize)) : 1;
+      const run =
+        boot.profile === "clustered" ? Math.max(1, boot.clusterPages ?? Math.floor(2 ** 21 / spec.pageSize)) : 1;
       this.engine.scatterBootFootprint(p16, run, BigInt(spec.seed) + 0x5eedn);
     }
   }
@@ -400,7 +466,10 @@ function largestFittingFrames(spec: MachineSpec, bytesFor: (frames: number) => n
 /**
  * createMachine - Build a simulated machine (see Machine.create).
  */
-export function createMachine(options: MachineOptions = {}, createOptions: CreateMachineOptions = {}): Promise<Machine> {
+export function createMachine(
+  options: MachineOptions = {},
+  createOptions: CreateMachineOptions = {},
+): Promise<Machine> {
   return Machine.create(options, createOptions);
 }
 

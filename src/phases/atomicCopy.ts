@@ -13,7 +13,7 @@ export function atomicCopy(state: Pick<ResumeState, "machine" | "onProgress">): 
   const { machine } = state;
   const total = machine.ctx(L.CTX_NR_PBES);
   let copied = 0;
-  for (let n; (n = machine.engine.atomicCopy(COPY_BATCH)) > 0; ) {
+  for (let n: number; (n = machine.engine.atomicCopy(COPY_BATCH)) > 0; ) {
     copied += n;
     state.onProgress?.({ phase: "atomicCopy", done: copied, total });
   }

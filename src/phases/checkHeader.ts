@@ -16,17 +16,33 @@ export function checkHeader(state: ResumeState): void {
   const { machine, source } = state;
   const { spec } = machine;
   if (source.pageSize !== spec.pageSize) {
-    throw new ResumeError("checkHeader", "EPERM", `Image mismatch: page size (image ${source.pageSize} bytes, machine ${spec.pageSize})`, { kind: "field", name: "page_size", value: source.pageSize, limit: spec.pageSize });
+    throw new ResumeError(
+      "checkHeader",
+      "EPERM",
+      `Image mismatch: page size (image ${source.pageSize} bytes, machine ${spec.pageSize})`,
+      { kind: "field", name: "page_size", value: source.pageSize, limit: spec.pageSize },
+    );
   }
   if (source.numPhyspages !== machine.numPhyspages) {
-    throw new ResumeError("checkHeader", "EPERM", `Image mismatch: memory size (image ${source.numPhyspages} pages, machine ${machine.numPhyspages})`, { kind: "field", name: "num_physpages", value: source.numPhyspages, limit: machine.numPhyspages });
+    throw new ResumeError(
+      "checkHeader",
+      "EPERM",
+      `Image mismatch: memory size (image ${source.numPhyspages} pages, machine ${machine.numPhyspages})`,
+      { kind: "field", name: "num_physpages", value: source.numPhyspages, limit: machine.numPhyspages },
+    );
   }
   source.check();
   const engine = machine.engine;
   let ret = engine.createBasicMemoryBitmaps();
   if (ret === 0) ret = engine.loadHeader(source.imagePages, source.metaPages);
   if (ret < 0) {
-    throw engineError(machine, "checkHeader", ret, () => `no memory for the basic bitmaps (${machine.arena.bmCharge} frames each; ${machine.freeFrames().low} lowmem frames free)`);
+    throw engineError(
+      machine,
+      "checkHeader",
+      ret,
+      () =>
+        `no memory for the basic bitmaps (${machine.arena.bmCharge} frames each; ${machine.freeFrames().low} lowmem frames free)`,
+    );
   }
   machine.setCtx(L.CTX_NR_PFN_ENTRIES, 0);
   machine.setCtx(L.CTX_PFN_LIST_UNSORTED, 0);

@@ -1,8 +1,8 @@
+import { EFAULT, ENOMEM } from "../../assembly/portable/errno.js";
 import * as L from "../../assembly/portable/layout.js";
-import { ENOMEM, EFAULT } from "../../assembly/portable/errno.js";
 import { ResumeError } from "../errors.js";
 import { hex32 } from "../util/crc32.js";
-import { engineError, readPages, readInto, streamCrc, stagingBatch, type ResumeState } from "./state.js";
+import { engineError, type ResumeState, readInto, readPages, stagingBatch, streamCrc } from "./state.js";
 
 /** Runs of at least this many data pages bound for consecutive frames are read straight into the frames. */
 export const DIRECT_RUN_PAGES = 8;
@@ -30,9 +30,20 @@ export function loadImage(state: ResumeState): void {
     const batch = stagingBatch(state);
     for (let done = 0; done < source.imagePages; ) {
       const count = Math.min(batch, source.imagePages - done);
-      const view = readPages(state, "loadImage", count, "data page", done, source.imagePages, Math.min(batch, source.imagePages - done - count));
+      const view = readPages(
+        state,
+        "loadImage",
+        count,
+        "data page",
+        done,
+        source.imagePages,
+        Math.min(batch, source.imagePages - done - count),
+      );
       const ret = machine.engine.loadImagePages(view.byteOffset, count);
-      if (ret < 0) throw engineError(machine, "loadImage", ret, () => describe(ret, done + Number(machine.ctx64(L.CTX_ERR_VALUE))));
+      if (ret < 0)
+        throw engineError(machine, "loadImage", ret, () =>
+          describe(ret, done + Number(machine.ctx64(L.CTX_ERR_VALUE))),
+        );
       done += count;
       state.onProgress?.({ phase: "loadImage", done, total: source.imagePages });
     }
@@ -41,7 +52,12 @@ export function loadImage(state: ResumeState): void {
   if (ret < 0) throw engineError(machine, "loadImage", ret, () => describe(ret, source.imagePages));
   const crc = streamCrc(state);
   if (source.crc32 !== undefined && crc !== source.crc32) {
-    throw new ResumeError("loadImage", "ENODATA", `CRC32 mismatch: the header says ${hex32(source.crc32)}, the stream gives ${hex32(crc)}`, { kind: "field", name: "crc32", value: hex32(source.crc32) });
+    throw new ResumeError(
+      "loadImage",
+      "ENODATA",
+      `CRC32 mismatch: the header says ${hex32(source.crc32)}, the stream gives ${hex32(crc)}`,
+      { kind: "field", name: "crc32", value: hex32(source.crc32) },
+    );
   }
 }
 
@@ -51,14 +67,27 @@ function loadPlanned(state: ResumeState): void {
   const planAddr = machine.arena.plan;
   const planned = planAll(state, planAddr);
   if (planned < source.imagePages) {
-    throw new ResumeError("loadImage", "ENODATA", `the PFN list gives homes to ${planned} data pages, the stream has ${source.imagePages}`, { kind: "pages", value: planned, limit: source.imagePages });
+    throw new ResumeError(
+      "loadImage",
+      "ENODATA",
+      `the PFN list gives homes to ${planned} data pages, the stream has ${source.imagePages}`,
+      { kind: "pages", value: planned, limit: source.imagePages },
+    );
   }
   const plan = new Uint32Array(machine.memory.buffer, planAddr, planned);
   const batch = stagingBatch(state);
   if (state.readAhead) {
     for (let done = 0; done < planned; ) {
       const count = Math.min(batch, planned - done);
-      const view = readPages(state, "loadImage", count, "data page", done, source.imagePages, Math.min(batch, planned - done - count));
+      const view = readPages(
+        state,
+        "loadImage",
+        count,
+        "data page",
+        done,
+        source.imagePages,
+        Math.min(batch, planned - done - count),
+      );
       machine.engine.loadPlannedPages(planAddr, done, view.byteOffset, count);
       done += count;
       state.onProgress?.({ phase: "loadImage", done, total: source.imagePages });

@@ -14,8 +14,14 @@ const PREALLOC_BATCH = 65536;
  */
 export function prepareImage(state: Pick<ResumeState, "machine" | "onProgress">): void {
   const { machine } = state;
-  const fail = (ret: number) => engineError(machine, "prepareImage", ret, (o) =>
-    `out of memory: ${o?.value ?? "more"} more frames needed, ${o?.limit ?? machine.freeFrames().low} free (the image needs a frame for every page, §4.5)`);
+  const fail = (ret: number) =>
+    engineError(
+      machine,
+      "prepareImage",
+      ret,
+      (o) =>
+        `out of memory: ${o?.value ?? "more"} more frames needed, ${o?.limit ?? machine.freeFrames().low} free (the image needs a frame for every page, §4.5)`,
+    );
   const total = machine.engine.prepareImage();
   if (total < 0) throw fail(total);
   for (let left = total; ; ) {

@@ -1,14 +1,15 @@
 /**
  * The host's side of one resume: what the phases share besides the engine's CTX record.
  */
-import type { Machine } from "../machine/machine.js";
-import type { ImageSource, StreamReader } from "../image/source.js";
-import type { ProgressListener } from "../progress.js";
-import { ResumeError, ImageFormatError, errnoName, type Offending } from "../errors.js";
-import type { PhaseName } from "../phaseNames.js";
+
 import * as L from "../../assembly/portable/layout.js";
-import { crc32Le } from "../util/crc32.js";
+import { errnoName, ImageFormatError, type Offending, ResumeError } from "../errors.js";
 import type { ReadAheadThread } from "../image/readAhead.js";
+import type { ImageSource, StreamReader } from "../image/source.js";
+import type { Machine } from "../machine/machine.js";
+import type { PhaseName } from "../phaseNames.js";
+import type { ProgressListener } from "../progress.js";
+import { crc32Le } from "../util/crc32.js";
 
 /** The state of a resume in progress. */
 export interface ResumeState {
@@ -57,7 +58,15 @@ export function stagingBatch(state: Pick<ResumeState, "machine">): number {
  *   reading it into the other half at once, while the caller works on this one.
  * @throws ResumeError (ENODATA) in @phase when the stream ends first, naming the page (@what: "PFN metadata page"…).
  */
-export function readPages(state: ResumeState, phase: PhaseName, count: number, what: string, first: number, total: number, next = 0): Uint8Array {
+export function readPages(
+  state: ResumeState,
+  phase: PhaseName,
+  count: number,
+  what: string,
+  first: number,
+  total: number,
+  next = 0,
+): Uint8Array {
   const { machine } = state;
   const halfBytes = L.STAGING_SIZE / 2;
   if (!state.readAhead) {
@@ -79,7 +88,11 @@ export function readPages(state: ResumeState, phase: PhaseName, count: number, w
   }
   const got = state.readAhead.waitFor(pending.job);
   if (got < count) {
-    throw new ResumeError(phase, "ENODATA", `image ends at ${what} ${first + got} of ${total}`, { kind: "page", value: first + got, limit: total });
+    throw new ResumeError(phase, "ENODATA", `image ends at ${what} ${first + got} of ${total}`, {
+      kind: "page",
+      value: first + got,
+      limit: total,
+    });
   }
   return machine.bytes(L.STAGING_START + pending.half * halfBytes, count * machine.spec.pageSize);
 }
@@ -88,7 +101,14 @@ export function readPages(state: ResumeState, phase: PhaseName, count: number, w
  * readInto - Read the next stream pages through the reader straight into @view (a run of frames, or the staging
  * region); checksums them unless the reader does. @throws ResumeError (ENODATA) in @phase when the stream ends first.
  */
-export function readInto(state: ResumeState, phase: PhaseName, view: Uint8Array, what: string, first: number, total: number): Uint8Array {
+export function readInto(
+  state: ResumeState,
+  phase: PhaseName,
+  view: Uint8Array,
+  what: string,
+  first: number,
+  total: number,
+): Uint8Array {
   const count = view.length / state.machine.spec.pageSize;
   let got: number;
   try {
@@ -97,7 +117,11 @@ export function readInto(state: ResumeState, phase: PhaseName, view: Uint8Array,
     throw error instanceof ImageFormatError ? error.inPhase(phase) : error;
   }
   if (got < count) {
-    throw new ResumeError(phase, "ENODATA", `image ends at ${what} ${first + got} of ${total}`, { kind: "page", value: first + got, limit: total });
+    throw new ResumeError(phase, "ENODATA", `image ends at ${what} ${first + got} of ${total}`, {
+      kind: "page",
+      value: first + got,
+      limit: total,
+    });
   }
   if (state.reader.crc32 === undefined) state.crc = crc32Le(view, state.crc);
   return view;
@@ -112,12 +136,20 @@ export function streamCrc(state: ResumeState): number {
  * engineError - The ResumeError for a negative errno @ret of the engine in @phase, with the offending value the engine
  * recorded (CTX_ERR_*) and @describe's wording of it.
  */
-export function engineError(machine: Machine, phase: PhaseName, ret: number, describe: (o: Offending | undefined) => string): ResumeError {
+export function engineError(
+  machine: Machine,
+  phase: PhaseName,
+  ret: number,
+  describe: (o: Offending | undefined) => string,
+): ResumeError {
   const what = machine.ctx(L.CTX_ERR_WHAT);
   const value = machine.ctx64(L.CTX_ERR_VALUE);
   const limit = machine.ctx64(L.CTX_ERR_LIMIT);
   const kinds: Record<number, Offending["kind"]> = {
-    [L.ERR_WHAT_PFN]: "pfn", [L.ERR_WHAT_PAGE_INDEX]: "page", [L.ERR_WHAT_COUNT]: "pages", [L.ERR_WHAT_PAGES_NEEDED]: "pages",
+    [L.ERR_WHAT_PFN]: "pfn",
+    [L.ERR_WHAT_PAGE_INDEX]: "page",
+    [L.ERR_WHAT_COUNT]: "pages",
+    [L.ERR_WHAT_PAGES_NEEDED]: "pages",
   };
   const offending: Offending | undefined = kinds[what] ? { kind: kinds[what]!, value, limit } : undefined;
   return new ResumeError(phase, errnoName(ret), describe(offending), offending);

@@ -1,8 +1,8 @@
-import * as L from "../../assembly/portable/layout.js";
 import { EINVAL } from "../../assembly/portable/errno.js";
+import * as L from "../../assembly/portable/layout.js";
 import { ResumeError } from "../errors.js";
 import { metaPagesFor } from "../image/thaw/thawImage.js";
-import { engineError, readPages, stagingBatch, type ResumeState } from "./state.js";
+import { engineError, type ResumeState, readPages, stagingBatch } from "./state.js";
 
 /**
  * unpackOrigPfns - unpack_orig_pfns() over every PFN metadata page (§4.3): the image PFNs into copy_bm, zero-flagged
@@ -19,7 +19,10 @@ export function unpackOrigPfns(state: ResumeState): void {
   const batch = stagingBatch(state);
   for (let page = 0; page < source.metaPages; page += batch) {
     const count = Math.min(batch, source.metaPages - page);
-    const next = page + count < source.metaPages ? Math.min(batch, source.metaPages - page - count) : Math.min(batch, source.imagePages);
+    const next =
+      page + count < source.metaPages
+        ? Math.min(batch, source.metaPages - page - count)
+        : Math.min(batch, source.imagePages);
     const view = readPages(state, "unpackOrigPfns", count, "PFN metadata page", 1 + page, source.metaPages, next);
     const ret = machine.engine.unpackOrigPfns(view.byteOffset, count);
     if (ret < 0) {
@@ -36,9 +39,19 @@ export function unpackOrigPfns(state: ResumeState): void {
   const entries = machine.ctx(L.CTX_NR_PFN_ENTRIES);
   const zero = machine.ctx(L.CTX_NR_ZERO_PAGES);
   if (entries - zero !== source.imagePages) {
-    throw new ResumeError("unpackOrigPfns", "EINVAL", `the PFN metadata lists ${entries - zero} data pages (${entries} PFNs, ${zero} zero pages) but image_pages is ${source.imagePages}`, { kind: "field", name: "image_pages", value: source.imagePages, limit: entries - zero });
+    throw new ResumeError(
+      "unpackOrigPfns",
+      "EINVAL",
+      `the PFN metadata lists ${entries - zero} data pages (${entries} PFNs, ${zero} zero pages) but image_pages is ${source.imagePages}`,
+      { kind: "field", name: "image_pages", value: source.imagePages, limit: entries - zero },
+    );
   }
   if (metaPagesFor(entries, pageSize) !== source.metaPages) {
-    throw new ResumeError("unpackOrigPfns", "EINVAL", `${entries} PFN entries fill ${metaPagesFor(entries, pageSize)} metadata pages, but the header gives ${source.metaPages}`, { kind: "field", name: "pages", value: source.pages });
+    throw new ResumeError(
+      "unpackOrigPfns",
+      "EINVAL",
+      `${entries} PFN entries fill ${metaPagesFor(entries, pageSize)} metadata pages, but the header gives ${source.metaPages}`,
+      { kind: "field", name: "pages", value: source.pages },
+    );
   }
 }

@@ -1,5 +1,5 @@
 import * as L from "../../assembly/portable/layout.js";
-import { ResumeError, ImageFormatError } from "../errors.js";
+import { ImageFormatError, ResumeError } from "../errors.js";
 import type { ResumeState, VerifyReport } from "./state.js";
 
 /**
@@ -27,10 +27,16 @@ export function verify(state: ResumeState): VerifyReport {
       throw error instanceof ImageFormatError ? error.inPhase("verify") : error;
     }
     if (got < count) {
-      throw new ResumeError("verify", "EIO", `the image changed while it was restored: ${what} ${index} can no longer be read`, { kind: "page", value: index });
+      throw new ResumeError(
+        "verify",
+        "EIO",
+        `the image changed while it was restored: ${what} ${index} can no longer be read`,
+        { kind: "page", value: index },
+      );
     }
   };
-  for (let page = 0; page < source.metaPages; page += batch) readBatch(Math.min(batch, source.metaPages - page), "PFN metadata page", 1 + page);
+  for (let page = 0; page < source.metaPages; page += batch)
+    readBatch(Math.min(batch, source.metaPages - page), "PFN metadata page", 1 + page);
   let entry = 0;
   for (let done = 0; done < source.imagePages; ) {
     const count = Math.min(batch, source.imagePages - done);
@@ -42,7 +48,11 @@ export function verify(state: ResumeState): VerifyReport {
   engine.verifyImagePages(arena.pfnList, entries, entry, L.STAGING_START, 0);
   const imageMismatches = machine.ctx(L.CTX_NR_MISMATCHES);
   engine.verifyUntouchedFrames(arena.pfnList, entries, machine.bootSeed);
-  const list = new Uint32Array(machine.memory.buffer, arena.mismatches, Math.min(machine.ctx(L.CTX_NR_MISMATCHES), machine.ctx(L.CTX_MISMATCH_CAPACITY)));
+  const list = new Uint32Array(
+    machine.memory.buffer,
+    arena.mismatches,
+    Math.min(machine.ctx(L.CTX_NR_MISMATCHES), machine.ctx(L.CTX_MISMATCH_CAPACITY)),
+  );
   const report: VerifyReport = {
     pages: machine.ctx(L.CTX_NR_VERIFIED),
     mismatches: Array.from(list.subarray(0, Math.min(imageMismatches, list.length))),

@@ -2,8 +2,9 @@
  * Seeded randomness for the machine model (boot footprints, allocator orders, image contents). One seed gives the
  * same machine on every run; the generator is pure-rand's xoroshiro128+.
  */
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+
 import { uniformInt } from "pure-rand/distribution/uniformInt";
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 
 /** A seeded source of integers. */
 export interface Random {

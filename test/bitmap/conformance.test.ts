@@ -9,15 +9,39 @@
  *   a lookup moved the cursor's leaf since; the others clear the bit returned last, and nothing when there is none;
  * - memory_bm_get_current: rtree's lookups set cur_pfn (the kernel since v6.6); the others report only next_pfn.
  */
-import { describe, it, expect, beforeAll } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { BitmapLab } from "../../src/bitmap/index.js";
-import { STRATEGIES, END, END_BEHAVIOUR, lab, iterate, sorted, firstAtOrAfter, type Geometry } from "./helpers.js";
+import { END, END_BEHAVIOUR, firstAtOrAfter, type Geometry, iterate, lab, STRATEGIES, sorted } from "./helpers.js";
 
 const GEOMETRIES: readonly (Geometry & { name: string })[] = [
-  { name: "64-byte pages, three zones, 25 leaves (rtree depth 2)", pfns: 3 * 512 * 8 + 77, pageSize: 64, dmaEndPfn: 700, highmemStartPfn: 9000 },
-  { name: "4096-byte pages, three zones, a partial last block", pfns: 2 * 32768 + 1000, pageSize: 4096, dmaEndPfn: 4096, highmemStartPfn: 50000 },
-  { name: "256-byte pages, no HighMem, 33 leaves", pfns: 2048 * 32 + 5, pageSize: 256, dmaEndPfn: 100, highmemStartPfn: 2048 * 32 + 5 },
-  { name: "64-byte pages, 513 leaves (rtree depth 4)", pfns: 512 * 512 + 3, pageSize: 64, dmaEndPfn: 4096, highmemStartPfn: 200000 },
+  {
+    name: "64-byte pages, three zones, 25 leaves (rtree depth 2)",
+    pfns: 3 * 512 * 8 + 77,
+    pageSize: 64,
+    dmaEndPfn: 700,
+    highmemStartPfn: 9000,
+  },
+  {
+    name: "4096-byte pages, three zones, a partial last block",
+    pfns: 2 * 32768 + 1000,
+    pageSize: 4096,
+    dmaEndPfn: 4096,
+    highmemStartPfn: 50000,
+  },
+  {
+    name: "256-byte pages, no HighMem, 33 leaves",
+    pfns: 2048 * 32 + 5,
+    pageSize: 256,
+    dmaEndPfn: 100,
+    highmemStartPfn: 2048 * 32 + 5,
+  },
+  {
+    name: "64-byte pages, 513 leaves (rtree depth 4)",
+    pfns: 512 * 512 + 3,
+    pageSize: 64,
+    dmaEndPfn: 4096,
+    highmemStartPfn: 200000,
+  },
   { name: "a single PFN", pfns: 1, pageSize: 64, dmaEndPfn: 1, highmemStartPfn: 1 },
   { name: "one word exactly", pfns: 64, pageSize: 4096, dmaEndPfn: 64, highmemStartPfn: 64 },
 ];
@@ -50,115 +74,136 @@ describe.each(STRATEGIES)("memory bitmap strategy %s", (strategy) => {
       }
     };
 
-    it("is created empty: no bit, count 0, next_pfn at the end, no current PFN", withMap((bm) => {
-      expect(bm.count()).toBe(0);
-      expect(bm.current()).toBe(END);
-      expect(bm.next()).toBe(END);
-      expect(bm.walk()).toEqual(new Uint32Array(0));
-      for (const p of boundaries(g)) expect(bm.test(p)).toBe(false);
-      bm.seek(0);
-      expect(bm.next()).toBe(END);
-    }));
-
-    it("sets, tests and clears each boundary PFN alone, without touching its neighbours", withMap((bm) => {
-      for (const p of boundaries(g)) {
-        bm.set(p);
-        expect(bm.test(p)).toBe(true);
-        if (p > 0) expect(bm.test(p - 1)).toBe(false);
-        if (p + 1 < g.pfns) expect(bm.test(p + 1)).toBe(false);
-        expect(bm.count()).toBe(1);
-        expect([...bm.walk()]).toEqual([p]);
-        bm.reset();
-        expect(bm.next()).toBe(p);
-        expect(bm.current()).toBe(p);
-        bm.clear(p);
-        expect(bm.test(p)).toBe(false);
+    it(
+      "is created empty: no bit, count 0, next_pfn at the end, no current PFN",
+      withMap((bm) => {
         expect(bm.count()).toBe(0);
-      }
-    }));
-
-    it("iterates every boundary PFN in ascending order, one call at a time and in bulk", withMap((bm) => {
-      const pfns = boundaries(g);
-      bm.setMany([...pfns].reverse());
-      expect(bm.count()).toBe(pfns.length);
-      bm.reset();
-      expect(iterate(bm)).toEqual(pfns);
-      expect([...bm.walk()]).toEqual(pfns);
-      expect(bm.walkCount()).toBe(pfns.length);
-      if (pfns.length > 2) {
-        bm.reset();
-        expect([...bm.nextMany(2)]).toEqual(pfns.slice(0, 2));
-        expect(bm.current()).toBe(pfns[1]);
-        expect(iterate(bm)).toEqual(pfns.slice(2));
-      }
-      const members = bm.testMany(pfns);
-      expect(members.hits).toBe(pfns.length);
-      expect([...members.bits].every((b) => b === 1)).toBe(true);
-      const others = Array.from({ length: Math.min(g.pfns, 5000) }, (_, i) => i).filter((p) => !pfns.includes(p));
-      expect(bm.testMany(others).hits).toBe(0);
-    }));
-
-    it("seeks: the next set bit at or after any position, across blocks, leaves and zones", withMap((bm) => {
-      const pfns = boundaries(g).filter((_, i) => i % 2 === 0);
-      bm.setMany(pfns);
-      const positions = [...boundaries(g), g.pfns - 1, 0];
-      for (const p of positions) {
-        bm.seek(p);
         expect(bm.current()).toBe(END);
-        expect(bm.next()).toBe(firstAtOrAfter(pfns, p));
-      }
-      expect([...bm.seekMany(positions)]).toEqual(positions.map((p) => firstAtOrAfter(pfns, p)));
-      bm.seek(g.pfns);
-      expect(bm.next()).toBe(END);
-    }));
+        expect(bm.next()).toBe(END);
+        expect(bm.walk()).toEqual(new Uint32Array(0));
+        for (const p of boundaries(g)) expect(bm.test(p)).toBe(false);
+        bm.seek(0);
+        expect(bm.next()).toBe(END);
+      }),
+    );
 
-    it("holds a full map: every PFN set, counted, walked, then cleared", withMap((bm) => {
-      const all = Array.from({ length: g.pfns }, (_, i) => i);
-      bm.setMany(all);
-      expect(bm.count()).toBe(g.pfns);
-      expect(bm.walkCount()).toBe(g.pfns);
-      expect(bm.testMany(all).hits).toBe(g.pfns);
-      const walked = bm.walk();
-      expect(walked.length).toBe(g.pfns);
-      expect(walked.every((p, i) => p === i)).toBe(true);
-      bm.reset();
-      for (let p = bm.next(); p !== END; p = bm.next()) bm.clearCurrent();
-      expect(bm.count()).toBe(0);
-      expect(bm.walkCount()).toBe(0);
-    }));
+    it(
+      "sets, tests and clears each boundary PFN alone, without touching its neighbours",
+      withMap((bm) => {
+        for (const p of boundaries(g)) {
+          bm.set(p);
+          expect(bm.test(p)).toBe(true);
+          if (p > 0) expect(bm.test(p - 1)).toBe(false);
+          if (p + 1 < g.pfns) expect(bm.test(p + 1)).toBe(false);
+          expect(bm.count()).toBe(1);
+          expect([...bm.walk()]).toEqual([p]);
+          bm.reset();
+          expect(bm.next()).toBe(p);
+          expect(bm.current()).toBe(p);
+          bm.clear(p);
+          expect(bm.test(p)).toBe(false);
+          expect(bm.count()).toBe(0);
+        }
+      }),
+    );
 
-    it(`ends the map as its era did (${END_BEHAVIOUR[strategy]})`, withMap((bm) => {
-      const pfns = boundaries(g);
-      bm.setMany(pfns);
-      bm.reset();
-      expect(iterate(bm)).toEqual(pfns);
-      expect(bm.current()).toBe(END);
-      if (END_BEHAVIOUR[strategy] === "wraps") {
+    it(
+      "iterates every boundary PFN in ascending order, one call at a time and in bulk",
+      withMap((bm) => {
+        const pfns = boundaries(g);
+        bm.setMany([...pfns].reverse());
+        expect(bm.count()).toBe(pfns.length);
+        bm.reset();
+        expect(iterate(bm)).toEqual(pfns);
+        expect([...bm.walk()]).toEqual(pfns);
+        expect(bm.walkCount()).toBe(pfns.length);
+        if (pfns.length > 2) {
+          bm.reset();
+          expect([...bm.nextMany(2)]).toEqual(pfns.slice(0, 2));
+          expect(bm.current()).toBe(pfns[1]);
+          expect(iterate(bm)).toEqual(pfns.slice(2));
+        }
+        const members = bm.testMany(pfns);
+        expect(members.hits).toBe(pfns.length);
+        expect([...members.bits].every((b) => b === 1)).toBe(true);
+        const others = Array.from({ length: Math.min(g.pfns, 5000) }, (_, i) => i).filter((p) => !pfns.includes(p));
+        expect(bm.testMany(others).hits).toBe(0);
+      }),
+    );
+
+    it(
+      "seeks: the next set bit at or after any position, across blocks, leaves and zones",
+      withMap((bm) => {
+        const pfns = boundaries(g).filter((_, i) => i % 2 === 0);
+        bm.setMany(pfns);
+        const positions = [...boundaries(g), g.pfns - 1, 0];
+        for (const p of positions) {
+          bm.seek(p);
+          expect(bm.current()).toBe(END);
+          expect(bm.next()).toBe(firstAtOrAfter(pfns, p));
+        }
+        expect([...bm.seekMany(positions)]).toEqual(positions.map((p) => firstAtOrAfter(pfns, p)));
+        bm.seek(g.pfns);
+        expect(bm.next()).toBe(END);
+      }),
+    );
+
+    it(
+      "holds a full map: every PFN set, counted, walked, then cleared",
+      withMap((bm) => {
+        const all = Array.from({ length: g.pfns }, (_, i) => i);
+        bm.setMany(all);
+        expect(bm.count()).toBe(g.pfns);
+        expect(bm.walkCount()).toBe(g.pfns);
+        expect(bm.testMany(all).hits).toBe(g.pfns);
+        const walked = bm.walk();
+        expect(walked.length).toBe(g.pfns);
+        expect(walked.every((p, i) => p === i)).toBe(true);
+        bm.reset();
+        for (let p = bm.next(); p !== END; p = bm.next()) bm.clearCurrent();
+        expect(bm.count()).toBe(0);
+        expect(bm.walkCount()).toBe(0);
+      }),
+    );
+
+    it(
+      `ends the map as its era did (${END_BEHAVIOUR[strategy]})`,
+      withMap((bm) => {
+        const pfns = boundaries(g);
+        bm.setMany(pfns);
+        bm.reset();
+        expect(iterate(bm)).toEqual(pfns);
+        expect(bm.current()).toBe(END);
+        if (END_BEHAVIOUR[strategy] === "wraps") {
+          expect(bm.next()).toBe(pfns[0]);
+          expect(iterate(bm)).toEqual(pfns.slice(1));
+        } else {
+          expect(bm.next()).toBe(END);
+          expect(bm.next()).toBe(END);
+        }
+        bm.reset();
+        expect(bm.current()).toBe(END);
         expect(bm.next()).toBe(pfns[0]);
-        expect(iterate(bm)).toEqual(pfns.slice(1));
-      } else {
-        expect(bm.next()).toBe(END);
-        expect(bm.next()).toBe(END);
-      }
-      bm.reset();
-      expect(bm.current()).toBe(END);
-      expect(bm.next()).toBe(pfns[0]);
-      expect(bm.current()).toBe(pfns[0]);
-    }));
+        expect(bm.current()).toBe(pfns[0]);
+      }),
+    );
 
-    it("clears the PFN next_pfn returned last with clear_current, so the swsusp_free loop empties a map", withMap((bm) => {
-      const pfns = boundaries(g);
-      bm.setMany(pfns);
-      bm.reset();
-      const first = bm.next();
-      bm.clearCurrent();
-      expect(bm.test(first)).toBe(false);
-      expect(bm.count()).toBe(pfns.length - 1);
-      if (pfns.length > 1) expect(bm.next()).toBe(pfns[1]);
-      bm.reset();
-      for (let p = bm.next(); p !== END; p = bm.next()) bm.clearCurrent();
-      expect(bm.count()).toBe(0);
-    }));
+    it(
+      "clears the PFN next_pfn returned last with clear_current, so the swsusp_free loop empties a map",
+      withMap((bm) => {
+        const pfns = boundaries(g);
+        bm.setMany(pfns);
+        bm.reset();
+        const first = bm.next();
+        bm.clearCurrent();
+        expect(bm.test(first)).toBe(false);
+        expect(bm.count()).toBe(pfns.length - 1);
+        if (pfns.length > 1) expect(bm.next()).toBe(pfns[1]);
+        bm.reset();
+        for (let p = bm.next(); p !== END; p = bm.next()) bm.clearCurrent();
+        expect(bm.count()).toBe(0);
+      }),
+    );
 
     it("duplicates into a bitmap of the same strategy (word-wise) and of every other one (bit by bit): a union", () => {
       const pfns = boundaries(g).filter((_, i) => i % 3 !== 1);
@@ -202,10 +247,13 @@ describe.each(STRATEGIES)("memory bitmap strategy %s", (strategy) => {
       }
     });
 
-    it("takes no more storage than bitmapStorageBytes and at least the bits themselves", withMap((bm) => {
-      expect(bm.storageUsed()).toBeLessThanOrEqual(l.storageBytes(strategy));
-      expect(bm.storageUsed()).toBeGreaterThanOrEqual(Math.ceil(g.pfns / 64) * 8);
-    }));
+    it(
+      "takes no more storage than bitmapStorageBytes and at least the bits themselves",
+      withMap((bm) => {
+        expect(bm.storageUsed()).toBeLessThanOrEqual(l.storageBytes(strategy));
+        expect(bm.storageUsed()).toBeGreaterThanOrEqual(Math.ceil(g.pfns / 64) * 8);
+      }),
+    );
   });
 
   describe("cursor semantics that differ between the eras", () => {
@@ -360,7 +408,8 @@ describe("storage per strategy", () => {
     for (const kind of [0, 1, 2, 3]) {
       for (const pfns of [1, 1000, 123457, 1 << 22]) {
         const bound = l.engine.bitmapStorageSize(kind, pfns);
-        for (let shift = 6; shift <= 16; shift++) expect(l.engine.bitmapStorageBytes(kind, pfns, 1 << shift)).toBeLessThanOrEqual(bound);
+        for (let shift = 6; shift <= 16; shift++)
+          expect(l.engine.bitmapStorageBytes(kind, pfns, 1 << shift)).toBeLessThanOrEqual(bound);
       }
     }
   });

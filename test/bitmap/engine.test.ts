@@ -3,15 +3,27 @@
  * radix tree's frames whatever holds its bits, so counts, owned frames, restore_pblist and the restored memory must
  * be identical for flat, bmlist, rtree and summary.
  */
-import { describe, it, expect } from "vitest";
+import { describe, expect, it } from "vitest";
+import type { MachineOptions } from "../../src/machine/config.js";
 import { simulate } from "../../src/simulate.js";
 import { STRATEGIES } from "./helpers.js";
-import type { MachineOptions } from "../../src/machine/config.js";
 
 const SCENARIOS: readonly (MachineOptions & { name: string })[] = [
   { name: "32 MiB with 8 MiB of HighMem, seed 7", memory: "32MiB", highmem: "24MiB", seed: 7 },
-  { name: "32 MiB with 8 MiB of HighMem, seed 11, descending allocator", memory: "32MiB", highmem: "24MiB", seed: 11, allocator: "descending" },
-  { name: "48 MiB without HighMem, clustered boot kernel, seed 3", memory: "48MiB", highmem: false, seed: 3, boot: { profile: "clustered", share: 0.3 } },
+  {
+    name: "32 MiB with 8 MiB of HighMem, seed 11, descending allocator",
+    memory: "32MiB",
+    highmem: "24MiB",
+    seed: 11,
+    allocator: "descending",
+  },
+  {
+    name: "48 MiB without HighMem, clustered boot kernel, seed 3",
+    memory: "48MiB",
+    highmem: false,
+    seed: 3,
+    boot: { profile: "clustered", share: 0.3 },
+  },
   { name: "8 MiB of 1 KiB pages with HighMem, seed 5", memory: "8MiB", pageSize: 1024, highmem: "6MiB", seed: 5 },
 ];
 

@@ -2,8 +2,9 @@
  * Shared pieces of the bitmap tests: the strategies, labs of a given geometry, and the expected answers from a sorted
  * JS model.
  */
-import { BitmapLab, type LabBitmap } from "../../src/bitmap/index.js";
+
 import { BM_END_OF_MAP } from "../../assembly/portable/layout.js";
+import { BitmapLab, type LabBitmap } from "../../src/bitmap/index.js";
 import type { BitmapStrategy } from "../../src/machine/config.js";
 
 export const STRATEGIES: readonly BitmapStrategy[] = ["flat", "bmlist", "rtree", "summary"];
@@ -19,7 +20,13 @@ export interface Geometry {
 
 /** lab - A small lab (debug engine under vitest) for @g. */
 export function lab(g: Geometry, slots = 3): Promise<BitmapLab> {
-  return BitmapLab.create({ pfns: g.pfns, pageSize: g.pageSize, zones: { dmaEndPfn: g.dmaEndPfn, highmemStartPfn: g.highmemStartPfn }, slots, scratchBytes: 1 << 20 });
+  return BitmapLab.create({
+    pfns: g.pfns,
+    pageSize: g.pageSize,
+    zones: { dmaEndPfn: g.dmaEndPfn, highmemStartPfn: g.highmemStartPfn },
+    slots,
+    scratchBytes: 1 << 20,
+  });
 }
 
 /** iterate - memory_bm_next_pfn from the cursor until BM_END_OF_MAP, one call at a time. */
@@ -48,5 +55,8 @@ export function firstAtOrAfter(values: readonly number[], pfn: number): number {
 
 /** How each strategy ends an iteration (§1.3, §1.5.5, §4.15 item 8). */
 export const END_BEHAVIOUR: Record<BitmapStrategy, "stays" | "wraps"> = {
-  flat: "stays", bmlist: "wraps", rtree: "stays", summary: "stays",
+  flat: "stays",
+  bmlist: "wraps",
+  rtree: "stays",
+  summary: "stays",
 };

@@ -6,11 +6,12 @@
  * down). Within that discipline every strategy must answer exactly as the model does, one call at a time and through
  * the bulk entry points, and must end the map as its era did.
  */
-import { describe, it, expect } from "vitest";
+
 import fc from "fast-check";
+import { describe, expect, it } from "vitest";
 import type { LabBitmap } from "../../src/bitmap/index.js";
-import { STRATEGIES, END, END_BEHAVIOUR, lab, sorted, firstAtOrAfter, type Geometry } from "./helpers.js";
 import type { BitmapStrategy } from "../../src/machine/config.js";
+import { END, END_BEHAVIOUR, firstAtOrAfter, type Geometry, lab, STRATEGIES, sorted } from "./helpers.js";
 
 type Op =
   | { op: "set" | "clear" | "test" | "clearMember"; at: number }
@@ -19,13 +20,37 @@ type Op =
   | { op: "seek"; at: number }
   | { op: "nextMany"; cap: number };
 
-const position = fc.oneof(fc.nat(), fc.constantFrom(-1, -2, -64, -65, 0, 1, 63, 64, 65, 511, 512, 513, 2047, 2048, 2049, 4095, 4096, 4097));
+const position = fc.oneof(
+  fc.nat(),
+  fc.constantFrom(-1, -2, -64, -65, 0, 1, 63, 64, 65, 511, 512, 513, 2047, 2048, 2049, 4095, 4096, 4097),
+);
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ op: fc.constantFrom("set" as const, "clear" as const, "test" as const), at: position }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({ op: fc.constantFrom("set" as const, "clear" as const, "test" as const), at: position }),
+  },
   { weight: 3, arbitrary: fc.record({ op: fc.constant("clearMember" as const), at: fc.nat() }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constantFrom("setMany" as const, "clearMany" as const, "testMany" as const, "seekMany" as const), at: fc.array(position, { maxLength: 40 }) }) },
-  { weight: 6, arbitrary: fc.record({ op: fc.constantFrom("reset" as const, "next" as const, "clearCurrent" as const, "count" as const, "walk" as const, "duplicate" as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constantFrom("setMany" as const, "clearMany" as const, "testMany" as const, "seekMany" as const),
+      at: fc.array(position, { maxLength: 40 }),
+    }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constantFrom(
+        "reset" as const,
+        "next" as const,
+        "clearCurrent" as const,
+        "count" as const,
+        "walk" as const,
+        "duplicate" as const,
+      ),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("seek" as const), at: position }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("nextMany" as const), cap: fc.integer({ min: 1, max: 50 }) }) },
 );
@@ -53,7 +78,10 @@ class Model {
   pos: number | null = 0;
   current = END;
 
-  constructor(readonly n: number, readonly strategy: BitmapStrategy) {}
+  constructor(
+    readonly n: number,
+    readonly strategy: BitmapStrategy,
+  ) {}
 
   lookup(): void {
     this.pos = null;
@@ -210,30 +238,39 @@ function run(bm: LabBitmap, other: LabBitmap, model: Model, ops: readonly Op[]):
 describe.each(STRATEGIES)("memory bitmap strategy %s against a Set model", (strategy) => {
   it("answers every random operation sequence as the model does", async () => {
     await fc.assert(
-      fc.asyncProperty(geometryArb, fc.constantFrom(...STRATEGIES), fc.array(opArb, { maxLength: 120 }), async (g, otherStrategy, ops) => {
-        const l = await lab(g, 2);
-        const bm = l.create(strategy);
-        const other = l.create(otherStrategy);
-        run(bm, other, new Model(g.pfns, strategy), ops);
-      }),
+      fc.asyncProperty(
+        geometryArb,
+        fc.constantFrom(...STRATEGIES),
+        fc.array(opArb, { maxLength: 120 }),
+        async (g, otherStrategy, ops) => {
+          const l = await lab(g, 2);
+          const bm = l.create(strategy);
+          const other = l.create(otherStrategy);
+          run(bm, other, new Model(g.pfns, strategy), ops);
+        },
+      ),
       { numRuns: 150 },
     );
   });
 
   it("builds the same map from bulk and per-call sets and clears", async () => {
     await fc.assert(
-      fc.asyncProperty(geometryArb, fc.array(fc.tuple(fc.boolean(), fc.array(fc.nat(), { maxLength: 60 })), { maxLength: 12 }), async (g, batches) => {
-        const l = await lab(g, 2);
-        const bulk = l.create(strategy);
-        const single = l.create(strategy);
-        for (const [setting, raw] of batches) {
-          const pfns = raw.map((v) => v % g.pfns);
-          if (setting) bulk.setMany(pfns);
-          else bulk.clearMany(pfns);
-          for (const p of pfns) (setting ? single.set(p) : single.clear(p));
-        }
-        expect([...bulk.walk()]).toEqual([...single.walk()]);
-      }),
+      fc.asyncProperty(
+        geometryArb,
+        fc.array(fc.tuple(fc.boolean(), fc.array(fc.nat(), { maxLength: 60 })), { maxLength: 12 }),
+        async (g, batches) => {
+          const l = await lab(g, 2);
+          const bulk = l.create(strategy);
+          const single = l.create(strategy);
+          for (const [setting, raw] of batches) {
+            const pfns = raw.map((v) => v % g.pfns);
+            if (setting) bulk.setMany(pfns);
+            else bulk.clearMany(pfns);
+            for (const p of pfns) setting ? single.set(p) : single.clear(p);
+          }
+          expect([...bulk.walk()]).toEqual([...single.walk()]);
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -63,9 +63,11 @@ function kernelLikePages(random: Random, pages: number): Uint8Array {
     for (let off = 0; off + recordSize <= fill; off += recordSize) {
       dv.setBigUint64(base + off, 0xffff888000000000n + BigInt(random.int(0, 0xfffff) << 6), true);
       dv.setUint32(base + off + 8, random.int(0, 3), true);
-      if (recordSize >= 32) dv.setBigUint64(base + off + 16, 0xffffffff81000000n + BigInt(random.int(0, 0xffff) * 16), true);
+      if (recordSize >= 32)
+        dv.setBigUint64(base + off + 16, 0xffffffff81000000n + BigInt(random.int(0, 0xffff) * 16), true);
     }
-    if (random.int(0, 3) === 0) out.set(new TextEncoder().encode("kernel/power/swap.c: Image loading progress"), base + fill);
+    if (random.int(0, 3) === 0)
+      out.set(new TextEncoder().encode("kernel/power/swap.c: Image loading progress"), base + fill);
   }
   return out;
 }
@@ -129,7 +131,8 @@ export function corpus(): Array<[string, Uint8Array]> {
     ["segments 131072", segments(random, 131072)],
     ["segments 300000", segments(random, 300000)],
   ];
-  for (const p of [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 17, 31, 64, 255]) items.push([`period ${p}`, periodic(p, 5000)]);
+  for (const p of [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 15, 16, 17, 31, 64, 255])
+    items.push([`period ${p}`, periodic(p, 5000)]);
   for (const n of [1, 2, 5, 17, 18, 19, 20, 21, 238, 239, 270]) {
     items.push([`random ${n}`, Uint8Array.from({ length: n }, () => random.int(0, 255))]);
   }
@@ -143,8 +146,16 @@ export function corpus(): Array<[string, Uint8Array]> {
 export function structuredData(maxLength = 20000): fc.Arbitrary<Uint8Array> {
   const segment = fc.oneof(
     fc.record({ kind: fc.constant("bytes" as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 300 }) }),
-    fc.record({ kind: fc.constant("run" as const), byte: fc.integer({ min: 0, max: 255 }), len: fc.integer({ min: 1, max: 3000 }) }),
-    fc.record({ kind: fc.constant("copy" as const), dist: fc.integer({ min: 1, max: 70000 }), len: fc.integer({ min: 1, max: 3000 }) }),
+    fc.record({
+      kind: fc.constant("run" as const),
+      byte: fc.integer({ min: 0, max: 255 }),
+      len: fc.integer({ min: 1, max: 3000 }),
+    }),
+    fc.record({
+      kind: fc.constant("copy" as const),
+      dist: fc.integer({ min: 1, max: 70000 }),
+      len: fc.integer({ min: 1, max: 3000 }),
+    }),
   );
   return fc.array(segment, { maxLength: 40 }).map((segs) => {
     const out: number[] = [];

@@ -2,9 +2,10 @@
  * A decompressor bench in a small shared memory: the engine instantiated without a machine, the input laid flush
  * against the end of the memory (so that reading one byte past it traps), the output between two canary zones.
  */
-import { ARENA_START, CTX_START } from "../../assembly/portable/layout.js";
+
 import { DECOMP_ERR_IN_POS, DECOMP_ERR_OUT_POS, DECOMP_ERR_VALUE } from "../../assembly/portable/compress.js";
-import { instantiateEngine, type EngineExports } from "../../src/engine/load.js";
+import { ARENA_START, CTX_START } from "../../assembly/portable/layout.js";
+import { type EngineExports, instantiateEngine } from "../../src/engine/load.js";
 
 export type Algo = "lzo" | "lz4";
 

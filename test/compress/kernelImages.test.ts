@@ -2,12 +2,10 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  UNC_SIZE, LZO_E_OUTPUT_OVERRUN, LZ4_E_OUTPUT_OVERRUN,
-} from "../../assembly/portable/compress.js";
+import { LZ4_E_OUTPUT_OVERRUN, LZO_E_OUTPUT_OVERRUN, UNC_SIZE } from "../../assembly/portable/compress.js";
 import { packageRoot } from "../../src/engine/load.js";
 import { createDecompressBench, type DecompressBench } from "./harness.js";
-import { fixtureImagePath, kernelCrc32, kernelStream, loadSwapImage, type KernelStream } from "./kernelStream.js";
+import { fixtureImagePath, type KernelStream, kernelCrc32, kernelStream, loadSwapImage } from "./kernelStream.js";
 
 const root = packageRoot();
 const PAGE = 4096;
@@ -92,4 +90,5 @@ describe.each(cases)("kernel-written image $name", (c) => {
 });
 
 const missing = cases.filter((c) => !c.image).map((c) => c.name);
-if (missing.length > 0) console.warn(`kernel image fixtures absent, their tests skipped: ${missing.join(", ")} (../shared/fixtures)`);
+if (missing.length > 0)
+  console.warn(`kernel image fixtures absent, their tests skipped: ${missing.join(", ")} (../shared/fixtures)`);

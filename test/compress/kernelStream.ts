@@ -9,7 +9,7 @@
  * └───────────────────────────────────────────────────┘ ceil((8 + cmp_len) / 4096) map entries
  */
 import { existsSync, readFileSync } from "node:fs";
-import { crc32 as zlibCrc32, gunzipSync } from "node:zlib";
+import { gunzipSync, crc32 as zlibCrc32 } from "node:zlib";
 import { decompress as zstdDecompress } from "fzstd";
 import { CMP_HEADER, WORST_CMP_LEN } from "../../assembly/portable/compress.js";
 

@@ -1,14 +1,24 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  DECOMP_E_ARGS, LZ4_E_INPUT_OVERRUN, LZ4_E_OUTPUT_OVERRUN, LZ4_E_LOOKBEHIND_OVERRUN, LZ4_E_OFFSET_ZERO,
+  DECOMP_E_ARGS,
   LZ4_E_END_MISSING,
+  LZ4_E_INPUT_OVERRUN,
+  LZ4_E_LOOKBEHIND_OVERRUN,
+  LZ4_E_OFFSET_ZERO,
+  LZ4_E_OUTPUT_OVERRUN,
 } from "../../assembly/portable/compress.js";
 import { ARENA_START } from "../../assembly/portable/layout.js";
-import { createDecompressBench, type DecompressBench, ERR_RECORD } from "./harness.js";
 import { corpus, lz4Compress, lz4Reference, mutated, structuredData } from "./corpus.js";
+import { createDecompressBench, type DecompressBench, ERR_RECORD } from "./harness.js";
 
-const CODES = [LZ4_E_INPUT_OVERRUN, LZ4_E_OUTPUT_OVERRUN, LZ4_E_LOOKBEHIND_OVERRUN, LZ4_E_OFFSET_ZERO, LZ4_E_END_MISSING];
+const CODES = [
+  LZ4_E_INPUT_OVERRUN,
+  LZ4_E_OUTPUT_OVERRUN,
+  LZ4_E_LOOKBEHIND_OVERRUN,
+  LZ4_E_OFFSET_ZERO,
+  LZ4_E_END_MISSING,
+];
 
 /** A final sequence of @n literal bytes "a", "b", …: the token, then the literals. */
 const finalLiterals = (n: number) => [n << 4, ...Array.from({ length: n }, (_, i) => 97 + i)];
@@ -23,7 +33,10 @@ describe("lz4DecompressSafe()", () => {
     it.each(corpus())("round-trips %s, into a roomy buffer and into one of exactly its size", (_name, data) => {
       for (const hc of [false, true]) {
         const packed = lz4Compress(data, hc);
-        for (const [cap, fill] of [[data.length + 4096, 0xee], [data.length, 0x11]] as const) {
+        for (const [cap, fill] of [
+          [data.length + 4096, 0xee],
+          [data.length, 0x11],
+        ] as const) {
           const r = bench.run("lz4", packed, cap, fill);
           expect(r.ret, hc ? "HC" : "default").toBe(data.length);
           expect(Buffer.from(r.output).equals(Buffer.from(data))).toBe(true);
@@ -48,7 +61,9 @@ describe("lz4DecompressSafe()", () => {
   });
 
   describe("bad input", () => {
-    const data = corpus().find(([name]) => name === "kernel-like pages ×32")![1].subarray(0, 6000);
+    const data = corpus()
+      .find(([name]) => name === "kernel-like pages ×32")![1]
+      .subarray(0, 6000);
     const sample = lz4Compress(data);
 
     it("fails every strict prefix of a block, or decodes it to a prefix of the data (LZ4 has no end marker)", () => {
@@ -103,9 +118,15 @@ describe("lz4DecompressSafe()", () => {
       expect(lit.ret).toBe(LZ4_E_INPUT_OVERRUN);
       expect(lit.value).toBe(3 + 280);
       // a length field that the input ends inside
-      expect(bench.run("lz4", Uint8Array.from([0xf0, ...new Array(5000).fill(255)]), 2 << 20).ret).toBe(LZ4_E_INPUT_OVERRUN);
+      expect(bench.run("lz4", Uint8Array.from([0xf0, ...new Array(5000).fill(255)]), 2 << 20).ret).toBe(
+        LZ4_E_INPUT_OVERRUN,
+      );
       // a match of 4 + 15 + 255·40 + 1 bytes into 5000
-      const match = bench.run("lz4", Uint8Array.of(0x1f, 0x41, 1, 0, ...new Array(40).fill(255), 1, ...finalLiterals(5)), 5000);
+      const match = bench.run(
+        "lz4",
+        Uint8Array.of(0x1f, 0x41, 1, 0, ...new Array(40).fill(255), 1, ...finalLiterals(5)),
+        5000,
+      );
       expect(match.ret).toBe(LZ4_E_OUTPUT_OVERRUN);
       expect(match.value).toBeGreaterThan(5000);
       // an offset cut off by the end of the input
@@ -122,7 +143,11 @@ describe("lz4DecompressSafe()", () => {
     });
 
     it("decodes every damaged block that LZ4_decompress_safe decodes, to the same bytes (property)", () => {
-      const base = lz4Compress(corpus().find(([name]) => name === "segments 131072")![1].subarray(0, 3000));
+      const base = lz4Compress(
+        corpus()
+          .find(([name]) => name === "segments 131072")![1]
+          .subarray(0, 3000),
+      );
       fc.assert(
         fc.property(mutated(base), fc.integer({ min: 0, max: 4000 }), (input, cap) => {
           const ours = bench.run("lz4", input, cap);

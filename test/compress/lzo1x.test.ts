@@ -1,12 +1,17 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  DECOMP_E_ARGS, LZO_E_ERROR, LZO_E_INPUT_OVERRUN, LZO_E_OUTPUT_OVERRUN, LZO_E_LOOKBEHIND_OVERRUN,
-  LZO_E_INPUT_NOT_CONSUMED, LZO_E_BITSTREAM_VERSION,
+  DECOMP_E_ARGS,
+  LZO_E_BITSTREAM_VERSION,
+  LZO_E_ERROR,
+  LZO_E_INPUT_NOT_CONSUMED,
+  LZO_E_INPUT_OVERRUN,
+  LZO_E_LOOKBEHIND_OVERRUN,
+  LZO_E_OUTPUT_OVERRUN,
 } from "../../assembly/portable/compress.js";
 import { ARENA_START } from "../../assembly/portable/layout.js";
-import { createDecompressBench, type DecompressBench, ERR_RECORD } from "./harness.js";
 import { corpus, lzoCompress, lzoReference, mutated, structuredData } from "./corpus.js";
+import { createDecompressBench, type DecompressBench, ERR_RECORD } from "./harness.js";
 
 const NAMES: Record<number, string> = {
   [LZO_E_ERROR]: "LZO_E_ERROR",
@@ -30,7 +35,10 @@ describe("lzo1xDecompressSafe()", () => {
   describe("what lzo1x_1_compress writes", () => {
     it.each(corpus())("round-trips %s, into a roomy buffer and into one of exactly its size", (_name, data) => {
       const packed = lzoCompress(data);
-      for (const [cap, fill] of [[data.length + 4096, 0xee], [data.length, 0x11]] as const) {
+      for (const [cap, fill] of [
+        [data.length + 4096, 0xee],
+        [data.length, 0x11],
+      ] as const) {
         const r = bench.run("lzo", packed, cap, fill);
         expect(r.ret).toBe(data.length);
         expect(Buffer.from(r.output).equals(Buffer.from(data))).toBe(true);
@@ -55,7 +63,11 @@ describe("lzo1xDecompressSafe()", () => {
   });
 
   describe("bad input", () => {
-    const sample = lzoCompress(corpus().find(([name]) => name === "kernel-like pages ×32")![1].subarray(0, 6000));
+    const sample = lzoCompress(
+      corpus()
+        .find(([name]) => name === "kernel-like pages ×32")![1]
+        .subarray(0, 6000),
+    );
 
     it("fails every strict prefix of a stream with LZO_E_INPUT_OVERRUN", () => {
       for (let n = 0; n < sample.length; n++) {
@@ -121,7 +133,8 @@ describe("lzo1xDecompressSafe()", () => {
     });
 
     it("refuses streams shorter than the end marker", () => {
-      for (const s of [[], [17], [17, 0]]) expect(bench.run("lzo", Uint8Array.from(s), 10).ret).toBe(LZO_E_INPUT_OVERRUN);
+      for (const s of [[], [17], [17, 0]])
+        expect(bench.run("lzo", Uint8Array.from(s), 10).ret).toBe(LZO_E_INPUT_OVERRUN);
     });
 
     it("refuses buffers outside the memory or overlapping each other with DECOMP_E_ARGS", () => {
@@ -134,7 +147,11 @@ describe("lzo1xDecompressSafe()", () => {
     });
 
     it("agrees with liblzo's lzo1x_decompress_safe on damaged streams: same output, or the same error (property)", () => {
-      const base = lzoCompress(corpus().find(([name]) => name === "segments 131072")![1].subarray(0, 3000));
+      const base = lzoCompress(
+        corpus()
+          .find(([name]) => name === "segments 131072")![1]
+          .subarray(0, 3000),
+      );
       fc.assert(
         fc.property(mutated(base), fc.integer({ min: 0, max: 4000 }), (input, cap) => {
           const ours = bench.run("lzo", input, cap);

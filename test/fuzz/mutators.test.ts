@@ -4,18 +4,30 @@
  * are stopped by the checksum. Valid-but-different images (shuffled PFNs, zero flags toggled with their pages,
  * data changed with the CRC) restore.
  */
-import { describe, it, expect, beforeAll } from "vitest";
+
 import { join } from "node:path";
-import { tempDir } from "../helpers/tmp.js";
-import { createRandom } from "../../src/util/random.js";
-import { buildCorpus, loadSeed, type LoadedSeed } from "../../fuzz/seeds.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type PlannedCase, writeCase } from "../../fuzz/cases.js";
 import { loadCompressors } from "../../fuzz/compressors.js";
 import type { Compressors } from "../../fuzz/linuxWriter.js";
-import { MachinePool, runCase, type CaseOptions, type CaseVerdict } from "../../fuzz/oracle.js";
-import { writeCase, type PlannedCase } from "../../fuzz/cases.js";
 import {
-  Dice, thawField, thawFlip, thawPfn, thawTruncate, linuxPfn, linuxMap, linuxChunk, linuxFlip, linuxInfoField, type Mutation, type PfnChange,
+  Dice,
+  linuxChunk,
+  linuxFlip,
+  linuxInfoField,
+  linuxMap,
+  linuxPfn,
+  type Mutation,
+  type PfnChange,
+  thawField,
+  thawFlip,
+  thawPfn,
+  thawTruncate,
 } from "../../fuzz/mutators.js";
+import { type CaseOptions, type CaseVerdict, MachinePool, runCase } from "../../fuzz/oracle.js";
+import { buildCorpus, type LoadedSeed, loadSeed } from "../../fuzz/seeds.js";
+import { createRandom } from "../../src/util/random.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const dir = tempDir("thaw-fuzz-mutators-");
 const pool = new MachinePool();
@@ -38,8 +50,16 @@ async function run(s: LoadedSeed, mutation: Mutation, options: CaseOptions = SEE
   const planned: PlannedCase = { index: n, seed: s, mutation, options, sweep: false };
   await writeCase(planned, path);
   const verdict = await runCase(path, { machine: s.info.machine, resume: s.info.resume ?? {} }, options, pool);
-  expect({ outcome: verdict.outcome, bootBytesChanged: verdict.bootBytesChanged, freeCountChanged: verdict.freeCountChanged, leaks: verdict.leaks, imageWritten: verdict.imageWritten }, `${mutation.name}: ${mutation.detail}: ${verdict.message}`)
-    .toMatchObject({ bootBytesChanged: false, freeCountChanged: false, leaks: [], imageWritten: false });
+  expect(
+    {
+      outcome: verdict.outcome,
+      bootBytesChanged: verdict.bootBytesChanged,
+      freeCountChanged: verdict.freeCountChanged,
+      leaks: verdict.leaks,
+      imageWritten: verdict.imageWritten,
+    },
+    `${mutation.name}: ${mutation.detail}: ${verdict.message}`,
+  ).toMatchObject({ bootBytesChanged: false, freeCountChanged: false, leaks: [], imageWritten: false });
   expect(["ok", "rejected"], `${mutation.name}: ${mutation.detail}: ${verdict.message}`).toContain(verdict.outcome);
   return verdict;
 }
@@ -49,10 +69,18 @@ function draws(count: number, make: (dice: Dice) => Mutation): Mutation[] {
   return Array.from({ length: count }, (_, i) => make(new Dice(createRandom(1000 + i, 7))));
 }
 
-async function expectAll(s: LoadedSeed, mutations: Mutation[], expected: { phase?: string; code?: string; message?: RegExp; outcome?: "ok" | "rejected" }) {
+async function expectAll(
+  s: LoadedSeed,
+  mutations: Mutation[],
+  expected: { phase?: string; code?: string; message?: RegExp; outcome?: "ok" | "rejected" },
+) {
   for (const m of mutations) {
     const v = await run(s, m);
-    expect({ outcome: v.outcome, phase: v.phase, code: v.code }, `${m.name}: ${m.detail}`).toMatchObject({ outcome: expected.outcome ?? "rejected", ...(expected.phase && { phase: expected.phase }), ...(expected.code && { code: expected.code }) });
+    expect({ outcome: v.outcome, phase: v.phase, code: v.code }, `${m.name}: ${m.detail}`).toMatchObject({
+      outcome: expected.outcome ?? "rejected",
+      ...(expected.phase && { phase: expected.phase }),
+      ...(expected.code && { code: expected.code }),
+    });
     if (expected.message) expect(v.message, `${m.name}: ${m.detail}`).toMatch(expected.message);
   }
 }
@@ -62,12 +90,31 @@ describe("thaw image mutators", () => {
 
   it("header fields with the header checksum recomputed reach the field's own check; without it, the checksum", async () => {
     const s = seed("thaw-512-highmem-flat");
-    const fields = [["image_pages", 2n ** 40n, /image_pages/], ["pages", 0n, /pages/], ["nr_frames", 0n, /nr_frames is 0/], ["page_size", 4095n, /page_size 4095 is not a power of two/], ["nr_holes", 225n, /nr_holes is 225/], ["version", 2n, /unsupported thaw image version 2/]] as const;
+    const fields = [
+      ["image_pages", 2n ** 40n, /image_pages/],
+      ["pages", 0n, /pages/],
+      ["nr_frames", 0n, /nr_frames is 0/],
+      ["page_size", 4095n, /page_size 4095 is not a power of two/],
+      ["nr_holes", 225n, /nr_holes is 225/],
+      ["version", 2n, /unsupported thaw image version 2/],
+    ] as const;
     for (const [field, value, message] of fields) {
-      await expectAll(s, [thawField(s as never, field, value, { header: true })], { phase: "checkHeader", code: "EINVAL", message });
-      await expectAll(s, [thawField(s as never, field, value, {})], { phase: "checkHeader", code: "EINVAL", message: /header checksum mismatch/ });
+      await expectAll(s, [thawField(s as never, field, value, { header: true })], {
+        phase: "checkHeader",
+        code: "EINVAL",
+        message,
+      });
+      await expectAll(s, [thawField(s as never, field, value, {})], {
+        phase: "checkHeader",
+        code: "EINVAL",
+        message: /header checksum mismatch/,
+      });
     }
-    await expectAll(s, [thawField(s as never, "num_physpages", 1023n, { header: true })], { phase: "checkHeader", code: "EPERM", message: /Image mismatch: memory size/ });
+    await expectAll(s, [thawField(s as never, "num_physpages", 1023n, { header: true })], {
+      phase: "checkHeader",
+      code: "EPERM",
+      message: /Image mismatch: memory size/,
+    });
   });
 
   const PFN_CASES: [PfnChange, { phase?: string; code?: string; message?: RegExp; outcome?: "ok" | "rejected" }][] = [
@@ -87,12 +134,20 @@ describe("thaw image mutators", () => {
   it.each(PFN_CASES)("pfn.%s with both checksums recomputed: %j, every draw", async (change, expected) => {
     const s = seed("thaw-512-highmem-flat");
     const boot = Array.from((await pool.get(s.info.machine)).bootPfns);
-    await expectAll(s, draws(8, (dice) => thawPfn(s as never, dice, change, SEAL, boot)), expected);
+    await expectAll(
+      s,
+      draws(8, (dice) => thawPfn(s as never, dice, change, SEAL, boot)),
+      expected,
+    );
   });
 
   it("a stale stream CRC does not hide a bad PFN list: the list is checked first, as the kernel checks it before the CRC", async () => {
     const s = seed("thaw-4096-summary");
-    await expectAll(s, draws(4, (dice) => thawPfn(s as never, dice, "duplicate", {})), { phase: "unpackOrigPfns", code: "EINVAL", message: /is listed twice/ });
+    await expectAll(
+      s,
+      draws(4, (dice) => thawPfn(s as never, dice, "duplicate", {})),
+      { phase: "unpackOrigPfns", code: "EINVAL", message: /is listed twice/ },
+    );
   });
 
   it("random PFN sets and grown images restore or run out of memory, in prepareImage, with nothing lost", async () => {
@@ -100,39 +155,86 @@ describe("thaw image mutators", () => {
       const s = seed(name);
       for (const m of draws(6, (dice) => thawPfn(s as never, dice, dice.chance(0.5) ? "random-set" : "grow", SEAL))) {
         const v = await run(s, m);
-        if (v.outcome === "rejected") expect({ phase: v.phase, code: v.code }, `${m.name}: ${m.detail}`).toEqual({ phase: "prepareImage", code: "ENOMEM" });
+        if (v.outcome === "rejected")
+          expect({ phase: v.phase, code: v.code }, `${m.name}: ${m.detail}`).toEqual({
+            phase: "prepareImage",
+            code: "ENOMEM",
+          });
       }
     }
   });
 
   it("data pages changed with the CRC recomputed restore; without, the CRC check fails in loadImage", async () => {
     const s = seed("thaw-256-lowboot-bmlist");
-    await expectAll(s, draws(4, (dice) => thawFlip(s as never, dice, "data", SEAL)), { outcome: "ok" });
-    await expectAll(s, draws(4, (dice) => thawFlip(s as never, dice, "data", {})), { phase: "loadImage", code: "ENODATA", message: /CRC32 mismatch/ });
+    await expectAll(
+      s,
+      draws(4, (dice) => thawFlip(s as never, dice, "data", SEAL)),
+      { outcome: "ok" },
+    );
+    await expectAll(
+      s,
+      draws(4, (dice) => thawFlip(s as never, dice, "data", {})),
+      { phase: "loadImage", code: "ENODATA", message: /CRC32 mismatch/ },
+    );
   });
 
   it("truncation with the header made to agree is caught by the PFN list, not by the file size", async () => {
     const s = seed("thaw-512-highmem-flat");
     const { pageSize, metaPages } = s.thaw!;
     const cut = 4096 + (metaPages + 10) * pageSize;
-    await expectAll(s, [thawTruncate(s as never, cut, true)], { phase: "unpackOrigPfns", code: "EINVAL", message: /data pages/ });
-    await expectAll(s, [thawTruncate(s as never, cut, false)], { phase: "checkHeader", code: "ENODATA", message: /image is truncated/ });
+    await expectAll(s, [thawTruncate(s as never, cut, true)], {
+      phase: "unpackOrigPfns",
+      code: "EINVAL",
+      message: /data pages/,
+    });
+    await expectAll(s, [thawTruncate(s as never, cut, false)], {
+      phase: "checkHeader",
+      code: "ENODATA",
+      message: /image is truncated/,
+    });
   });
 });
 
 describe("Linux image mutators", () => {
-  it.each(["linux-none", "linux-lzo", "linux-lz4"])("%s: PFN duplicates and PFNs beyond the machine reach unpackOrigPfns (the CRC recomputed)", async (name) => {
-    const s = seed(name);
-    await expectAll(s, draws(4, (dice) => linuxPfn(s as never, dice, compressors, "duplicate", false)), { phase: "unpackOrigPfns", code: "EINVAL", message: /is listed twice/ });
-    await expectAll(s, draws(4, (dice) => linuxPfn(s as never, dice, compressors, "beyond", false)), { phase: "unpackOrigPfns", code: "EFAULT" });
-    await expectAll(s, draws(3, (dice) => linuxPfn(s as never, dice, compressors, "shuffle", false)), { outcome: "ok" });
-  });
+  it.each(["linux-none", "linux-lzo", "linux-lz4"])(
+    "%s: PFN duplicates and PFNs beyond the machine reach unpackOrigPfns (the CRC recomputed)",
+    async (name) => {
+      const s = seed(name);
+      await expectAll(
+        s,
+        draws(4, (dice) => linuxPfn(s as never, dice, compressors, "duplicate", false)),
+        { phase: "unpackOrigPfns", code: "EINVAL", message: /is listed twice/ },
+      );
+      await expectAll(
+        s,
+        draws(4, (dice) => linuxPfn(s as never, dice, compressors, "beyond", false)),
+        { phase: "unpackOrigPfns", code: "EFAULT" },
+      );
+      await expectAll(
+        s,
+        draws(3, (dice) => linuxPfn(s as never, dice, compressors, "shuffle", false)),
+        { outcome: "ok" },
+      );
+    },
+  );
 
   it("swap map loops (a full page pointing at itself) and next_swap beyond the device are refused while reading the map", async () => {
     const s = seed("linux-lz4");
-    await expectAll(s, draws(2, (dice) => linuxMap(s as never, dice, compressors, "self-loop")), { phase: "checkHeader", code: "EINVAL", message: /the swap map loops/ });
-    await expectAll(s, draws(3, (dice) => linuxMap(s as never, dice, compressors, "next-out")), { phase: "checkHeader", code: "EINVAL", message: /beyond the device/ });
-    await expectAll(s, draws(3, (dice) => linuxMap(s as never, dice, compressors, "entry-out")), { phase: "checkHeader", code: "EINVAL", message: /beyond the device/ });
+    await expectAll(
+      s,
+      draws(2, (dice) => linuxMap(s as never, dice, compressors, "self-loop")),
+      { phase: "checkHeader", code: "EINVAL", message: /the swap map loops/ },
+    );
+    await expectAll(
+      s,
+      draws(3, (dice) => linuxMap(s as never, dice, compressors, "next-out")),
+      { phase: "checkHeader", code: "EINVAL", message: /beyond the device/ },
+    );
+    await expectAll(
+      s,
+      draws(3, (dice) => linuxMap(s as never, dice, compressors, "entry-out")),
+      { phase: "checkHeader", code: "EINVAL", message: /beyond the device/ },
+    );
   });
 
   it.each(["linux-lzo", "linux-lz4"])("%s: chunk mutations reach the chunk checks, never the CRC", async (name) => {
@@ -144,22 +246,40 @@ describe("Linux image mutators", () => {
         if (v.outcome === "rejected") expect(v.message, `${m.name}: ${m.detail}`).toMatch(stream);
       }
     }
-    await expectAll(s, draws(3, (dice) => linuxChunk(s as never, dice, compressors, "unc_len")), { code: "EINVAL", message: /decompresses to \d+ bytes, not 1…32 whole pages/ });
-    await expectAll(s, draws(2, (dice) => linuxChunk(s as never, dice, compressors, "overlong")), { code: "EINVAL", message: /output overrun/ });
-    await expectAll(s, draws(2, (dice) => linuxChunk(s as never, dice, compressors, "small")), { outcome: "ok" });
+    await expectAll(
+      s,
+      draws(3, (dice) => linuxChunk(s as never, dice, compressors, "unc_len")),
+      { code: "EINVAL", message: /decompresses to \d+ bytes, not 1…32 whole pages/ },
+    );
+    await expectAll(
+      s,
+      draws(2, (dice) => linuxChunk(s as never, dice, compressors, "overlong")),
+      { code: "EINVAL", message: /output overrun/ },
+    );
+    await expectAll(
+      s,
+      draws(2, (dice) => linuxChunk(s as never, dice, compressors, "small")),
+      { outcome: "ok" },
+    );
   });
 
   it("flipped compressed bytes with the stored CRC recomputed fail in the decoder or restore: never on the CRC", async () => {
     const s = seed("linux-lzo");
     for (const m of draws(10, (dice) => linuxFlip(s as never, dice, "chunk", true))) {
       const v = await run(s, m);
-      if (v.outcome === "rejected" && !/CRC left as it was/.test(m.detail)) expect(v.message, `${m.name}: ${m.detail}`).not.toMatch(/CRC32 mismatch/);
+      if (v.outcome === "rejected" && !/CRC left as it was/.test(m.detail))
+        expect(v.message, `${m.name}: ${m.detail}`).not.toMatch(/CRC32 mismatch/);
     }
   });
 
   it("swsusp_info fields at extremes are refused in checkHeader", async () => {
     const s = seed("linux-none");
-    for (const [field, value] of [["pages", 2n ** 40n], ["imagePages", 2n ** 63n], ["size", 1n], ["numPhyspages", 0n]] as const) {
+    for (const [field, value] of [
+      ["pages", 2n ** 40n],
+      ["imagePages", 2n ** 63n],
+      ["size", 1n],
+      ["numPhyspages", 0n],
+    ] as const) {
       await expectAll(s, [linuxInfoField(s as never, compressors, field, value)], { phase: "checkHeader" });
     }
   });

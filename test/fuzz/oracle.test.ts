@@ -2,39 +2,81 @@
  * The fuzzer's judge can see what it counts: engine traps (even when the resume wraps them into an EIO), crashes,
  * typed rejections, a machine that was not rolled back, and a file that was written.
  */
-import { describe, it, expect } from "vitest";
+
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileSync, readFileSync } from "node:fs";
-import { tempDir } from "../helpers/tmp.js";
+import { describe, expect, it } from "vitest";
 import * as L from "../../assembly/portable/layout.js";
-import { MachinePool, judgeError } from "../../fuzz/oracle.js";
-import { rollbackState, bootDigest, fileFingerprint } from "../../fuzz/evidence.js";
-import { ResumeError, ConfigError } from "../../src/errors.js";
+import { bootDigest, fileFingerprint, rollbackState } from "../../fuzz/evidence.js";
+import { judgeError, MachinePool } from "../../fuzz/oracle.js";
+import { ConfigError, ResumeError } from "../../src/errors.js";
 import { createMachine } from "../../src/machine/machine.js";
-import { suspendMachine } from "../../src/suspend.js";
 import { ResumeSession } from "../../src/resume.js";
+import { suspendMachine } from "../../src/suspend.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const dir = tempDir("thaw-fuzz-oracle-");
-const MACHINE = { frames: 512, pageSize: 1024, zones: { dmaEndPfn: 32, highmemStartPfn: 400 }, holes: [], nosave: [], seed: 9, boot: { profile: "scattered" as const, share: 0.25 }, allocator: "random" as const };
+const MACHINE = {
+  frames: 512,
+  pageSize: 1024,
+  zones: { dmaEndPfn: 32, highmemStartPfn: 400 },
+  holes: [],
+  nosave: [],
+  seed: 9,
+  boot: { profile: "scattered" as const, share: 0.25 },
+  allocator: "random" as const,
+};
 
 describe("judgeError()", () => {
   it("a typed ResumeError is a rejection in its phase; a ConfigError a rejection of the machine", () => {
-    expect(judgeError(new ResumeError("unpackOrigPfns", "EFAULT", "PFN 9 is beyond"), undefined)).toMatchObject({ outcome: "rejected", phase: "unpackOrigPfns", code: "EFAULT" });
-    expect(judgeError(new ConfigError("no", { kind: "option", name: "holes", value: 1 }), undefined)).toMatchObject({ outcome: "rejected", phase: "config" });
+    expect(judgeError(new ResumeError("unpackOrigPfns", "EFAULT", "PFN 9 is beyond"), undefined)).toMatchObject({
+      outcome: "rejected",
+      phase: "unpackOrigPfns",
+      code: "EFAULT",
+    });
+    expect(judgeError(new ConfigError("no", { kind: "option", name: "holes", value: 1 }), undefined)).toMatchObject({
+      outcome: "rejected",
+      phase: "config",
+    });
   });
 
   it("an exception the resume wrapped into EIO on its way out is a trap or a crash, not a rejection", () => {
-    expect(judgeError(new ResumeError("loadImage", "EIO", "unreachable"), undefined)).toMatchObject({ outcome: "trap" });
-    expect(judgeError(new ResumeError("loadImage", "EIO", "memory access out of bounds"), undefined)).toMatchObject({ outcome: "trap" });
-    expect(judgeError(new ResumeError("prepareImage", "EIO", "memory_bm_set_bit: PFN outside the bitmap in assembly/bitmap/bitmap.ts:255:13"), undefined)).toMatchObject({ outcome: "trap" });
-    expect(judgeError(new ResumeError("loadImage", "EIO", "Cannot read properties of undefined (reading 'x')"), undefined)).toMatchObject({ outcome: "crash" });
-    expect(judgeError(new ResumeError("verify", "EIO", "the image changed while it was restored: data page 3 can no longer be read"), undefined)).toMatchObject({ outcome: "rejected" });
+    expect(judgeError(new ResumeError("loadImage", "EIO", "unreachable"), undefined)).toMatchObject({
+      outcome: "trap",
+    });
+    expect(judgeError(new ResumeError("loadImage", "EIO", "memory access out of bounds"), undefined)).toMatchObject({
+      outcome: "trap",
+    });
+    expect(
+      judgeError(
+        new ResumeError(
+          "prepareImage",
+          "EIO",
+          "memory_bm_set_bit: PFN outside the bitmap in assembly/bitmap/bitmap.ts:255:13",
+        ),
+        undefined,
+      ),
+    ).toMatchObject({ outcome: "trap" });
+    expect(
+      judgeError(new ResumeError("loadImage", "EIO", "Cannot read properties of undefined (reading 'x')"), undefined),
+    ).toMatchObject({ outcome: "crash" });
+    expect(
+      judgeError(
+        new ResumeError("verify", "EIO", "the image changed while it was restored: data page 3 can no longer be read"),
+        undefined,
+      ),
+    ).toMatchObject({ outcome: "rejected" });
   });
 
   it("a RuntimeError is a trap, any other exception a crash; what the engine threw wins over what came out", () => {
     expect(judgeError(new WebAssembly.RuntimeError("unreachable"), undefined)).toMatchObject({ outcome: "trap" });
-    expect(judgeError(new RangeError("Invalid typed array length: 4294967296"), undefined)).toMatchObject({ outcome: "crash", message: expect.stringMatching(/^RangeError/) });
-    expect(judgeError(new ResumeError("loadImage", "EINVAL", "fine"), new Error("abort in assembly/x.ts:1:1"))).toMatchObject({ outcome: "trap" });
+    expect(judgeError(new RangeError("Invalid typed array length: 4294967296"), undefined)).toMatchObject({
+      outcome: "crash",
+      message: expect.stringMatching(/^RangeError/),
+    });
+    expect(
+      judgeError(new ResumeError("loadImage", "EINVAL", "fine"), new Error("abort in assembly/x.ts:1:1")),
+    ).toMatchObject({ outcome: "trap" });
   });
 });
 
@@ -74,7 +116,13 @@ describe("the rollback evidence", () => {
     session.close();
     machine.engine.swsuspFree();
     machine.engine.freeBasicMemoryBitmaps();
-    expect(rollbackState(machine)).toEqual({ freeLow: 0, freeHigh: 0, untouchedChanged: 0, bitmapsAlive: 0, restorePblist: 0 });
+    expect(rollbackState(machine)).toEqual({
+      freeLow: 0,
+      freeHigh: 0,
+      untouchedChanged: 0,
+      bitmapsAlive: 0,
+      restorePblist: 0,
+    });
   });
 
   it("sees a boot-kernel frame written", async () => {

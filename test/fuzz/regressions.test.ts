@@ -1,14 +1,15 @@
 /**
  * Failures the fuzzer found, each fixed, each kept here as the case that found it (reduced by hand).
  */
-import { describe, it, expect } from "vitest";
+
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir } from "../helpers/tmp.js";
+import { describe, expect, it } from "vitest";
 import { writeLinuxImage } from "../../fuzz/linuxWriter.js";
+import { ResumeError } from "../../src/errors.js";
 import { openImage } from "../../src/image/open.js";
 import { machineOf, ResumeSession } from "../../src/resume.js";
-import { ResumeError } from "../../src/errors.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const dir = tempDir("thaw-fuzz-regressions-");
 const ZERO = 1n << 63n;
@@ -16,13 +17,21 @@ const ZERO = 1n << 63n;
 function plainImage(name: string, entries: bigint[], numPhyspages: number, info?: { numPhyspages: bigint }): string {
   const data = entries.filter((e) => !(e & ZERO)).map((_, i) => new Uint8Array(4096).fill(i + 1));
   const path = join(dir, name);
-  writeFileSync(path, writeLinuxImage({ compression: "none", numPhyspages, entries, data, ...(info && { info }) }).device);
+  writeFileSync(
+    path,
+    writeLinuxImage({ compression: "none", numPhyspages, entries, data, ...(info && { info }) }).device,
+  );
   return path;
 }
 
 describe("modelling the machine of a Linux image", () => {
   it("a swsusp_info claiming 2^32 - 1 present pages fails in checkHeader at once (it walked every frame: 14 s; seed 3, case 829)", async () => {
-    const path = plainImage("huge-physpages.img", Array.from({ length: 20 }, (_, i) => BigInt(300 + i)), 1024, { numPhyspages: 2n ** 32n - 1n });
+    const path = plainImage(
+      "huge-physpages.img",
+      Array.from({ length: 20 }, (_, i) => BigInt(300 + i)),
+      1024,
+      { numPhyspages: 2n ** 32n - 1n },
+    );
     const t0 = performance.now();
     const source = await openImage(path);
     try {
@@ -30,9 +39,15 @@ describe("modelling the machine of a Linux image", () => {
     } finally {
       source.close();
     }
-    const error = await ResumeSession.open(path).then(() => undefined, (e: unknown) => e);
+    const error = await ResumeSession.open(path).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ResumeError);
-    expect({ phase: (error as ResumeError).phase, code: (error as ResumeError).code }).toEqual({ phase: "checkHeader", code: "ENOMEM" });
+    expect({ phase: (error as ResumeError).phase, code: (error as ResumeError).code }).toEqual({
+      phase: "checkHeader",
+      code: "ENOMEM",
+    });
     expect(performance.now() - t0).toBeLessThan(2000);
   });
 
@@ -40,7 +55,13 @@ describe("modelling the machine of a Linux image", () => {
     const entries = [...Array.from({ length: 160 }, (_, i) => BigInt(300 + i)), 2000n, 1500n | ZERO];
     const source = await openImage(plainImage("gaps.img", entries, 1024));
     try {
-      expect(machineOf(source)).toMatchObject({ frames: 2048, holes: [{ start: 160, end: 256 }, { start: 572, end: 1500 }] });
+      expect(machineOf(source)).toMatchObject({
+        frames: 2048,
+        holes: [
+          { start: 160, end: 256 },
+          { start: 572, end: 1500 },
+        ],
+      });
     } finally {
       source.close();
     }

@@ -4,17 +4,18 @@
  * readable here. Nothing in src/ or assembly/ is changed; the readers below walk the engine's records in the machine's
  * linear memory using the offsets of assembly/portable/layout.ts.
  */
-import { join } from "node:path";
+
 import { readFileSync, writeFileSync } from "node:fs";
-import { crc32Le } from "../../src/util/crc32.js";
+import { join } from "node:path";
 import * as L from "../../assembly/portable/layout.js";
-import { Machine } from "../../src/machine/machine.js";
-import type { MachineOptions } from "../../src/machine/config.js";
-import { suspendMachine } from "../../src/suspend.js";
-import { ResumeSession, type ResumeCounts } from "../../src/resume.js";
 import { ResumeError } from "../../src/errors.js";
+import type { MachineOptions } from "../../src/machine/config.js";
+import { Machine } from "../../src/machine/machine.js";
 import type { PhaseName } from "../../src/phaseNames.js";
-import type { VerifyReport, LoadMode } from "../../src/phases/state.js";
+import type { LoadMode, VerifyReport } from "../../src/phases/state.js";
+import { type ResumeCounts, ResumeSession } from "../../src/resume.js";
+import { suspendMachine } from "../../src/suspend.js";
+import { crc32Le } from "../../src/util/crc32.js";
 
 /** The allocator and page-state maps after a phase (the shape of the model's PhaseState). */
 export interface EnginePhaseState {
@@ -84,7 +85,11 @@ export function restorePblist(machine: Machine): EnginePbe[] {
   const out: EnginePbe[] = [];
   const { pageSize } = machine.spec;
   for (let pbe = machine.ctx(L.CTX_RESTORE_PBLIST); pbe !== 0; pbe = machine.u64(pbe + L.PBE_NEXT)) {
-    out.push({ address: machine.u64(pbe + L.PBE_ADDRESS) / pageSize, origAddress: machine.u64(pbe + L.PBE_ORIG_ADDRESS) / pageSize, chainPage: machine.pfnOfVirt(pbe) });
+    out.push({
+      address: machine.u64(pbe + L.PBE_ADDRESS) / pageSize,
+      origAddress: machine.u64(pbe + L.PBE_ORIG_ADDRESS) / pageSize,
+      chainPage: machine.pfnOfVirt(pbe),
+    });
     if (out.length > machine.spec.frames) throw new Error("restore_pblist does not end");
   }
   return out;
@@ -98,7 +103,11 @@ export function highmemPblist(machine: Machine): EngineHighmemPbe[] {
   const out: EngineHighmemPbe[] = [];
   const { pageSize } = machine.spec;
   for (let pbe = machine.ctx(L.CTX_HIGHMEM_PBLIST); pbe !== 0; pbe = machine.u64(pbe + L.HIGHMEM_PBE_NEXT)) {
-    out.push({ copyPage: machine.u64(pbe + L.HIGHMEM_PBE_COPY_PAGE) / pageSize, origPage: machine.u64(pbe + L.HIGHMEM_PBE_ORIG_PAGE) / pageSize, chainPage: machine.pfnOfVirt(pbe) });
+    out.push({
+      copyPage: machine.u64(pbe + L.HIGHMEM_PBE_COPY_PAGE) / pageSize,
+      origPage: machine.u64(pbe + L.HIGHMEM_PBE_ORIG_PAGE) / pageSize,
+      chainPage: machine.pfnOfVirt(pbe),
+    });
     if (out.length > machine.spec.frames) throw new Error("highmem_pblist does not end");
   }
   return out;
@@ -134,11 +143,13 @@ export function shuffleMetadata(path: string, seed: number): void {
   }
   let state = seed >>> 0 || 1;
   for (let i = list.length - 1; i > 0; i--) {
-    state = Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x9e3779b9 >>> 0;
+    state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
     const j = state % (i + 1);
     [list[i], list[j]] = [list[j]!, list[i]!];
   }
-  list.forEach((entry, i) => file.writeBigUInt64LE(entry, L.HDR_BLOCK_SIZE + i * L.PFN_ENTRY_SIZE));
+  list.forEach((entry, i) => {
+    file.writeBigUInt64LE(entry, L.HDR_BLOCK_SIZE + i * L.PFN_ENTRY_SIZE);
+  });
   file.writeUInt32LE(crc32Le(file.subarray(L.HDR_BLOCK_SIZE)), L.HDR_CRC32);
   file.writeUInt32LE(0, L.HDR_HEADER_CRC32);
   file.writeUInt32LE(crc32Le(file.subarray(0, L.HDR_BLOCK_SIZE)), L.HDR_HEADER_CRC32);
@@ -162,13 +173,21 @@ export interface ProbeOptions {
  * phase by phase, and record the engine's state after every phase (and after the rollback of a failure). The verify
  * phase runs only for shuffled metadata (where the engine must sort its PFN list first).
  */
-export async function probeResume(dir: string, options: MachineOptions, image: { pfns: readonly number[]; zeroPfns: readonly number[] }, probe: ProbeOptions = {}): Promise<EngineRun> {
+export async function probeResume(
+  dir: string,
+  options: MachineOptions,
+  image: { pfns: readonly number[]; zeroPfns: readonly number[] },
+  probe: ProbeOptions = {},
+): Promise<EngineRun> {
   const machine = await Machine.create(options);
   const imagePath = join(dir, `probe-${process.pid}-${counter++}.thaw`);
   suspendMachine(machine, { out: imagePath, pfns: image.pfns, zeroPfns: image.zeroPfns });
   if (probe.shuffleMetadata) shuffleMetadata(imagePath, probe.shuffleMetadata);
   const session = await ResumeSession.open(imagePath, {
-    machine, verify: probe.shuffleMetadata ? true : false, failAllocationAt: probe.failAllocationAt ?? 0, crcThread: probe.crcThread ?? false,
+    machine,
+    verify: Boolean(probe.shuffleMetadata),
+    failAllocationAt: probe.failAllocationAt ?? 0,
+    crcThread: probe.crcThread ?? false,
     ...(probe.mode && { mode: probe.mode }),
   });
   const { frames, pageSize } = machine.spec;

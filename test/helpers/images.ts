@@ -28,7 +28,7 @@ export function metaPagesOf(entries: bigint[], pageSize: number): Uint8Array {
   const perPage = pageSize / 8;
   const pages = Math.max(1, Math.ceil(entries.length / perPage));
   const out = new BigUint64Array(pages * perPage);
-  entries.forEach((e, i) => (out[i] = e));
+  out.set(entries);
   if (entries.length < out.length) out[entries.length] = 0xffffffffffffffffn;
   return new Uint8Array(out.buffer);
 }
@@ -40,9 +40,20 @@ export function writeThawImage(path: string, image: RawImage) {
   const stream = Buffer.concat([meta, ...image.data]);
   const pages = 1 + metaPages + image.data.length;
   const header = {
-    pageSize: image.pageSize, numPhyspages: image.frames, nrFrames: image.frames, imagePages: image.data.length, pages,
-    size: L.HDR_BLOCK_SIZE + (pages - 1) * image.pageSize, flags: L.THAW_FLAG_CRC32, crc32: image.crc32 ?? crc32Le(stream),
-    dmaEndPfn: 0, highmemStartPfn: image.frames, holes: [], nosave: [], seed: 0, ...image.header,
+    pageSize: image.pageSize,
+    numPhyspages: image.frames,
+    nrFrames: image.frames,
+    imagePages: image.data.length,
+    pages,
+    size: L.HDR_BLOCK_SIZE + (pages - 1) * image.pageSize,
+    flags: L.THAW_FLAG_CRC32,
+    crc32: image.crc32 ?? crc32Le(stream),
+    dmaEndPfn: 0,
+    highmemStartPfn: image.frames,
+    holes: [],
+    nosave: [],
+    seed: 0,
+    ...image.header,
   };
   writeFileSync(path, Buffer.concat([encodeHeader(header), stream, Buffer.alloc(image.trailing ?? 0)]));
   return header;

@@ -3,9 +3,9 @@
  * liblzo2 (`lzo`) and the reference LZ4 block encoder (`lz4`) — never thaw's own decoders' twins.
  */
 import { writeFileSync } from "node:fs";
-import lzo from "lzo";
 import lz4 from "lz4";
-import { writeLinuxImage as layOut, type LinuxImageSpec, type Compressors } from "../../fuzz/linuxWriter.js";
+import lzo from "lzo";
+import { type Compressors, type LinuxImageSpec, writeLinuxImage as layOut } from "../../fuzz/linuxWriter.js";
 
 export type { LinuxImageSpec };
 

@@ -3,17 +3,25 @@
  */
 import { join } from "node:path";
 import { expect } from "vitest";
-import { createMachine, type Machine } from "../../src/machine/machine.js";
-import type { MachineOptions } from "../../src/machine/config.js";
-import { ResumeSession } from "../../src/resume.js";
 import { ResumeError } from "../../src/errors.js";
-import { writeThawImage, fileFingerprint, type RawImage } from "./images.js";
-import { bootDigest, rollbackState, CLEAN } from "./machine.js";
+import type { MachineOptions } from "../../src/machine/config.js";
+import { createMachine, type Machine } from "../../src/machine/machine.js";
+import { ResumeSession } from "../../src/resume.js";
+import { fileFingerprint, type RawImage, writeThawImage } from "./images.js";
+import { bootDigest, CLEAN, rollbackState } from "./machine.js";
 
 let counter = 0;
 
 /** A small machine: 256 frames of 4 KiB, no HighMem, boot kernel in frames 0–63. */
-export const SMALL: MachineOptions = { frames: 256, pageSize: 4096, highmem: false, holes: [], nosave: [], boot: { pfns: Array.from({ length: 64 }, (_, i) => i) }, allocator: "ascending" };
+export const SMALL: MachineOptions = {
+  frames: 256,
+  pageSize: 4096,
+  highmem: false,
+  holes: [],
+  nosave: [],
+  boot: { pfns: Array.from({ length: 64 }, (_, i) => i) },
+  allocator: "ascending",
+};
 
 /**
  * resumeRaw - Write @image into @dir, resume it into a fresh machine of @machineOptions, and return the error (if
@@ -22,7 +30,11 @@ export const SMALL: MachineOptions = { frames: 256, pageSize: 4096, highmem: fal
 export async function resumeRaw(dir: string, image: RawImage, machineOptions: MachineOptions = SMALL) {
   const path = join(dir, `raw-${counter++}.thaw`);
   writeThawImage(path, image);
-  const machine = await createMachine({ ...machineOptions, frames: machineOptions.frames ?? image.frames, pageSize: machineOptions.pageSize ?? image.pageSize });
+  const machine = await createMachine({
+    ...machineOptions,
+    frames: machineOptions.frames ?? image.frames,
+    pageSize: machineOptions.pageSize ?? image.pageSize,
+  });
   return resumeInto(machine, path);
 }
 
@@ -41,7 +53,10 @@ export async function resumeInto(machine: Machine, path: string) {
     error = e;
   }
   return {
-    error, machine, session, path,
+    error,
+    machine,
+    session,
+    path,
     fileUnchanged: fingerprint === fileFingerprint(path),
     bootUnchanged: bootBefore === "" || bootBefore === bootDigest(machine),
   };
@@ -52,7 +67,12 @@ export async function resumeInto(machine: Machine, path: string) {
  * is free again, no bitmap is alive, the boot kernel's frames and every frame nobody took are as they were at boot,
  * and the image file was not written.
  */
-export function expectCleanFailure(outcome: Awaited<ReturnType<typeof resumeInto>>, phase: string, code: string, message?: RegExp) {
+export function expectCleanFailure(
+  outcome: Awaited<ReturnType<typeof resumeInto>>,
+  phase: string,
+  code: string,
+  message?: RegExp,
+) {
   expect(outcome.error, "the resume should have failed").toBeInstanceOf(ResumeError);
   expect({ phase: outcome.error!.phase, code: outcome.error!.code }).toEqual({ phase, code });
   if (message) expect(outcome.error!.message).toMatch(message);

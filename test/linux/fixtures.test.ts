@@ -3,20 +3,25 @@
  * test/fixtures): every figure of each truth.json that thaw reports must match, and each image must restore with
  * every page verified. Cases whose image is not on this machine are skipped, and say so.
  */
-import { describe, it, expect } from "vitest";
-import { existsSync, readFileSync } from "node:fs";
+
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { decompress as zstdDecompress } from "fzstd";
+import { describe, expect, it } from "vitest";
+import type { LinuxSwapSource } from "../../src/image/linux/linuxImage.js";
 import { openImage } from "../../src/image/open.js";
 import { inspectImage } from "../../src/inspect.js";
 import { ResumeSession } from "../../src/resume.js";
-import type { LinuxSwapSource } from "../../src/image/linux/linuxImage.js";
 
 const CASES = [
-  ["linux-6.1", "a-nocompress"], ["linux-6.1", "b-lzo"], ["linux-6.12", "c-lz4"],
-  ["linux-6.12", "d-tiny-nocompress"], ["linux-6.12", "e-tiny-lzo"], ["linux-6.12", "f-tiny-lz4"],
+  ["linux-6.1", "a-nocompress"],
+  ["linux-6.1", "b-lzo"],
+  ["linux-6.12", "c-lz4"],
+  ["linux-6.12", "d-tiny-nocompress"],
+  ["linux-6.12", "e-tiny-lzo"],
+  ["linux-6.12", "f-tiny-lz4"],
 ] as const;
 
 function locate(kernel: string, name: string): { image: string; truth: string } | undefined {
@@ -56,10 +61,18 @@ async function digests(path: string) {
       data.update(page);
       dataPages++;
     }
-    const le = (list: bigint[]) => createHash("sha256").update(new Uint8Array(BigUint64Array.from(list).buffer)).digest("hex");
+    const le = (list: bigint[]) =>
+      createHash("sha256")
+        .update(new Uint8Array(BigUint64Array.from(list).buffer))
+        .digest("hex");
     return {
-      entries, dataPages, stream: stream.digest("hex"), data: data.digest("hex"), entriesSha: le(entries),
-      withData: le(entries.filter((e) => !(e & ZERO))), zeroSha: le(entries.filter((e) => e & ZERO).map((e) => e & ~ZERO)),
+      entries,
+      dataPages,
+      stream: stream.digest("hex"),
+      data: data.digest("hex"),
+      entriesSha: le(entries),
+      withData: le(entries.filter((e) => !(e & ZERO))),
+      zeroSha: le(entries.filter((e) => e & ZERO).map((e) => e & ~ZERO)),
       source: source as LinuxSwapSource,
     };
   } finally {
@@ -80,12 +93,39 @@ describe.each(CASES)("Linux fixture %s/%s", (kernel, name) => {
     try {
       const h = truth.swsusp_header;
       expect(source.format).toBe("linux-swap");
-      expect(source.swapHeader).toMatchObject({ signature: h.sig, origSig: h.orig_sig, hwSig: h.hw_sig, crc32: h.crc32, image: h.image, flags: h.flags, flagNames: h.flag_names });
-      expect(source.swapHeader.swap).toMatchObject({ version: h.swap_header.version, lastPage: h.swap_header.last_page, nrBadpages: h.swap_header.nr_badpages, uuid: h.swap_header.uuid, label: h.swap_header.label });
+      expect(source.swapHeader).toMatchObject({
+        signature: h.sig,
+        origSig: h.orig_sig,
+        hwSig: h.hw_sig,
+        crc32: h.crc32,
+        image: h.image,
+        flags: h.flags,
+        flagNames: h.flag_names,
+      });
+      expect(source.swapHeader.swap).toMatchObject({
+        version: h.swap_header.version,
+        lastPage: h.swap_header.last_page,
+        nrBadpages: h.swap_header.nr_badpages,
+        uuid: h.swap_header.uuid,
+        label: h.swap_header.label,
+      });
       const i = truth.swsusp_info;
-      expect(source.info).toMatchObject({ versionCode: i.version_code, numPhyspages: i.num_physpages, cpus: i.cpus, imagePages: i.image_pages, pages: i.pages, size: i.size });
+      expect(source.info).toMatchObject({
+        versionCode: i.version_code,
+        numPhyspages: i.num_physpages,
+        cpus: i.cpus,
+        imagePages: i.image_pages,
+        pages: i.pages,
+        size: i.size,
+      });
       const arch = i.x86_64_restore_data_record;
-      expect(source.info.arch).toMatchObject({ jumpAddress: arch.jump_address, jumpAddressPhys: arch.jump_address_phys, cr3: arch.cr3, magic: arch.magic, e820Checksum: arch.e820_checksum });
+      expect(source.info.arch).toMatchObject({
+        jumpAddress: arch.jump_address,
+        jumpAddressPhys: arch.jump_address_phys,
+        cr3: arch.cr3,
+        magic: arch.magic,
+        e820Checksum: arch.e820_checksum,
+      });
       expect(source.map.mapPages[0]).toBe(truth.swap_map.first_map_page);
       expect(source.map.mapPages).toHaveLength(truth.swap_map.map_pages);
       if (!truth.compressed) expect(source.map.entries).toHaveLength(truth.swap_map.entries);
@@ -108,24 +148,43 @@ describe.each(CASES)("Linux fixture %s/%s", (kernel, name) => {
     expect(d.stream).toBe(truth["sha256_uncompressed_stream (meta+data pages)"]);
 
     const report = await inspectImage(found.image);
-    expect(report).toMatchObject({ format: "linux-swap", imagePages: truth.swsusp_info.image_pages, pages: truth.swsusp_info.pages, numPhyspages: truth.swsusp_info.num_physpages, metaPages: truth.nr_meta_pages, dataPages: truth.data_pages.count });
-    expect(report.pfns).toMatchObject({ count: pfns.count, zero: pfns.zero_flagged ?? 0, min: pfns.min_pfn ?? pfns.min, max: pfns.max_pfn ?? pfns.max, ascending: true });
+    expect(report).toMatchObject({
+      format: "linux-swap",
+      imagePages: truth.swsusp_info.image_pages,
+      pages: truth.swsusp_info.pages,
+      numPhyspages: truth.swsusp_info.num_physpages,
+      metaPages: truth.nr_meta_pages,
+      dataPages: truth.data_pages.count,
+    });
+    expect(report.pfns).toMatchObject({
+      count: pfns.count,
+      zero: pfns.zero_flagged ?? 0,
+      min: pfns.min_pfn ?? pfns.min,
+      max: pfns.max_pfn ?? pfns.max,
+      ascending: true,
+    });
     expect(report.crc.computed).toBe(truth.crc32.computed_over_uncompressed_stream);
     expect(report.crc.stored).toBe(truth.crc32.stored_in_header);
     expect(report.crc.ok).toBe(truth.crc32.match);
     const chunks = truth.lzo ?? truth.lz4;
     if (chunks) {
-      expect(report).toMatchObject({ chunks: chunks.lzo_chunks ?? chunks.lz4_chunks, compressedBytes: chunks.compressed_bytes_total });
+      expect(report).toMatchObject({
+        chunks: chunks.lzo_chunks ?? chunks.lz4_chunks,
+        compressedBytes: chunks.compressed_bytes_total,
+      });
     }
   });
 
   const pagesTsv = join("../shared/fixtures", kernel, name, "pages.tsv.zst");
-  it.skipIf(!existsSync(pagesTsv))("thaw's per-page digest equals the fixture's pages.tsv (index, PFN, sha256 prefix, zero flag)", async () => {
-    const out = join(tmpdir(), `thaw-digest-${name}-${process.pid}.tsv`);
-    await inspectImage(found.image, { digest: out });
-    const expected = Buffer.from(zstdDecompress(readFileSync(pagesTsv))).toString();
-    expect(readFileSync(out, "utf8")).toBe(expected);
-  });
+  it.skipIf(!existsSync(pagesTsv))(
+    "thaw's per-page digest equals the fixture's pages.tsv (index, PFN, sha256 prefix, zero flag)",
+    async () => {
+      const out = join(tmpdir(), `thaw-digest-${name}-${process.pid}.tsv`);
+      await inspectImage(found.image, { digest: out });
+      const expected = Buffer.from(zstdDecompress(readFileSync(pagesTsv))).toString();
+      expect(readFileSync(out, "utf8")).toBe(expected);
+    },
+  );
 
   it("restores into a model of its machine with every page verified", async () => {
     const session = await ResumeSession.open(found.image);

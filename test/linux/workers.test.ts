@@ -1,5 +1,5 @@
-import { describe, it, expect } from "vitest";
 import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
 import { openImage } from "../../src/image/open.js";
 import { ResumeSession } from "../../src/resume.js";
 import { crc32Le } from "../../src/util/crc32.js";
@@ -14,7 +14,7 @@ async function pass(path: string, workers: number) {
     const hash = createHash("sha256");
     let crc = 0;
     let pages = 0;
-    for (let n; (n = reader.read(buffer)) > 0; pages += n) {
+    for (let n: number; (n = reader.read(buffer)) > 0; pages += n) {
       hash.update(buffer.subarray(0, n * 4096));
       crc = crc32Le(buffer.subarray(0, n * 4096), crc);
     }

@@ -1,11 +1,11 @@
-import { describe, it, expect } from "vitest";
 import { createHash } from "node:crypto";
-import { tempDir } from "../helpers/tmp.js";
 import { join } from "node:path";
-import { createMachine } from "../../src/machine/machine.js";
-import { suspendMachine } from "../../src/suspend.js";
-import { ResumeSession } from "../../src/resume.js";
+import { describe, expect, it } from "vitest";
 import * as L from "../../assembly/portable/layout.js";
+import { createMachine } from "../../src/machine/machine.js";
+import { ResumeSession } from "../../src/resume.js";
+import { suspendMachine } from "../../src/suspend.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const dir = tempDir();
 
@@ -17,7 +17,14 @@ function highmemDigest(machine: Awaited<ReturnType<typeof createMachine>>): stri
 
 describe("restoreHighmem()", () => {
   it("swaps every highmem PBE; a second call swaps the boot kernel's highmem back (§4.7)", async () => {
-    const machine = await createMachine({ frames: 2048, pageSize: 512, zones: { highmemStartPfn: 1536 }, holes: [], nosave: [], seed: 5 });
+    const machine = await createMachine({
+      frames: 2048,
+      pageSize: 512,
+      zones: { highmemStartPfn: 1536 },
+      holes: [],
+      nosave: [],
+      seed: 5,
+    });
     const path = join(dir, "hm.thaw");
     suspendMachine(machine, { out: path, image: 0.4, zero: 0.05 });
     const session = await ResumeSession.open(path, { machine });

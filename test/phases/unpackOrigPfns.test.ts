@@ -1,7 +1,7 @@
-import { describe, it, expect } from "vitest";
-import { tempDir } from "../helpers/tmp.js";
-import { resumeRaw, expectCleanFailure, SMALL } from "../helpers/resume.js";
+import { describe, expect, it } from "vitest";
 import { pageOf, ZERO } from "../helpers/images.js";
+import { expectCleanFailure, resumeRaw, SMALL } from "../helpers/resume.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const dir = tempDir();
 const pages = (n: number) => Array.from({ length: n }, (_, i) => pageOf(4096, i + 10));
@@ -14,17 +14,36 @@ describe("unpackOrigPfns()", () => {
   });
 
   it("rejects a PFN with stray high bits as beyond the machine", async () => {
-    const outcome = await resumeRaw(dir, { pageSize: 4096, frames: 256, entries: [100n, (1n << 40n) | 5n], data: pages(2) });
+    const outcome = await resumeRaw(dir, {
+      pageSize: 4096,
+      frames: 256,
+      entries: [100n, (1n << 40n) | 5n],
+      data: pages(2),
+    });
     expectCleanFailure(outcome, "unpackOrigPfns", "EFAULT", /PFN 1099511627781/);
   });
 
   it("rejects a PFN in a hole", async () => {
-    const outcome = await resumeRaw(dir, { pageSize: 4096, frames: 256, entries: [100n, 150n], data: pages(2), header: { holes: [{ start: 140, end: 160 }], numPhyspages: 236 } }, { ...SMALL, holes: [{ start: 140, end: 160 }] });
+    const outcome = await resumeRaw(
+      dir,
+      {
+        pageSize: 4096,
+        frames: 256,
+        entries: [100n, 150n],
+        data: pages(2),
+        header: { holes: [{ start: 140, end: 160 }], numPhyspages: 236 },
+      },
+      { ...SMALL, holes: [{ start: 140, end: 160 }] },
+    );
     expectCleanFailure(outcome, "unpackOrigPfns", "EFAULT", /PFN 150 lies in a hole/);
   });
 
   it("rejects a PFN in a nosave region (as S-2015 did, §4.13)", async () => {
-    const outcome = await resumeRaw(dir, { pageSize: 4096, frames: 256, entries: [100n, 130n], data: pages(2) }, { ...SMALL, nosave: [{ start: 128, end: 132 }] });
+    const outcome = await resumeRaw(
+      dir,
+      { pageSize: 4096, frames: 256, entries: [100n, 130n], data: pages(2) },
+      { ...SMALL, nosave: [{ start: 128, end: 132 }] },
+    );
     expectCleanFailure(outcome, "unpackOrigPfns", "EFAULT", /PFN 130 lies in a nosave region/);
   });
 
@@ -34,7 +53,12 @@ describe("unpackOrigPfns()", () => {
   });
 
   it("rejects a PFN list whose data entries disagree with image_pages", async () => {
-    const outcome = await resumeRaw(dir, { pageSize: 4096, frames: 256, entries: [100n, 101n, 102n | ZERO], data: pages(3) });
+    const outcome = await resumeRaw(dir, {
+      pageSize: 4096,
+      frames: 256,
+      entries: [100n, 101n, 102n | ZERO],
+      data: pages(3),
+    });
     expectCleanFailure(outcome, "unpackOrigPfns", "EINVAL", /lists 2 data pages .* image_pages is 3/);
   });
 
@@ -51,7 +75,12 @@ describe("unpackOrigPfns()", () => {
 
   it("restores zero-flagged PFNs as zero pages that take no stream page (§4.8)", async () => {
     const data = pages(2);
-    const outcome = await resumeRaw(dir, { pageSize: 4096, frames: 256, entries: [10n | ZERO, 100n, 101n | ZERO, 102n, 255n | ZERO], data });
+    const outcome = await resumeRaw(dir, {
+      pageSize: 4096,
+      frames: 256,
+      entries: [10n | ZERO, 100n, 101n | ZERO, 102n, 255n | ZERO],
+      data,
+    });
     expect(outcome.error).toBeUndefined();
     const { machine } = outcome;
     for (const pfn of [10, 101, 255]) expect(machine.frame(pfn).every((b) => b === 0)).toBe(true);

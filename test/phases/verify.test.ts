@@ -1,15 +1,22 @@
-import { describe, it, expect } from "vitest";
 import { join } from "node:path";
-import { tempDir } from "../helpers/tmp.js";
+import { describe, expect, it } from "vitest";
 import { createMachine } from "../../src/machine/machine.js";
-import { suspendMachine } from "../../src/suspend.js";
 import { ResumeSession } from "../../src/resume.js";
+import { suspendMachine } from "../../src/suspend.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const dir = tempDir();
 
 describe("verify()", () => {
   it("reports an image PFN whose frame differs and an untouched frame that changed", async () => {
-    const machine = await createMachine({ frames: 512, pageSize: 4096, highmem: false, holes: [], nosave: [], seed: 2 });
+    const machine = await createMachine({
+      frames: 512,
+      pageSize: 4096,
+      highmem: false,
+      holes: [],
+      nosave: [],
+      seed: 2,
+    });
     const path = join(dir, "v.thaw");
     const image = suspendMachine(machine, { out: path, image: 0.3 });
     const session = await ResumeSession.open(path, { machine });

@@ -2,10 +2,11 @@
  * Run one scenario through the reference model and through the engine, and put what each did side by side in the
  * same shape, so that a test can compare them field by field with readable diffs.
  */
-import { runModel, type Content, type ModelResult } from "./model.js";
-import type { Scenario } from "./scenarios.js";
-import { probeResume, type EngineRun, type ProbeOptions } from "../helpers/engineProbe.js";
+
+import { type EngineRun, type ProbeOptions, probeResume } from "../helpers/engineProbe.js";
 import { readImagePages } from "../helpers/thawImageReader.js";
+import { type Content, type ModelResult, runModel } from "./model.js";
+import type { Scenario } from "./scenarios.js";
 
 /** A frame whose contents differ from what the model predicts. */
 export interface ContentMismatch {
@@ -27,7 +28,10 @@ export interface Crosscheck {
  * contentMismatches - Compare every frame of the engine's machine with the model's prediction: the image page of a
  * PFN (read back from the image file), zeros, or what a frame held when the resume began.
  */
-export function compareContents(model: ModelResult, engine: EngineRun): { mismatches: ContentMismatch[]; checked: number } {
+export function compareContents(
+  model: ModelResult,
+  engine: EngineRun,
+): { mismatches: ContentMismatch[]; checked: number } {
   const { machine, before } = engine;
   const { frames, pageSize } = machine.spec;
   const image = readImagePages(engine.imagePath);

@@ -1,6 +1,6 @@
-import { describe, it, expect } from "vitest";
-import { runModel, bitmapChargePages, pbesPerLinkedPage, explicitOrders } from "./model.js";
-import { exampleMachine, EXAMPLE_IMAGE, framesBeforeReserve } from "./worked-example.js";
+import { describe, expect, it } from "vitest";
+import { bitmapChargePages, explicitOrders, pbesPerLinkedPage, runModel } from "./model.js";
+import { EXAMPLE_IMAGE, exampleMachine, framesBeforeReserve } from "./worked-example.js";
 
 describe("reference model: §4.14 worked example", () => {
   const result = runModel(exampleMachine(), EXAMPLE_IMAGE);
@@ -73,8 +73,13 @@ describe("reference model: sizes", () => {
 describe("reference model: failure", () => {
   it("fails in prepareImage with ENOMEM when the preallocation runs dry, and gives back every frame it took", () => {
     const machine = exampleMachine();
-    const boot = Array.from({ length: 75 }, (_, i) => i).filter((pfn) => pfn !== 10 && pfn !== 11 && pfn !== 50 && pfn !== 51 && pfn !== 52);
-    const result = runModel({ ...machine, bootPfns: [...boot, 10, 11] }, { pfns: [10, 11, ...Array.from({ length: 21 }, (_, i) => 50 + i)], zeroPfns: [] });
+    const boot = Array.from({ length: 75 }, (_, i) => i).filter(
+      (pfn) => pfn !== 10 && pfn !== 11 && pfn !== 50 && pfn !== 51 && pfn !== 52,
+    );
+    const result = runModel(
+      { ...machine, bootPfns: [...boot, 10, 11] },
+      { pfns: [10, 11, ...Array.from({ length: 21 }, (_, i) => 50 + i)], zeroPfns: [] },
+    );
     expect(result.outcome).toEqual({ ok: false, phase: "prepareImage", code: "ENOMEM" });
     const last = result.phases[result.phases.length - 1]!;
     expect(last.forbidden).toBeNull();

@@ -70,7 +70,14 @@ export type Content =
   | { kind: "meta" };
 
 /** The phases, named as the engine names them (src/phaseNames.ts). */
-export type ModelPhase = "checkHeader" | "unpackOrigPfns" | "markUnsafePages" | "prepareImage" | "loadImage" | "restoreHighmem" | "atomicCopy";
+export type ModelPhase =
+  | "checkHeader"
+  | "unpackOrigPfns"
+  | "markUnsafePages"
+  | "prepareImage"
+  | "loadImage"
+  | "restoreHighmem"
+  | "atomicCopy";
 
 /** The allocator and page-state maps after a phase. */
 export interface PhaseState {
@@ -238,7 +245,11 @@ export function bitmapChargePages(frames: number, pageSize: number): number {
  * explicitOrders - The allocator orders of `allocator: { order }`: the listed PFNs of each class first (first
  * occurrence wins), then the rest of the class ascending.
  */
-export function explicitOrders(frames: number, highmemStartPfn: number, listed: readonly number[]): { low: number[]; high: number[] } {
+export function explicitOrders(
+  frames: number,
+  highmemStartPfn: number,
+  listed: readonly number[],
+): { low: number[]; high: number[] } {
   const make = (from: number, to: number) => {
     const seen = new Set<number>();
     for (const pfn of listed) if (pfn >= from && pfn < to) seen.add(pfn);
@@ -471,7 +482,8 @@ class Restore {
     this.forbiddenPagesMap = bm1;
     this.freePagesMap = bm2;
     this.basicBitmaps = [bm1, bm2];
-    for (const r of this.m.nosave) for (let pfn = r.start; pfn < r.end; pfn++) if (this.pfnValid(pfn)) this.setForbidden(pfn);
+    for (const r of this.m.nosave)
+      for (let pfn = r.start; pfn < r.end; pfn++) if (this.pfnValid(pfn)) this.setForbidden(pfn);
   }
 
   /** free_basic_memory_bitmaps - Unpublish both maps, then free their pages. */
@@ -707,7 +719,8 @@ class Restore {
    * the next resume sets them again; thaw's lists are empty, and that is what the model reports.
    */
   private rollback(): void {
-    for (const bm of [this.copyBm, this.zeroBm, this.origBm, this.safeHighmemBm]) if (bm) this.memoryBmFree(bm, PG_UNSAFE_CLEAR);
+    for (const bm of [this.copyBm, this.zeroBm, this.origBm, this.safeHighmemBm])
+      if (bm) this.memoryBmFree(bm, PG_UNSAFE_CLEAR);
     this.copyBm = this.zeroBm = this.origBm = this.safeHighmemBm = null;
     this.swsuspFree();
     this.freeBasicMemoryBitmaps();

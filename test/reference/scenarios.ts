@@ -7,13 +7,20 @@
  * (for the reference model). Named boot profiles and named allocator orders are machine inputs, not part of the
  * resume algorithm, so their PFNs come from the library's own pure functions (bootFootprint, allocatorOrders).
  */
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+
 import { uniformInt } from "pure-rand/distribution/uniformInt";
-import type { MachineOptions, AllocatorSpec, BootSpec, AllocatorOrderName, BootProfileName } from "../../src/machine/config.js";
-import { resolveMachine } from "../../src/machine/config.js";
-import { bootFootprint } from "../../src/machine/boot.js";
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { allocatorOrders } from "../../src/machine/allocatorOrder.js";
-import { explicitOrders, type ModelMachine, type ModelImage, type Range } from "./model.js";
+import { bootFootprint } from "../../src/machine/boot.js";
+import type {
+  AllocatorOrderName,
+  AllocatorSpec,
+  BootProfileName,
+  BootSpec,
+  MachineOptions,
+} from "../../src/machine/config.js";
+import { resolveMachine } from "../../src/machine/config.js";
+import { explicitOrders, type ModelImage, type ModelMachine, type Range } from "./model.js";
 
 /** One scenario, for the engine and for the model. */
 export interface Scenario {
@@ -36,7 +43,13 @@ export interface Scenario {
  */
 export type ScenarioKind = "roomy" | "tight" | "crowded-highmem" | "lowmem-starved" | "large-pages";
 
-export const SCENARIO_KINDS: readonly ScenarioKind[] = ["roomy", "tight", "crowded-highmem", "lowmem-starved", "large-pages"];
+export const SCENARIO_KINDS: readonly ScenarioKind[] = [
+  "roomy",
+  "tight",
+  "crowded-highmem",
+  "lowmem-starved",
+  "large-pages",
+];
 
 interface Rng {
   int(from: number, to: number): number;
@@ -92,15 +105,23 @@ function randomBoot(r: Rng, kind: ScenarioKind, usable: number[], highmemStartPf
   if (kind === "crowded-highmem" || kind === "lowmem-starved") {
     const high = usable.filter((pfn) => pfn >= highmemStartPfn);
     const low = usable.filter((pfn) => pfn < highmemStartPfn);
-    const [highShare, lowShare] = kind === "crowded-highmem" ? [r.real(0.5, 1), share] : [r.real(0, 0.3), r.real(0.1, 0.8)];
-    return { pfns: [...pickSome(high, Math.round(highShare * high.length), r), ...pickSome(low, Math.round(lowShare * low.length), r)] };
+    const [highShare, lowShare] =
+      kind === "crowded-highmem" ? [r.real(0.5, 1), share] : [r.real(0, 0.3), r.real(0.1, 0.8)];
+    return {
+      pfns: [
+        ...pickSome(high, Math.round(highShare * high.length), r),
+        ...pickSome(low, Math.round(lowShare * low.length), r),
+      ],
+    };
   }
   switch (r.int(0, 4)) {
-    case 0: { // one block
+    case 0: {
+      // one block
       const start = r.int(0, Math.max(0, usable.length - count));
       return { pfns: usable.slice(start, start + count) };
     }
-    case 1: { // clusters of a few frames
+    case 1: {
+      // clusters of a few frames
       const run = r.int(2, 16);
       const pfns: number[] = [];
       while (pfns.length < count) {
@@ -109,7 +130,8 @@ function randomBoot(r: Rng, kind: ScenarioKind, usable: number[], highmemStartPf
       }
       return { pfns: pfns.slice(0, count) };
     }
-    case 2: { // a named profile, resolved by the library
+    case 2: {
+      // a named profile, resolved by the library
       const profile = r.pick<BootProfileName>(["scattered", "low", "clustered"]);
       return profile === "clustered" ? { profile, share, clusterPages: r.int(1, 32) } : { profile, share };
     }
@@ -134,7 +156,11 @@ export function randomScenario(seed: number, kind: ScenarioKind): Scenario {
   const pageSize = 2 ** (starved ? r.int(6, 8) : large ? r.int(13, 16) : r.int(6, 12));
   const frames = Math.round(2 ** (starved ? r.real(7, 11) : large ? r.real(5, 8) : r.real(5, 12)));
   const withHighmem = kind === "crowded-highmem" || starved || r.chance(0.45);
-  const highmemStartPfn = !withHighmem ? frames : starved ? r.int(Math.floor(frames * 0.2), Math.floor(frames * 0.5)) : r.int(Math.max(1, Math.floor(frames * 0.3)), frames - 1);
+  const highmemStartPfn = !withHighmem
+    ? frames
+    : starved
+      ? r.int(Math.floor(frames * 0.2), Math.floor(frames * 0.5))
+      : r.int(Math.max(1, Math.floor(frames * 0.3)), frames - 1);
   const dmaEndPfn = r.int(0, Math.min(highmemStartPfn, 64));
   const holes = randomRanges(r, frames, r.int(0, 3), Math.ceil(frames / 16));
   const nosave = randomRanges(r, frames, r.int(0, 2), Math.ceil(frames / 32));
@@ -148,14 +174,33 @@ export function randomScenario(seed: number, kind: ScenarioKind): Scenario {
   const usableHigh = usable.filter((pfn) => pfn >= highmemStartPfn);
   if (usableHigh.length > 0 && (starved || r.chance(0.3))) {
     // favour HighMem: most image pages above highmemStartPfn
-    pool = [...usableHigh, ...pickSome(usable.filter((pfn) => pfn < highmemStartPfn), Math.ceil(usableHigh.length / 4), r)];
+    pool = [
+      ...usableHigh,
+      ...pickSome(
+        usable.filter((pfn) => pfn < highmemStartPfn),
+        Math.ceil(usableHigh.length / 4),
+        r,
+      ),
+    ];
   }
-  const pfns = pickSome(pool, Math.max(1, Math.round(imageShare * Math.min(pool.length, usable.length))), r).sort((a, b) => a - b);
+  const pfns = pickSome(pool, Math.max(1, Math.round(imageShare * Math.min(pool.length, usable.length))), r).sort(
+    (a, b) => a - b,
+  );
   const zeroShare = r.chance(0.7) ? r.real(0, 0.35) : 0;
-  const zeroPfns = pickSome(pfns, Math.min(pfns.length - 1, Math.round(zeroShare * pfns.length)), r).sort((a, b) => a - b);
+  const zeroPfns = pickSome(pfns, Math.min(pfns.length - 1, Math.round(zeroShare * pfns.length)), r).sort(
+    (a, b) => a - b,
+  );
 
   const options: MachineOptions = {
-    frames, pageSize, zones: { dmaEndPfn, highmemStartPfn }, holes, nosave, boot, allocator, bitmap: "flat", seed: seed % 1000,
+    frames,
+    pageSize,
+    zones: { dmaEndPfn, highmemStartPfn },
+    holes,
+    nosave,
+    boot,
+    allocator,
+    bitmap: "flat",
+    seed: seed % 1000,
   };
   const spec = resolveMachine(options);
   const bootPfns = Array.from(bootFootprint(spec));
@@ -165,14 +210,32 @@ export function randomScenario(seed: number, kind: ScenarioKind): Scenario {
   if (typeof allocator === "object") {
     ({ low: lowOrder, high: highOrder } = explicitOrders(frames, highmemStartPfn, allocator.order));
   } else {
-    const orders = allocatorOrders(spec, (pfn) => inRanges(spec.holes, pfn) || inRanges(spec.nosave, pfn) || bootSet.has(pfn));
+    const orders = allocatorOrders(
+      spec,
+      (pfn) => inRanges(spec.holes, pfn) || inRanges(spec.nosave, pfn) || bootSet.has(pfn),
+    );
     lowOrder = Array.from(orders.low);
     highOrder = Array.from(orders.high);
   }
-  const machine: ModelMachine = { frames, pageSize, highmemStartPfn, holes: spec.holes, nosave: spec.nosave, bootPfns, lowOrder, highOrder };
-  const allocatorName = typeof allocator === "object" ? (allocator.order.length === frames ? "permutation" : `list of ${allocator.order.length}`) : allocator;
+  const machine: ModelMachine = {
+    frames,
+    pageSize,
+    highmemStartPfn,
+    holes: spec.holes,
+    nosave: spec.nosave,
+    bootPfns,
+    lowOrder,
+    highOrder,
+  };
+  const allocatorName =
+    typeof allocator === "object"
+      ? allocator.order.length === frames
+        ? "permutation"
+        : `list of ${allocator.order.length}`
+      : allocator;
   const bootName = "pfns" in boot ? `${bootPfns.length} boot frames` : `boot ${boot.profile} ${bootPfns.length}`;
-  const label = `${kind} #${seed}: ${frames}×${pageSize} B, ${withHighmem ? `HighMem from ${highmemStartPfn}` : "no HighMem"}, ` +
+  const label =
+    `${kind} #${seed}: ${frames}×${pageSize} B, ${withHighmem ? `HighMem from ${highmemStartPfn}` : "no HighMem"}, ` +
     `${holes.length} holes, ${nosave.length} nosave, ${bootName}, ${allocatorName}, image ${pfns.length} (${zeroPfns.length} zero)`;
   return { seed, kind, label, options, machine, image: { pfns, zeroPfns } };
 }

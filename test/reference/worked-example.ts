@@ -6,7 +6,7 @@
  * 80–99 (none of them unsafe, so allocated_unsafe_pages stays 0 and n = 5), and then exactly the frames the example
  * names: 60 for the reserve, then 50, 61, 51, 62, 63 for the preallocation.
  */
-import { bitmapChargePages, explicitOrders, type ModelMachine, type ModelImage } from "./model.js";
+import { bitmapChargePages, explicitOrders, type ModelImage, type ModelMachine } from "./model.js";
 
 export const FRAMES = 100;
 export const PAGE_SIZE = 4096;
@@ -31,7 +31,16 @@ export const EXAMPLE_IMAGE: ModelImage = { pfns: IMAGE_PFNS, zeroPfns: [] };
 
 export function exampleMachine(): ModelMachine {
   const orders = explicitOrders(FRAMES, FRAMES, allocatorOrder());
-  return { frames: FRAMES, pageSize: PAGE_SIZE, highmemStartPfn: FRAMES, holes: [], nosave: [], bootPfns: BOOT_PFNS, lowOrder: orders.low, highOrder: orders.high };
+  return {
+    frames: FRAMES,
+    pageSize: PAGE_SIZE,
+    highmemStartPfn: FRAMES,
+    holes: [],
+    nosave: [],
+    bootPfns: BOOT_PFNS,
+    lowOrder: orders.low,
+    highOrder: orders.high,
+  };
 }
 
 /** The same scenario as simulate() options. */

@@ -1,16 +1,24 @@
 import type { Command } from "commander";
+import { restoreMap, writeSvg } from "../../map.js";
 import { ResumeSession } from "../../resume.js";
 import { parseSize } from "../../util/units.js";
-import { restoreMap, writeSvg } from "../../map.js";
-import { machineOptions, imageOptions, imageOpenOptions, toMachine, type MachineFlags, type ImageFlags } from "../options.js";
-import { print, runCommand, resumeJson } from "../output.js";
+import {
+  type ImageFlags,
+  imageOpenOptions,
+  imageOptions,
+  type MachineFlags,
+  machineOptions,
+  toMachine,
+} from "../options.js";
+import { print, resumeJson, runCommand } from "../output.js";
 import { describeMachine, resumeReport, verifyOk } from "../report.js";
 
 /** resumeCommand - `thaw resume IMAGE`: restore a thaw or Linux image into a model of its machine, then verify. */
 export function resumeCommand(program: Command): void {
   machineOptions(
     imageOptions(
-      program.command("resume")
+      program
+        .command("resume")
         .description("resume an image into a model of the machine its header describes, then verify every page")
         .argument("<image>", "thaw image or Linux swap device copy (opened read-only; .gz and .zst are unpacked first)")
         .option("--no-verify", "skip the verify phase")
@@ -18,13 +26,36 @@ export function resumeCommand(program: Command): void {
       "draw the restore map: what the restore did with every frame",
     ),
     { resume: true },
-  ).action((path: string, flags: MachineFlags & ImageFlags & { verify: boolean; maxMemory?: string }) => runCommand(flags.json, async (progress) => {
-    const session = await ResumeSession.open(path, { machineOptions: toMachine(flags), verify: flags.verify, ...(flags.mode && { mode: flags.mode }), ...(flags.maxMemory && { maxMemory: parseSize(flags.maxMemory) }), ...imageOpenOptions(flags), ...progress });
-    const result = session.run();
-    if (flags.map) writeSvg(flags.map, restoreMap(session.machine), `thaw resume ${path}: restore map`, session.machine.spec.pageSize);
-    const ok = verifyOk(result.verify, result.counts.imagePages);
-    if (!ok) process.exitCode = 2;
-    print(flags.json, resumeJson(result, { ok, format: session.source.format }), () =>
-      resumeReport([describeMachine(session.machine.spec), `image: ${path} (${session.source.format}, ${session.source.pages} pages)`, ...result.warnings.map((w) => `warning: ${w}`)], result));
-  }));
+  ).action((path: string, flags: MachineFlags & ImageFlags & { verify: boolean; maxMemory?: string }) =>
+    runCommand(flags.json, async (progress) => {
+      const session = await ResumeSession.open(path, {
+        machineOptions: toMachine(flags),
+        verify: flags.verify,
+        ...(flags.mode && { mode: flags.mode }),
+        ...(flags.maxMemory && { maxMemory: parseSize(flags.maxMemory) }),
+        ...imageOpenOptions(flags),
+        ...progress,
+      });
+      const result = session.run();
+      if (flags.map)
+        writeSvg(
+          flags.map,
+          restoreMap(session.machine),
+          `thaw resume ${path}: restore map`,
+          session.machine.spec.pageSize,
+        );
+      const ok = verifyOk(result.verify, result.counts.imagePages);
+      if (!ok) process.exitCode = 2;
+      print(flags.json, resumeJson(result, { ok, format: session.source.format }), () =>
+        resumeReport(
+          [
+            describeMachine(session.machine.spec),
+            `image: ${path} (${session.source.format}, ${session.source.pages} pages)`,
+            ...result.warnings.map((w) => `warning: ${w}`),
+          ],
+          result,
+        ),
+      );
+    }),
+  );
 }

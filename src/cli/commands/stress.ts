@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { runStress, stressChart, type StressRun } from "../../stress.js";
+import { runStress, type StressRun, stressChart } from "../../stress.js";
 import { formatMiB } from "../../util/units.js";
 import { print, runCommand } from "../output.js";
 
@@ -11,16 +11,28 @@ function line(r: StressRun, i: number, total: number): string {
 
 /** stressCommand - `thaw stress`: the sweep of src/stress.ts, every run verified. */
 export function stressCommand(program: Command): void {
-  program.command("stress")
-    .description("sweep machine size × bitmap × image share × page size; every run verified; time per phase, pages/s, GB/s, peak RSS")
+  program
+    .command("stress")
+    .description(
+      "sweep machine size × bitmap × image share × page size; every run verified; time per phase, pages/s, GB/s, peak RSS",
+    )
     .option("--quick", "the small sweep the tests run (about ten seconds)")
     .option("--chart <file.svg>", "draw time per phase of every run")
     .option("--json", "print one JSON object: { ok, runs }")
-    .action((flags: { quick?: boolean; chart?: string; json?: boolean }) => runCommand(flags.json, async () => {
-      const result = await runStress({ quick: flags.quick ?? false, onRun: (r, i, total) => !flags.json && process.stdout.write(line(r, i, total) + "\n") });
-      if (flags.chart) writeFileSync(flags.chart, stressChart(result.runs, `thaw stress${flags.quick ? " --quick" : ""}: time per phase`));
-      if (flags.json) print(true, result, () => "");
-      else process.stdout.write(`${result.runs.filter((r) => r.ok).length}/${result.runs.length} runs verified\n`);
-      if (!result.ok) process.exitCode = 2;
-    }));
+    .action((flags: { quick?: boolean; chart?: string; json?: boolean }) =>
+      runCommand(flags.json, async () => {
+        const result = await runStress({
+          quick: flags.quick ?? false,
+          onRun: (r, i, total) => !flags.json && process.stdout.write(`${line(r, i, total)}\n`),
+        });
+        if (flags.chart)
+          writeFileSync(
+            flags.chart,
+            stressChart(result.runs, `thaw stress${flags.quick ? " --quick" : ""}: time per phase`),
+          );
+        if (flags.json) print(true, result, () => "");
+        else process.stdout.write(`${result.runs.filter((r) => r.ok).length}/${result.runs.length} runs verified\n`);
+        if (!result.ok) process.exitCode = 2;
+      }),
+    );
 }

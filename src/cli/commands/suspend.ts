@@ -1,22 +1,36 @@
-import { Option, type Command } from "commander";
+import { type Command, Option } from "commander";
 import { createMachine } from "../../machine/machine.js";
 import { suspendMachine } from "../../suspend.js";
 import { formatMiB } from "../../util/units.js";
-import { machineOptions, toMachine, share, type MachineFlags } from "../options.js";
+import { type MachineFlags, machineOptions, share, toMachine } from "../options.js";
 import { print, runCommand } from "../output.js";
 import { describeMachine, describeSuspend } from "../report.js";
 
 /** suspendCommand - `thaw suspend --out FILE`: hibernate a simulated machine to a thaw image. */
 export function suspendCommand(program: Command): void {
   machineOptions(
-    program.command("suspend")
+    program
+      .command("suspend")
       .description("hibernate a simulated machine: write its image kernel's pages as a thaw image")
       .requiredOption("--out <file>", "where to write the image")
-      .addOption(new Option("--image <share>", "share of usable frames the image kernel saves").default(0.4, "40%").argParser(share))
-      .addOption(new Option("--zero <share>", "share of saved pages that are all zero").default(0.05, "5%").argParser(share)),
-  ).action((flags: MachineFlags & { out: string; image: number; zero: number }) => runCommand(flags.json, async (progress) => {
-    const machine = await createMachine(toMachine(flags));
-    const result = suspendMachine(machine, { out: flags.out, image: flags.image, zero: flags.zero, ...progress });
-    print(flags.json, { ok: true, ...result, crc32: result.crc32.toString(16).padStart(8, "0") }, () => `${describeMachine(machine.spec)}\n${describeSuspend(result)}\nimage: ${result.path} (${formatMiB(result.bytes)})`);
-  }));
+      .addOption(
+        new Option("--image <share>", "share of usable frames the image kernel saves")
+          .default(0.4, "40%")
+          .argParser(share),
+      )
+      .addOption(
+        new Option("--zero <share>", "share of saved pages that are all zero").default(0.05, "5%").argParser(share),
+      ),
+  ).action((flags: MachineFlags & { out: string; image: number; zero: number }) =>
+    runCommand(flags.json, async (progress) => {
+      const machine = await createMachine(toMachine(flags));
+      const result = suspendMachine(machine, { out: flags.out, image: flags.image, zero: flags.zero, ...progress });
+      print(
+        flags.json,
+        { ok: true, ...result, crc32: result.crc32.toString(16).padStart(8, "0") },
+        () =>
+          `${describeMachine(machine.spec)}\n${describeSuspend(result)}\nimage: ${result.path} (${formatMiB(result.bytes)})`,
+      );
+    }),
+  );
 }

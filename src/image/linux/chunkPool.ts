@@ -11,15 +11,16 @@
  * │ slot 1 …                     │ + SLOT_BYTES each
  * └───────────────────────────────┘
  */
-import type { Worker } from "node:worker_threads";
+
 import { availableParallelism } from "node:os";
-import * as L from "../../../assembly/portable/layout.js";
+import type { Worker } from "node:worker_threads";
 import * as C from "../../../assembly/portable/compress.js";
-import { instantiateEngine, defaultFlavour, type EngineExports } from "../../engine/load.js";
+import * as L from "../../../assembly/portable/layout.js";
+import { defaultFlavour, type EngineExports, instantiateEngine } from "../../engine/load.js";
 import { startWorker, workerReady } from "../../engine/worker.js";
-import { SLOT, SLOT_BYTES, CONTROL_BYTES, INPUT_BYTES, ALGO, decompressSlot } from "./chunkSlot.js";
 import { ImageFormatError } from "../../errors.js";
 import { crc32Le } from "../../util/crc32.js";
+import { ALGO, CONTROL_BYTES, decompressSlot, INPUT_BYTES, SLOT, SLOT_BYTES } from "./chunkSlot.js";
 
 /** Compression algorithms of hibernation images. */
 export type Compression = "lzo" | "lz4";
@@ -74,7 +75,10 @@ export class ChunkPool {
     this.engine = engine;
     this.workers = workers;
     this.slots = slots;
-    this.control = Array.from({ length: slots }, (_, i) => new Int32Array(memory.buffer, ChunkPool.base(i), SLOT.WORDS));
+    this.control = Array.from(
+      { length: slots },
+      (_, i) => new Int32Array(memory.buffer, ChunkPool.base(i), SLOT.WORDS),
+    );
   }
 
   private static base(slot: number): number {
@@ -90,7 +94,11 @@ export class ChunkPool {
     const { exports, module } = await instantiateEngine(memory, flavour);
     const started: Worker[] = [];
     for (let i = 0; i < workers; i++) {
-      started.push(startWorker("./chunkWorker", import.meta.url, { workerData: { module, memory, flavour, slot: ChunkPool.base(i) } }));
+      started.push(
+        startWorker("./chunkWorker", import.meta.url, {
+          workerData: { module, memory, flavour, slot: ChunkPool.base(i) },
+        }),
+      );
     }
     await Promise.all(started.map(workerReady));
     for (const worker of started) worker.unref();
@@ -136,7 +144,11 @@ export class ChunkPool {
       const at = ctl[SLOT.ERR + C.DECOMP_ERR_IN_POS / 4]! >>> 0;
       const value = ctl[SLOT.ERR + C.DECOMP_ERR_VALUE / 4]! >>> 0;
       const cmpLen = ctl[SLOT.CMP_LEN]!;
-      throw new ImageFormatError("EINVAL", `${algorithm.toUpperCase()} ${where}: ${MESSAGES[ret] ?? `error ${ret}`} at byte ${at} of ${cmpLen} (value ${value})`, { kind: "bytes", value: at, limit: cmpLen });
+      throw new ImageFormatError(
+        "EINVAL",
+        `${algorithm.toUpperCase()} ${where}: ${MESSAGES[ret] ?? `error ${ret}`} at byte ${at} of ${cmpLen} (value ${value})`,
+        { kind: "bytes", value: at, limit: cmpLen },
+      );
     }
     return { uncLen: ret, crc: ctl[SLOT.CRC]! >>> 0 };
   }

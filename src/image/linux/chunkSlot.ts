@@ -22,7 +22,20 @@ import * as C from "../../../assembly/portable/compress.js";
 import type { EngineExports } from "../../engine/load.js";
 
 /** Word indexes and states of a slot's control block. */
-export const SLOT = { STATE: 0, ALGO: 1, CMP_LEN: 2, HEADER: 3, RESULT: 4, CRC: 5, ERR: 8, WORDS: 16, IDLE: 0, WORK: 1, DONE: 2, EXIT: 3 } as const;
+export const SLOT = {
+  STATE: 0,
+  ALGO: 1,
+  CMP_LEN: 2,
+  HEADER: 3,
+  RESULT: 4,
+  CRC: 5,
+  ERR: 8,
+  WORDS: 16,
+  IDLE: 0,
+  WORK: 1,
+  DONE: 2,
+  EXIT: 3,
+} as const;
 export const CONTROL_BYTES = SLOT.WORDS * 4;
 export const INPUT_BYTES = C.CMP_PAGES * 4096;
 export const SLOT_BYTES = CONTROL_BYTES + INPUT_BYTES + C.UNC_SIZE;
@@ -41,13 +54,21 @@ export interface ChunkWorkerData {
  * slot's output, and record the result: unc_len and its crc32_le (@crc), or the negative code with the decoder's
  * error record.
  */
-export function decompressSlot(engine: EngineExports, memory: WebAssembly.Memory, slot: number, crc: (bytes: Uint8Array) => number): void {
+export function decompressSlot(
+  engine: EngineExports,
+  memory: WebAssembly.Memory,
+  slot: number,
+  crc: (bytes: Uint8Array) => number,
+): void {
   const ctl = new Int32Array(memory.buffer, slot, SLOT.WORDS);
   const src = slot + CONTROL_BYTES + ctl[SLOT.HEADER]!;
   const out = slot + CONTROL_BYTES + INPUT_BYTES;
   const err = slot + SLOT.ERR * 4;
   const cmpLen = ctl[SLOT.CMP_LEN]!;
-  const ret = ctl[SLOT.ALGO] === ALGO.lz4 ? engine.lz4DecompressSafe(src, cmpLen, out, C.UNC_SIZE, err) : engine.lzo1xDecompressSafe(src, cmpLen, out, C.UNC_SIZE, err);
+  const ret =
+    ctl[SLOT.ALGO] === ALGO.lz4
+      ? engine.lz4DecompressSafe(src, cmpLen, out, C.UNC_SIZE, err)
+      : engine.lzo1xDecompressSafe(src, cmpLen, out, C.UNC_SIZE, err);
   ctl[SLOT.RESULT] = ret;
   if (ret >= 0) ctl[SLOT.CRC] = ret === 0 ? 0 : crc(new Uint8Array(memory.buffer, out, ret)) | 0;
 }

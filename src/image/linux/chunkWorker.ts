@@ -4,12 +4,16 @@
  * WORK, decompress the chunk in the slot's input into its output with thaw's own decoder, checksum the output
  * (crc32_le), report DONE. The slot layout is chunkPool.ts's.
  */
-import { workerData, parentPort } from "node:worker_threads";
-import { instantiateModule, type Flavour } from "../../engine/load.js";
+import { parentPort, workerData } from "node:worker_threads";
+import { type Flavour, instantiateModule } from "../../engine/load.js";
 import { crc32Le } from "../../util/crc32.js";
-import { SLOT, type ChunkWorkerData, decompressSlot } from "./chunkSlot.js";
+import { type ChunkWorkerData, decompressSlot, SLOT } from "./chunkSlot.js";
 
-const data = workerData as ChunkWorkerData & { module: WebAssembly.Module; memory: WebAssembly.Memory; flavour: Flavour };
+const data = workerData as ChunkWorkerData & {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  flavour: Flavour;
+};
 const engine = await instantiateModule(data.module, data.memory, data.flavour);
 const ctl = new Int32Array(data.memory.buffer, data.slot, SLOT.WORDS);
 parentPort!.postMessage("ready");

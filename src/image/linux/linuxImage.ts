@@ -3,17 +3,24 @@
  * page, the PFN metadata pages and the data pages, uncompressed (SF_NOCOMPRESS_MODE) or in LZO / LZ4 chunks — as an
  * ImageSource, so that the same phases inspect and restore it (§5.10's reader algorithm).
  */
-import { ImageFormatError, ResumeError } from "../../errors.js";
+
 import * as C from "../../../assembly/portable/compress.js";
-import type { ImageSource, StreamReader } from "../source.js";
+import { ImageFormatError, ResumeError } from "../../errors.js";
 import type { PfnRange } from "../../machine/config.js";
-import { SwapDevice, SWAP_BLOCK_SIZE } from "./device.js";
-import { decodeSwapHeader, type SwapHeader, SF_NOCOMPRESS_MODE, SF_CRC32_MODE, SF_COMPRESSION_ALG_LZ4 } from "./swapHeader.js";
+import { hex32 } from "../../util/crc32.js";
+import { crc32Combine } from "../../util/crc32Combine.js";
+import type { ImageSource, StreamReader } from "../source.js";
+import { ChunkPool, type Compression, defaultWorkers } from "./chunkPool.js";
+import { SWAP_BLOCK_SIZE, SwapDevice } from "./device.js";
+import {
+  decodeSwapHeader,
+  SF_COMPRESSION_ALG_LZ4,
+  SF_CRC32_MODE,
+  SF_NOCOMPRESS_MODE,
+  type SwapHeader,
+} from "./swapHeader.js";
 import { loadSwapMap, type SwapMap } from "./swapMap.js";
 import { decodeSwsuspInfo, type SwsuspInfo } from "./swsuspInfo.js";
-import { ChunkPool, defaultWorkers, type Compression } from "./chunkPool.js";
-import { crc32Combine } from "../../util/crc32Combine.js";
-import { hex32 } from "../../util/crc32.js";
 
 /** Options of opening a swap area. */
 export interface LinuxOpenOptions {
@@ -29,8 +36,19 @@ export const MAX_HOLE_PAGES = 2 ** 20;
 const ZERO_FLAG = 1n << 63n;
 const END = 0xffffffffffffffffn;
 
-function checkHeaderError(code: ConstructorParameters<typeof ImageFormatError>[0], message: string, name: string, value: number | string, limit?: number): ResumeError {
-  return new ResumeError("checkHeader", code, message, { kind: "field", name, value, ...(limit !== undefined && { limit }) });
+function checkHeaderError(
+  code: ConstructorParameters<typeof ImageFormatError>[0],
+  message: string,
+  name: string,
+  value: number | string,
+  limit?: number,
+): ResumeError {
+  return new ResumeError("checkHeader", code, message, {
+    kind: "field",
+    name,
+    value,
+    ...(limit !== undefined && { limit }),
+  });
 }
 
 /** What a compressed stream's chunks added up to, for `thaw inspect`. */
@@ -58,7 +76,15 @@ export class LinuxSwapSource implements ImageSource {
   private readonly pool: ChunkPool | undefined;
   private hints: ImageSource["machine"] | undefined;
 
-  private constructor(device: SwapDevice, header: SwapHeader, info: SwsuspInfo, map: SwapMap, offset: number, deviceBlocks: number, pool: ChunkPool | undefined) {
+  private constructor(
+    device: SwapDevice,
+    header: SwapHeader,
+    info: SwsuspInfo,
+    map: SwapMap,
+    offset: number,
+    deviceBlocks: number,
+    pool: ChunkPool | undefined,
+  ) {
     this.device = device;
     this.swapHeader = header;
     this.info = info;
@@ -66,7 +92,8 @@ export class LinuxSwapSource implements ImageSource {
     this.offset = offset;
     this.deviceBlocks = deviceBlocks;
     this.pool = pool;
-    this.compression = header.flags & SF_NOCOMPRESS_MODE ? "none" : header.flags & SF_COMPRESSION_ALG_LZ4 ? "lz4" : "lzo";
+    this.compression =
+      header.flags & SF_NOCOMPRESS_MODE ? "none" : header.flags & SF_COMPRESSION_ALG_LZ4 ? "lz4" : "lzo";
   }
 
   /**
@@ -78,13 +105,37 @@ export class LinuxSwapSource implements ImageSource {
     try {
       const offset = options.offset ?? 0;
       const header = decodeSwapHeader(device.readBlock(offset));
-      if (header.kind === "swap") throw checkHeaderError("EINVAL", `${path} is a swap area with no hibernation image (signature ${header.signature})`, "sig", header.signature);
-      if (header.kind === "hibernation-other") throw checkHeaderError("EINVAL", `${header.signatureName}: thaw reads images written by the kernel's own swap writer`, "sig", header.signature);
-      if (header.kind === "unknown") throw checkHeaderError("EINVAL", `no swap signature at block ${offset} (byte ${offset * PAGE + 4086}): found "${header.signature}"`, "sig", header.signature);
+      if (header.kind === "swap")
+        throw checkHeaderError(
+          "EINVAL",
+          `${path} is a swap area with no hibernation image (signature ${header.signature})`,
+          "sig",
+          header.signature,
+        );
+      if (header.kind === "hibernation-other")
+        throw checkHeaderError(
+          "EINVAL",
+          `${header.signatureName}: thaw reads images written by the kernel's own swap writer`,
+          "sig",
+          header.signature,
+        );
+      if (header.kind === "unknown")
+        throw checkHeaderError(
+          "EINVAL",
+          `no swap signature at block ${offset} (byte ${offset * PAGE + 4086}): found "${header.signature}"`,
+          "sig",
+          header.signature,
+        );
       const sane = header.swap.lastPage > 0 && header.swap.lastPage < 2 ** 32;
       const deviceBlocks = Math.max(device.blocks, sane ? offset + header.swap.lastPage + 1 : 0);
       if (header.image === 0 || header.image >= deviceBlocks) {
-        throw checkHeaderError("EINVAL", `swsusp_header.image is block ${header.image}, outside the device's ${deviceBlocks} blocks`, "image", header.image, deviceBlocks);
+        throw checkHeaderError(
+          "EINVAL",
+          `swsusp_header.image is block ${header.image}, outside the device's ${deviceBlocks} blocks`,
+          "image",
+          header.image,
+          deviceBlocks,
+        );
       }
       let map: SwapMap;
       try {
@@ -92,31 +143,63 @@ export class LinuxSwapSource implements ImageSource {
       } catch (error) {
         throw error instanceof ImageFormatError ? error.inPhase("checkHeader") : error;
       }
-      if (map.entries.length === 0) throw checkHeaderError("EINVAL", "the swap map is empty: no swsusp_info page", "entries", 0);
+      if (map.entries.length === 0)
+        throw checkHeaderError("EINVAL", "the swap map is empty: no swsusp_info page", "entries", 0);
       const info = decodeSwsuspInfo(device.readBlock(map.entries[0]!));
       checkInfo(info, header, map);
       const compressed = !(header.flags & SF_NOCOMPRESS_MODE);
-      return new LinuxSwapSource(device, header, info, map, offset, deviceBlocks, compressed ? await ChunkPool.create(options.workers ?? defaultWorkers()) : undefined);
+      return new LinuxSwapSource(
+        device,
+        header,
+        info,
+        map,
+        offset,
+        deviceBlocks,
+        compressed ? await ChunkPool.create(options.workers ?? defaultWorkers()) : undefined,
+      );
     } catch (error) {
       device.close();
       throw error;
     }
   }
 
-  get path() { return this.device.path; }
-  get numPhyspages() { return this.info.numPhyspages; }
-  get imagePages() { return this.info.imagePages; }
-  get metaPages() { return this.info.pages - this.info.imagePages - 1; }
-  get pages() { return this.info.pages; }
-  get crc32() { return this.swapHeader.flags & SF_CRC32_MODE ? this.swapHeader.crc32 : undefined; }
+  get path() {
+    return this.device.path;
+  }
+  get numPhyspages() {
+    return this.info.numPhyspages;
+  }
+  get imagePages() {
+    return this.info.imagePages;
+  }
+  get metaPages() {
+    return this.info.pages - this.info.imagePages - 1;
+  }
+  get pages() {
+    return this.info.pages;
+  }
+  get crc32() {
+    return this.swapHeader.flags & SF_CRC32_MODE ? this.swapHeader.crc32 : undefined;
+  }
 
   get headerFields(): Record<string, unknown> {
     const h = this.swapHeader;
     return {
-      signature: h.signature, signatureName: h.signatureName, origSig: h.origSig, flags: h.flags, flagNames: h.flagNames,
-      hwSig: h.hwSig, crc32: hex32(h.crc32), image: h.image, offset: this.offset, deviceBlocks: this.deviceBlocks,
-      mapPages: this.map.mapPages.length, mapEntries: this.map.entries.length, compression: this.compression,
-      swap: h.swap, swsuspInfo: this.info,
+      signature: h.signature,
+      signatureName: h.signatureName,
+      origSig: h.origSig,
+      flags: h.flags,
+      flagNames: h.flagNames,
+      hwSig: h.hwSig,
+      crc32: hex32(h.crc32),
+      image: h.image,
+      offset: this.offset,
+      deviceBlocks: this.deviceBlocks,
+      mapPages: this.map.mapPages.length,
+      mapEntries: this.map.entries.length,
+      compression: this.compression,
+      swap: h.swap,
+      swsuspInfo: this.info,
     };
   }
 
@@ -133,8 +216,13 @@ export class LinuxSwapSource implements ImageSource {
   warnings(): string[] {
     const n = this.pastEndBlocks;
     if (n === 0) return [];
-    const check = this.crc32 === undefined ? "this image carries no CRC, so nothing can tell a trimmed copy from a truncated one" : "the CRC check covers them";
-    return [`${n} of the image's ${this.map.entries.length} blocks lie past the end of ${this.path} and read as zeros (a trimmed copy of the device, or a truncated one: ${check})`];
+    const check =
+      this.crc32 === undefined
+        ? "this image carries no CRC, so nothing can tell a trimmed copy from a truncated one"
+        : "the CRC check covers them";
+    return [
+      `${n} of the image's ${this.map.entries.length} blocks lie past the end of ${this.path} and read as zeros (a trimmed copy of the device, or a truncated one: ${check})`,
+    ];
   }
 
   summaryFields(): Record<string, unknown> {
@@ -144,7 +232,11 @@ export class LinuxSwapSource implements ImageSource {
       flags: this.swapHeader.flagNames,
       compression: this.compression,
       pastEndBlocks: this.pastEndBlocks,
-      ...(stats && { chunks: stats.chunks, compressedBytes: stats.compressedBytes, compressionRatio: Number((stats.compressedBytes / stats.uncompressedBytes).toFixed(4)) }),
+      ...(stats && {
+        chunks: stats.chunks,
+        compressedBytes: stats.compressedBytes,
+        compressionRatio: Number((stats.compressedBytes / stats.uncompressedBytes).toFixed(4)),
+      }),
     };
   }
 
@@ -162,7 +254,12 @@ export class LinuxSwapSource implements ImageSource {
 
   check(): void {
     if (this.compression === "none" && this.map.entries.length < this.pages) {
-      throw new ResumeError("checkHeader", "ENODATA", `the swap map lists ${this.map.entries.length} pages, the image has ${this.pages} (it is truncated)`, { kind: "pages", value: this.map.entries.length, limit: this.pages });
+      throw new ResumeError(
+        "checkHeader",
+        "ENODATA",
+        `the swap map lists ${this.map.entries.length} pages, the image has ${this.pages} (it is truncated)`,
+        { kind: "pages", value: this.map.entries.length, limit: this.pages },
+      );
     }
   }
 
@@ -195,14 +292,23 @@ export class LinuxSwapSource implements ImageSource {
     const max = pfns.length ? pfns[pfns.length - 1]! : -1;
     const present = this.numPhyspages;
     if (max >= present + MAX_HOLE_PAGES) {
-      throw new ResumeError("checkHeader", "EFAULT", `PFN ${max} lies beyond num_physpages (${present}) plus the largest hole thaw models (${MAX_HOLE_PAGES} pages, 4 GiB)`, { kind: "pfn", value: max, limit: present + MAX_HOLE_PAGES });
+      throw new ResumeError(
+        "checkHeader",
+        "EFAULT",
+        `PFN ${max} lies beyond num_physpages (${present}) plus the largest hole thaw models (${MAX_HOLE_PAGES} pages, 4 GiB)`,
+        { kind: "pfn", value: max, limit: present + MAX_HOLE_PAGES },
+      );
     }
     const frames = Math.max(present, Math.ceil((max + 1) / 512) * 512);
     let budget = frames - present;
     const holes: PfnRange[] = [];
     const legacy = { start: 0xa0, end: 0x100 };
     const taken: PfnRange[] = [];
-    if (budget >= legacy.end - legacy.start && frames >= legacy.end && !pfns.some((pfn) => pfn >= legacy.start && pfn < legacy.end)) {
+    if (
+      budget >= legacy.end - legacy.start &&
+      frames >= legacy.end &&
+      !pfns.some((pfn) => pfn >= legacy.start && pfn < legacy.end)
+    ) {
       holes.push(legacy);
       budget -= legacy.end - legacy.start;
       taken.push(legacy);
@@ -215,8 +321,19 @@ export class LinuxSwapSource implements ImageSource {
       holes.push({ start: gap.end - take, end: gap.end });
       budget -= take;
     }
-    if (budget > 0) throw checkHeaderError("EINVAL", `num_physpages (${present}) leaves no room for the image's ${entries.length} PFNs`, "num_physpages", present);
-    return { frames, zones: { dmaEndPfn: Math.min(frames, 4096), highmemStartPfn: frames }, holes: holes.sort((a, b) => a.start - b.start), nosave: [] };
+    if (budget > 0)
+      throw checkHeaderError(
+        "EINVAL",
+        `num_physpages (${present}) leaves no room for the image's ${entries.length} PFNs`,
+        "num_physpages",
+        present,
+      );
+    return {
+      frames,
+      zones: { dmaEndPfn: Math.min(frames, 4096), highmemStartPfn: frames },
+      holes: holes.sort((a, b) => a.start - b.start),
+      nosave: [],
+    };
   }
 
   /** pfnEntries - Every PFN entry of the metadata pages, as stored (bit 63 included). */
@@ -263,25 +380,74 @@ function freeGaps(pfns: Float64Array, taken: readonly PfnRange[], frames: number
 }
 
 function checkInfo(info: SwsuspInfo, header: SwapHeader, map: SwapMap): void {
-  if (info.numPhyspages < 1 || info.numPhyspages >= 2 ** 32) throw checkHeaderError("EINVAL", `swsusp_info.num_physpages is ${info.numPhyspages}`, "num_physpages", info.numPhyspages);
+  if (info.numPhyspages < 1 || info.numPhyspages >= 2 ** 32)
+    throw checkHeaderError(
+      "EINVAL",
+      `swsusp_info.num_physpages is ${info.numPhyspages}`,
+      "num_physpages",
+      info.numPhyspages,
+    );
   if (info.pages < info.imagePages + 2) {
-    throw checkHeaderError("EINVAL", `swsusp_info.pages (${info.pages}) leaves no PFN metadata page beside ${info.imagePages} image pages and the header`, "pages", info.pages, info.imagePages + 2);
+    throw checkHeaderError(
+      "EINVAL",
+      `swsusp_info.pages (${info.pages}) leaves no PFN metadata page beside ${info.imagePages} image pages and the header`,
+      "pages",
+      info.pages,
+      info.imagePages + 2,
+    );
   }
-  if (info.imagePages > info.numPhyspages) throw checkHeaderError("EINVAL", `image_pages (${info.imagePages}) exceeds num_physpages (${info.numPhyspages})`, "image_pages", info.imagePages, info.numPhyspages);
+  if (info.imagePages > info.numPhyspages)
+    throw checkHeaderError(
+      "EINVAL",
+      `image_pages (${info.imagePages}) exceeds num_physpages (${info.numPhyspages})`,
+      "image_pages",
+      info.imagePages,
+      info.numPhyspages,
+    );
   const metaPages = info.pages - info.imagePages - 1;
   const maxMeta = Math.ceil((info.numPhyspages * 8) / PAGE) * 2 + 1;
-  if (metaPages > maxMeta) throw checkHeaderError("EINVAL", `${metaPages} PFN metadata pages for a machine of ${info.numPhyspages} pages`, "pages", info.pages);
-  if (info.size !== info.pages * PAGE) throw checkHeaderError("EINVAL", `swsusp_info.size is ${info.size}, not pages × 4096 = ${info.pages * PAGE}`, "size", info.size, info.pages * PAGE);
+  if (metaPages > maxMeta)
+    throw checkHeaderError(
+      "EINVAL",
+      `${metaPages} PFN metadata pages for a machine of ${info.numPhyspages} pages`,
+      "pages",
+      info.pages,
+    );
+  if (info.size !== info.pages * PAGE)
+    throw checkHeaderError(
+      "EINVAL",
+      `swsusp_info.size is ${info.size}, not pages × 4096 = ${info.pages * PAGE}`,
+      "size",
+      info.size,
+      info.pages * PAGE,
+    );
   if (header.flags & SF_NOCOMPRESS_MODE && header.flags & SF_COMPRESSION_ALG_LZ4) {
-    throw checkHeaderError("EINVAL", "flags say both SF_NOCOMPRESS_MODE and SF_COMPRESSION_ALG_LZ4", "flags", header.flags);
+    throw checkHeaderError(
+      "EINVAL",
+      "flags say both SF_NOCOMPRESS_MODE and SF_COMPRESSION_ALG_LZ4",
+      "flags",
+      header.flags,
+    );
   }
   if (info.pages - 1 > map.entries.length * C.UNC_PAGES) {
-    throw checkHeaderError("EINVAL", `${info.pages} stream pages cannot come out of ${map.entries.length} map entries`, "pages", info.pages);
+    throw checkHeaderError(
+      "EINVAL",
+      `${info.pages} stream pages cannot come out of ${map.entries.length} map entries`,
+      "pages",
+      info.pages,
+    );
   }
 }
 
 /** Reads runs of consecutive blocks in one call. */
-function readEntries(device: SwapDevice, entries: readonly number[], first: number, count: number, target: Uint8Array, offset = 0): void {
+function readEntries(
+  device: SwapDevice,
+  entries: readonly number[],
+  first: number,
+  count: number,
+  target: Uint8Array,
+  offset = 0,
+): void {
   let i = 0;
   while (i < count) {
     let run = 1;
@@ -294,7 +460,10 @@ function readEntries(device: SwapDevice, entries: readonly number[], first: numb
 /** SF_NOCOMPRESS_MODE: stream page i is at map entry i (§5.5). */
 class PlainReader implements StreamReader {
   position = 0;
-  constructor(private readonly source: LinuxSwapSource, private readonly device: SwapDevice) {}
+  constructor(
+    private readonly source: LinuxSwapSource,
+    private readonly device: SwapDevice,
+  ) {}
 
   read(target: Uint8Array): number {
     const entries = this.source.map.entries;
@@ -324,7 +493,11 @@ class CompressedReader implements StreamReader {
   private current: { slot: number; pages: number; at: number } | undefined;
   private stats: ChunkStats = { chunks: 0, compressedBytes: 0, uncompressedBytes: 0 };
 
-  constructor(private readonly source: LinuxSwapSource, private readonly device: SwapDevice, private readonly pool: ChunkPool) {
+  constructor(
+    private readonly source: LinuxSwapSource,
+    private readonly device: SwapDevice,
+    private readonly pool: ChunkPool,
+  ) {
     pool.drain();
   }
 
@@ -356,11 +529,19 @@ class CompressedReader implements StreamReader {
       this.device.readBlocks(entries[this.entry]!, 1, input);
       const cmpLen = Number(new DataView(input.buffer, input.byteOffset, 8).getBigUint64(0, true));
       if (cmpLen === 0 || cmpLen > C.WORST_CMP_LEN) {
-        throw new ImageFormatError("EINVAL", `${where}: cmp_len ${cmpLen} is outside 1…${C.WORST_CMP_LEN} (bytes_worst_compress(UNC_SIZE))`, { kind: "field", name: "cmp_len", value: cmpLen, limit: C.WORST_CMP_LEN });
+        throw new ImageFormatError(
+          "EINVAL",
+          `${where}: cmp_len ${cmpLen} is outside 1…${C.WORST_CMP_LEN} (bytes_worst_compress(UNC_SIZE))`,
+          { kind: "field", name: "cmp_len", value: cmpLen, limit: C.WORST_CMP_LEN },
+        );
       }
       const cmpPages = Math.ceil((C.CMP_HEADER + cmpLen) / PAGE);
       if (this.entry + cmpPages > entries.length) {
-        throw new ImageFormatError("ENODATA", `${where}: needs ${cmpPages} map entries, only ${entries.length - this.entry} are left (truncated chunk)`, { kind: "pages", value: entries.length - this.entry, limit: cmpPages });
+        throw new ImageFormatError(
+          "ENODATA",
+          `${where}: needs ${cmpPages} map entries, only ${entries.length - this.entry} are left (truncated chunk)`,
+          { kind: "pages", value: entries.length - this.entry, limit: cmpPages },
+        );
       }
       if (cmpPages > 1) readEntries(this.device, entries, this.entry + 1, cmpPages - 1, input, PAGE);
       this.pool.submit(slot, this.source.compression as Compression, cmpLen);
@@ -378,7 +559,11 @@ class CompressedReader implements StreamReader {
     if (!next) return false;
     const { uncLen, crc } = this.pool.wait(next.slot, this.source.compression as Compression, next.where);
     if (uncLen === 0 || uncLen > C.UNC_SIZE || uncLen % PAGE !== 0) {
-      throw new ImageFormatError("EINVAL", `${next.where}: decompresses to ${uncLen} bytes, not 1…${C.UNC_PAGES} whole pages`, { kind: "bytes", value: uncLen, limit: C.UNC_SIZE });
+      throw new ImageFormatError(
+        "EINVAL",
+        `${next.where}: decompresses to ${uncLen} bytes, not 1…${C.UNC_PAGES} whole pages`,
+        { kind: "bytes", value: uncLen, limit: C.UNC_SIZE },
+      );
     }
     this.crc32 = crc32Combine(this.crc32, crc, uncLen);
     this.current = { slot: next.slot, pages: uncLen / PAGE, at: 0 };

@@ -48,7 +48,7 @@ export type SwapSignatureKind = "hibernation" | "hibernation-other" | "swap";
 
 const SIGNATURES: Record<string, { kind: SwapSignatureKind; name: string }> = {
   "S1SUSPEND\0": { kind: "hibernation", name: "S1SUSPEND (in-kernel swsusp image)" },
-  "LINHIB0001": { kind: "hibernation", name: "LINHIB0001 (swsusp image, 2.6.37-era signature)" },
+  LINHIB0001: { kind: "hibernation", name: "LINHIB0001 (swsusp image, 2.6.37-era signature)" },
   "ULSUSPEND\0": { kind: "hibernation-other", name: "ULSUSPEND (userspace suspend image, uswsusp)" },
   "S2SUSPEND\0": { kind: "hibernation-other", name: "S2SUSPEND (userspace suspend image, uswsusp)" },
   SWAPSPACE2: { kind: "swap", name: "SWAPSPACE2 (swap area, no hibernation image)" },
@@ -74,7 +74,10 @@ export interface SwapHeader {
 }
 
 function text(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString("latin1").replace(/\0+$/, "").replace(/[^\x20-\x7e]/g, ".");
+  return Buffer.from(bytes)
+    .toString("latin1")
+    .replace(/\0+$/, "")
+    .replace(/[^\x20-\x7e]/g, ".");
 }
 
 function uuid(bytes: Uint8Array): string {

@@ -38,10 +38,18 @@ export function loadSwapMap(device: SwapDevice, first: number, deviceBlocks: num
   let ended = false;
   while (block !== 0) {
     if (block >= deviceBlocks) {
-      throw new ImageFormatError("EINVAL", `swap map page ${mapPages.length} is at block ${block}, beyond the device's ${deviceBlocks} blocks`, { kind: "field", name: "next_swap", value: block, limit: deviceBlocks });
+      throw new ImageFormatError(
+        "EINVAL",
+        `swap map page ${mapPages.length} is at block ${block}, beyond the device's ${deviceBlocks} blocks`,
+        { kind: "field", name: "next_swap", value: block, limit: deviceBlocks },
+      );
     }
     if (seen.has(block)) {
-      throw new ImageFormatError("EINVAL", `the swap map loops: map page ${mapPages.length} points back to block ${block}`, { kind: "field", name: "next_swap", value: block });
+      throw new ImageFormatError(
+        "EINVAL",
+        `the swap map loops: map page ${mapPages.length} points back to block ${block}`,
+        { kind: "field", name: "next_swap", value: block },
+      );
     }
     seen.add(block);
     mapPages.push(block);
@@ -50,7 +58,11 @@ export function loadSwapMap(device: SwapDevice, first: number, deviceBlocks: num
       const entry = Number(page.readBigUInt64LE(i * 8));
       if (entry === 0) ended = true;
       else if (entry >= deviceBlocks) {
-        throw new ImageFormatError("EINVAL", `swap map entry ${entries.length} points to block ${entry}, beyond the device's ${deviceBlocks} blocks`, { kind: "field", name: "entries", value: entry, limit: deviceBlocks });
+        throw new ImageFormatError(
+          "EINVAL",
+          `swap map entry ${entries.length} points to block ${entry}, beyond the device's ${deviceBlocks} blocks`,
+          { kind: "field", name: "entries", value: entry, limit: deviceBlocks },
+        );
       } else entries.push(entry);
     }
     block = Number(page.readBigUInt64LE(MAP_NEXT_SWAP));

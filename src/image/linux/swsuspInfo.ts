@@ -55,7 +55,22 @@ export function decodeSwsuspInfo(page: Buffer): SwsuspInfo {
     imagePages: num(0x1a0),
     pages: num(0x1a8),
     size: num(0x1b0),
-    arch: isArch ? { jumpAddress: hex(big(0)), jumpAddressPhys: hex(big(8)), cr3: hex(big(16)), magic: hex(magic), e820Checksum: hex(big(32) & 0xffffffffn) } : null,
-    uts: isArch ? null : { sysname: cString(page, 0, 65), release: cString(page, 130, 65), version: cString(page, 195, 65), machine: cString(page, 260, 65) },
+    arch: isArch
+      ? {
+          jumpAddress: hex(big(0)),
+          jumpAddressPhys: hex(big(8)),
+          cr3: hex(big(16)),
+          magic: hex(magic),
+          e820Checksum: hex(big(32) & 0xffffffffn),
+        }
+      : null,
+    uts: isArch
+      ? null
+      : {
+          sysname: cString(page, 0, 65),
+          release: cString(page, 130, 65),
+          version: cString(page, 195, 65),
+          machine: cString(page, 260, 65),
+        },
   };
 }
