@@ -32,13 +32,8 @@ import {
   setPageForbidden, setPageFree, safePagesListLength, hasContents, clearSafePagesList,
 } from "./pages";
 import { chainInit, chainAlloc } from "./chain";
+import { ENTRY_END, ENTRY_PFN, ENTRY_ZERO, loadEntry } from "./pfnEntry";
 
-// @ts-ignore: decorator
-@inline const ENCODED_PFN_ZERO_FLAG: u64 = <u64>1 << 63;
-// @ts-ignore: decorator
-@inline const ENCODED_PFN_MASK: u64 = ~ENCODED_PFN_ZERO_FLAG;
-// @ts-ignore: decorator
-@inline const PFN_LIST_END: u64 = <u64>-1;
 
 // @ts-ignore: decorator
 @inline function bmOf(field: usize): usize {
@@ -119,27 +114,28 @@ export function loadHeader(nrCopyPages: u32, nrMetaPages: u32): i32 {
 /**
  * unpack_orig_pfns - Mark the PFNs of @nrPages metadata pages at @src in copy_bm (and zero-flagged ones in zero_bm).
  *
- * Each page holds page_size / 8 u64 entries; an all-ones entry ends the page; bit 63 flags a zero page (§3.5). Like
+ * Each page holds page_size / @entryBytes entries (pfnEntry.ts: 8 bytes, or 4 from a 32-bit kernel); an all-ones
+ * entry ends the page; the top bit flags a zero page. Like
  * the kernel, a PFN that is not a valid frame of the machine fails with -EFAULT; like S-2015, so does a PFN in a nosave
  * region; unlike any kernel, a PFN listed twice fails with -EINVAL (the kernel would assign data to the wrong frames or
  * run out of PFNs later, §4.3). CTX_ERR_VALUE then holds the PFN. Each entry accepted is also appended to the PFN
  * list (CTX_VERIFY_PFNS) for verification. Returns the number of entries so far, or -errno.
  */
-export function unpackOrigPfns(src: usize, nrPages: u32): i32 {
+export function unpackOrigPfns(src: usize, nrPages: u32, entryBytes: u32): i32 {
   const copyBm = bmOf(CTX_COPY_BM);
   const zeroBm = bmOf(CTX_ZERO_BM);
   const nrFrames = ctx32(CTX_NR_FRAMES);
-  const perPage = pageSize() / PFN_ENTRY_SIZE;
+  const perPage = pageSize() / entryBytes;
   const list = <usize>ctx32(CTX_VERIFY_PFNS);
   let entries = ctx32(CTX_NR_PFN_ENTRIES);
-  let last: u64 = entries > 0 ? load<u64>(list + (<usize>(entries - 1) << 3)) & ENCODED_PFN_MASK : 0;
+  let last: u64 = entries > 0 ? load<u64>(list + (<usize>(entries - 1) << 3)) & ENTRY_PFN : 0;
   let zeros: u32 = 0;
   for (let p: u32 = 0; p < nrPages; p++) {
     const page = src + (<usize>p << <usize>pageShift());
     for (let i: u32 = 0; i < perPage; i++) {
-      const entry = load<u64>(page + (<usize>i << 3));
-      if (entry == PFN_LIST_END) break;
-      const pfn64 = entry & ENCODED_PFN_MASK;
+      const entry = loadEntry(page + <usize>i * entryBytes, entryBytes);
+      if (entry == ENTRY_END) break;
+      const pfn64 = entry & ENTRY_PFN;
       if (pfn64 >= <u64>nrFrames) {
         setError(ERR_WHAT_PFN, pfn64, nrFrames);
         return -EFAULT;
@@ -154,7 +150,7 @@ export function unpackOrigPfns(src: usize, nrPages: u32): i32 {
         return -EINVAL;
       }
       memoryBmSetBit(copyBm, pfn);
-      if (entry & ENCODED_PFN_ZERO_FLAG) {
+      if (entry & ENTRY_ZERO) {
         memoryBmSetBit(zeroBm, pfn);
         zeros++;
       }

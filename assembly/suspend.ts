@@ -1,12 +1,9 @@
 // The suspend side (§3.3–§3.6): which saveable pages are zero, and the data pages of the stream.
 import { CTX_SCRATCH, PFN_ENTRY_SIZE } from "./portable/layout";
 import { setCtx32, pageShift, pfnToVirt, copyPage } from "./common";
+import { ENTRY_PFN, ENTRY_ZERO } from "./pfnEntry";
 import { pageIsZero } from "./machine/pattern";
 
-// @ts-ignore: decorator
-@inline const ZERO_FLAG: u64 = <u64>1 << 63;
-// @ts-ignore: decorator
-@inline const PFN_MASK: u64 = ~(<u64>1 << 63);
 
 /**
  * markZeroEntries - copy_data_pages()'s zero-page test (v6.6+): flag with bit 63 each of the @n entries at @entries
@@ -16,9 +13,9 @@ export function markZeroEntries(entries: usize, n: u32): u32 {
   let zeros: u32 = 0;
   for (let i: u32 = 0; i < n; i++) {
     const at = entries + <usize>i * PFN_ENTRY_SIZE;
-    const entry = load<u64>(at) & PFN_MASK;
+    const entry = load<u64>(at) & ENTRY_PFN;
     if (pageIsZero(pfnToVirt(<u32>entry))) {
-      store<u64>(at, entry | ZERO_FLAG);
+      store<u64>(at, entry | ENTRY_ZERO);
       zeros++;
     } else {
       store<u64>(at, entry);
@@ -40,8 +37,8 @@ export function gatherDataPages(entries: usize, n: u32, from: u32, dst: usize, m
   while (i < n && copied < maxPages) {
     const entry = load<u64>(entries + <usize>i * PFN_ENTRY_SIZE);
     i++;
-    if (entry & ZERO_FLAG) continue;
-    copyPage(dst + (<usize>copied << shift), pfnToVirt(<u32>(entry & PFN_MASK)));
+    if (entry & ENTRY_ZERO) continue;
+    copyPage(dst + (<usize>copied << shift), pfnToVirt(<u32>(entry & ENTRY_PFN)));
     copied++;
   }
   setCtx32(CTX_SCRATCH, copied);

@@ -6,13 +6,10 @@ import {
   PBE_ORIG_ADDRESS, PBE_ADDRESS, PBE_NEXT, HIGHMEM_PBE_ORIG_PAGE, HIGHMEM_PBE_COPY_PAGE, HIGHMEM_PBE_NEXT,
 } from "./portable/layout";
 import { ctx32, setCtx32, incCtx32, pageShift, pageSize, pfnToVirt, pfnValid } from "./common";
+import { ENTRY_PFN, ENTRY_ZERO } from "./pfnEntry";
 import { frameTouched } from "./machine/allocator";
 import { patternPageMatches, pageIsZero, bootSeedOf } from "./machine/pattern";
 
-// @ts-ignore: decorator
-@inline const ZERO_FLAG: u64 = <u64>1 << 63;
-// @ts-ignore: decorator
-@inline const PFN_MASK: u64 = ~(<u64>1 << 63);
 
 function recordMismatch(pfn: u32): void {
   const n = ctx32(CTX_NR_MISMATCHES);
@@ -35,9 +32,9 @@ export function verifyImagePages(entries: usize, n: u32, from: u32, src: usize, 
   let i = from;
   while (i < n) {
     const entry = load<u64>(entries + <usize>i * PFN_ENTRY_SIZE);
-    const pfn = <u32>(entry & PFN_MASK);
+    const pfn = <u32>(entry & ENTRY_PFN);
     const frame = pfnToVirt(pfn);
-    if (entry & ZERO_FLAG) {
+    if (entry & ENTRY_ZERO) {
       if (!pageIsZero(frame)) recordMismatch(pfn);
     } else {
       if (used == count) break;
@@ -59,13 +56,13 @@ export function verifyImagePages(entries: usize, n: u32, from: u32, src: usize, 
 export function verifyUntouchedFrames(entries: usize, n: u32, seed: u64): u32 {
   const nrFrames = ctx32(CTX_NR_FRAMES);
   let next: u32 = 0;
-  let nextPfn: u32 = n > 0 ? <u32>(load<u64>(entries) & PFN_MASK) : nrFrames;
+  let nextPfn: u32 = n > 0 ? <u32>(load<u64>(entries) & ENTRY_PFN) : nrFrames;
   let checked: u32 = 0;
   let bad: u32 = 0;
   for (let pfn: u32 = 0; pfn < nrFrames; pfn++) {
     if (pfn == nextPfn) {
       next++;
-      nextPfn = next < n ? <u32>(load<u64>(entries + <usize>next * PFN_ENTRY_SIZE) & PFN_MASK) : nrFrames;
+      nextPfn = next < n ? <u32>(load<u64>(entries + <usize>next * PFN_ENTRY_SIZE) & ENTRY_PFN) : nrFrames;
       continue;
     }
     if (!pfnValid(pfn) || frameTouched(pfn)) continue;
@@ -86,7 +83,7 @@ function inPfnList(entries: usize, n: u32, pfn: u64): bool {
   let hi = n;
   while (lo < hi) {
     const mid = lo + ((hi - lo) >> 1);
-    const v = load<u64>(entries + <usize>mid * PFN_ENTRY_SIZE) & PFN_MASK;
+    const v = load<u64>(entries + <usize>mid * PFN_ENTRY_SIZE) & ENTRY_PFN;
     if (v == pfn) return true;
     if (v < pfn) lo = mid + 1;
     else hi = mid;

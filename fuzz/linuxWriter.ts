@@ -9,10 +9,10 @@
  */
 
 import * as C from "../assembly/portable/compress.js";
+import { ENTRY_END as END } from "../src/image/pfnEntry.js";
 import { crc32Le } from "../src/util/crc32.js";
 
 const PAGE = 4096;
-const END = 0xffffffffffffffffn;
 
 /** Raw LZO1X and LZ4 block compressors. */
 export interface Compressors {

@@ -20,6 +20,7 @@
 
 import * as C from "../assembly/portable/compress.js";
 import * as L from "../assembly/portable/layout.js";
+import { ENTRY_END as END, ENTRY_ZERO as ZERO } from "../src/image/pfnEntry.js";
 import type { Random } from "../src/util/random.js";
 import { type Compressors, type LinuxImageSpec, packPfns, type StoredChunk, writeLinuxImage } from "./linuxWriter.js";
 import type { LoadedSeed } from "./seeds.js";
@@ -91,9 +92,7 @@ export class Dice {
 }
 
 const PAGE = 4096;
-const ZERO = 1n << 63n;
 const MASK = ZERO - 1n;
-const END = 0xffffffffffffffffn;
 
 /** extremes - Values that break a field whose valid value is @v: the edges of every integer width and off-by-ones. */
 export function extremes(v: bigint, bits: 32 | 64): bigint[] {

@@ -17,6 +17,7 @@ import * as C from "../assembly/portable/compress.js";
 import { packageRoot } from "../src/engine/load.js";
 import { LinuxSwapSource } from "../src/image/linux/linuxImage.js";
 import { openImage } from "../src/image/open.js";
+import { ENTRY_END, encodeEntry } from "../src/image/pfnEntry.js";
 import { type MachineOptions, type PfnRange, resolveMachine } from "../src/machine/config.js";
 import { createMachine } from "../src/machine/machine.js";
 import { machineOf, type ResumeMachineOptions, ResumeSession } from "../src/resume.js";
@@ -174,7 +175,7 @@ export function syntheticLinuxSpec(compression: LinuxImageSpec["compression"]): 
   const data: Uint8Array[] = [];
   for (let pfn = 300; pfn < 460; pfn++) {
     if (pfn % 17 === 0) {
-      entries.push(BigInt(pfn) | (1n << 63n));
+      entries.push(encodeEntry(pfn, true));
       continue;
     }
     entries.push(BigInt(pfn));
@@ -357,7 +358,7 @@ async function linuxLayout(
     const stored: bigint[] = [];
     for (let at = 0; at < meta.length; at += 8) {
       const e = meta.readBigUInt64LE(at);
-      if (e === 0xffffffffffffffffn) break;
+      if (e === ENTRY_END) break;
       stored.push(e);
     }
     const infoPage = bytes.subarray(entries[0]! * 4096, entries[0]! * 4096 + 4096);

@@ -4,6 +4,7 @@
  * reaches the check it aims at instead of the checksum), and images rebuilt from a PFN list and data pages.
  */
 import * as L from "../assembly/portable/layout.js";
+import { ENTRY_END as END } from "../src/image/pfnEntry.js";
 import { crc32Le } from "../src/util/crc32.js";
 
 /** Header fields of a thaw image: offset and width in bytes. */
@@ -27,8 +28,6 @@ export const THAW_FIELDS = {
 
 /** A header field's name. */
 export type ThawField = keyof typeof THAW_FIELDS;
-
-const END = 0xffffffffffffffffn;
 
 /** getField - Header field @name of the image in @image, as stored. */
 export function getField(image: Uint8Array, name: ThawField): bigint {

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { ImageFormatError } from "./errors.js";
 import { type OpenImageOptions, openImage } from "./image/open.js";
+import { entryIsZero, entryPfn, readEntries } from "./image/pfnEntry.js";
 import type { ImageFormat, ImageSource } from "./image/source.js";
 import { imageMap, writeSvg } from "./map.js";
 import type { ProgressListener } from "./progress.js";
@@ -46,9 +47,6 @@ export interface InspectReport {
   header: Record<string, unknown>;
 }
 
-const ZERO_FLAG = 1n << 63n;
-const PFN_MASK = ZERO_FLAG - 1n;
-const END = 0xffffffffffffffffn;
 const BATCH_BYTES = 4 * 2 ** 20;
 
 /**
@@ -74,16 +72,12 @@ export function inspectSource(
     const want = Math.min(perBatch, source.metaPages - page);
     const got = reader.read(buffer.subarray(0, want * pageSize));
     if (reader.crc32 === undefined) crc = crc32Le(buffer.subarray(0, got * pageSize), crc);
-    const entries = new BigUint64Array(buffer.buffer, buffer.byteOffset, (got * pageSize) / 8);
-    const perPage = pageSize / 8;
     for (let p = 0; p < got; p++) {
-      for (let i = 0; i < perPage; i++) {
-        const entry = entries[p * perPage + i]!;
-        if (entry === END) break;
-        const pfn = Number(entry & PFN_MASK);
+      readEntries(buffer.subarray(p * pageSize, (p + 1) * pageSize), source.pfnEntryBytes, (entry) => {
+        const pfn = entryPfn(entry);
         keepEntries?.push(entry);
         stats.count++;
-        if (entry & ZERO_FLAG) stats.zero++;
+        if (entryIsZero(entry)) stats.zero++;
         stats.min = stats.min === null ? pfn : Math.min(stats.min, pfn);
         stats.max = stats.max === null ? pfn : Math.max(stats.max, pfn);
         if (pfn !== last + 1) stats.runs++;
@@ -94,7 +88,8 @@ export function inspectSource(
           else if (pfn < (zones.highmemStartPfn ?? Infinity)) perZone.normal++;
           else perZone.highmem++;
         }
-      }
+        return true;
+      });
     }
     page += got;
     if (got < want) break;
@@ -183,8 +178,8 @@ export class PageDigest {
   /** page - Record data page @index. */
   page(index: number, bytes: Uint8Array): void {
     this.pfns ??= this.entries
-      .filter((e) => !(e & ZERO_FLAG))
-      .map((e) => Number(e & PFN_MASK))
+      .filter((e) => !entryIsZero(e))
+      .map(entryPfn)
       .sort((a, b) => a - b);
     const zero = bytes.every((b) => b === 0) ? 1 : 0;
     this.lines.push(

@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from "node:fs";
 import * as L from "../assembly/portable/layout.js";
+import { entryIsZero, entryPfn } from "./image/pfnEntry.js";
 import type { PfnRange } from "./machine/config.js";
 import type { Machine } from "./machine/machine.js";
 
@@ -57,7 +58,7 @@ export function restoreMap(machine: Machine): FrameMap {
     mark(map, machine.pfnOfVirt(page), "chain");
   const entries = machine.ctx(L.CTX_NR_PFN_ENTRIES);
   const list = new BigUint64Array(machine.memory.buffer, machine.arena.pfnList, entries);
-  for (const e of list) mark(map, Number(e & ((1n << 63n) - 1n)), "direct");
+  for (const e of list) mark(map, entryPfn(e), "direct");
   for (let pbe = machine.ctx(L.CTX_RESTORE_PBLIST); pbe !== 0; pbe = machine.u64(pbe + L.PBE_NEXT)) {
     mark(map, machine.u64(pbe + L.PBE_ADDRESS) / shift, "safe");
     mark(map, machine.u64(pbe + L.PBE_ORIG_ADDRESS) / shift, "viaPbe");
@@ -73,7 +74,7 @@ export function restoreMap(machine: Machine): FrameMap {
 export function imageMap(frames: number, entries: Iterable<bigint>, holes: readonly PfnRange[] = []): FrameMap {
   const map: FrameMap = { frames, classes: new Uint8Array(frames) };
   markRanges(map, holes, "hole");
-  for (const e of entries) mark(map, Number(e & ((1n << 63n) - 1n)), e >> 63n ? "zero" : "image");
+  for (const e of entries) mark(map, entryPfn(e), entryIsZero(e) ? "zero" : "image");
   return map;
 }
 

@@ -147,7 +147,7 @@ export async function simulatePlacement(options: PlacementOptions = {}): Promise
       return 0;
     });
     run("unpackOrigPfns", () => {
-      const ret = engine.unpackOrigPfns(list, metaPages);
+      const ret = engine.unpackOrigPfns(list, metaPages, L.PFN_ENTRY_SIZE);
       if (ret < 0) throw engineError(machine, "unpackOrigPfns", ret, (o) => `PFN ${o?.value} cannot be restored`);
       return metaPages;
     });

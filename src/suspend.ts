@@ -6,16 +6,14 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import * as L from "../assembly/portable/layout.js";
 import { ConfigError } from "./errors.js";
-import { encodeHeader, metaPagesFor } from "./image/thaw/thawImage.js";
+import { ENTRY_END, encodeEntry, entriesPerPage, metaPagesFor } from "./image/pfnEntry.js";
+import { encodeHeader } from "./image/thaw/thawImage.js";
 import { inRanges, validPfns } from "./machine/config.js";
 import type { Machine } from "./machine/machine.js";
 import type { ProgressListener } from "./progress.js";
 import { crc32Le } from "./util/crc32.js";
 import { createRandom, sample } from "./util/random.js";
 import { parseShare } from "./util/units.js";
-
-const ZERO_FLAG = 1n << 63n;
-const END_OF_LIST = 0xffffffffffffffffn;
 
 /** What the image kernel saves: a share of the machine's usable frames, or exact PFNs. */
 export interface SuspendOptions {
@@ -107,14 +105,14 @@ export function suspendMachine(machine: Machine, options: SuspendOptions): Suspe
       value: 0,
     });
   const list = new BigUint64Array(machine.memory.buffer, arena.pfnList, arena.pfnListCapacity);
-  for (let i = 0; i < n; i++) list[i] = BigInt(pfns[i]!) | (zeros.has(pfns[i]!) ? ZERO_FLAG : 0n);
+  for (let i = 0; i < n; i++) list[i] = encodeEntry(pfns[i]!, zeros.has(pfns[i]!));
   const seed = imageSeedOf(machine, options.imageSeed);
   engine.fillImageFrames(arena.pfnList, n, seed);
   const zeroPages = engine.markZeroEntries(arena.pfnList, n);
   const imagePages = n - zeroPages;
   const metaPages = metaPagesFor(n, spec.pageSize);
-  const perPage = spec.pageSize / L.PFN_ENTRY_SIZE;
-  for (let i = n; i < metaPages * perPage; i++) list[i] = i === n ? END_OF_LIST : 0n;
+  const perPage = entriesPerPage(spec.pageSize);
+  for (let i = n; i < metaPages * perPage; i++) list[i] = i === n ? ENTRY_END : 0n;
   const pages = 1 + metaPages + imagePages;
   const bytes = L.HDR_BLOCK_SIZE + (pages - 1) * spec.pageSize;
 

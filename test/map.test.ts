@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { encodeEntry } from "../src/image/pfnEntry.js";
 import { inspectImage } from "../src/inspect.js";
 import { FRAME_CLASSES, imageMap, renderSvg, restoreMap } from "../src/map.js";
 import { loadScenario } from "../src/scenario.js";
@@ -48,7 +49,7 @@ describe("restoreMap()", () => {
 
 describe("imageMap()", () => {
   it("marks image and zero pages, and inspect --map writes it", async () => {
-    const map = imageMap(16, [1n, 2n | (1n << 63n)], [{ start: 10, end: 12 }]);
+    const map = imageMap(16, [1n, encodeEntry(2, true)], [{ start: 10, end: 12 }]);
     expect(Array.from(map.classes, (k) => FRAME_CLASSES[k]!.name).slice(0, 3)).toEqual(["free", "image", "zero"]);
     const out = join(dir, "m.svg");
     await inspectImage("test/fixtures/linux-6.12/f-tiny-lz4/swap.img.gz", { map: out });

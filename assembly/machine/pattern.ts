@@ -5,13 +5,10 @@
 // kernel's pages a third, each from its own seed.
 import { CTX_NR_FRAMES, CTX_BOOT_MAP, PFN_ENTRY_SIZE } from "../portable/layout";
 import { ctx32, pageSize, pfnToVirt, pfnValid } from "../common";
+import { ENTRY_PFN, ENTRY_ZERO } from "../pfnEntry";
 
 // @ts-ignore: decorator
 @inline const GOLDEN: u64 = 0x9e3779b97f4a7c15;
-// @ts-ignore: decorator
-@inline const ZERO_FLAG: u64 = <u64>1 << 63;
-// @ts-ignore: decorator
-@inline const PFN_MASK: u64 = ~(<u64>1 << 63);
 
 /** Tags that derive the two seeds of a booted machine from one. */
 export const BOOT_TAG: u64 = 0xb007b007b007b007;
@@ -95,10 +92,10 @@ export function fillImageFrames(entries: usize, n: u32, seed: u64): void {
   for (let i: u32 = 0; i < n; i++) {
     const at = entries + <usize>i * PFN_ENTRY_SIZE;
     const entry = load<u64>(at);
-    const pfn = <u32>(entry & PFN_MASK);
+    const pfn = <u32>(entry & ENTRY_PFN);
     const addr = pfnToVirt(pfn);
-    if (entry & ZERO_FLAG) memory.fill(addr, 0, <usize>pageSize());
+    if (entry & ENTRY_ZERO) memory.fill(addr, 0, <usize>pageSize());
     else fillPatternPage(addr, seed, pfn);
-    store<u64>(at, entry & PFN_MASK);
+    store<u64>(at, entry & ENTRY_PFN);
   }
 }

@@ -8,10 +8,9 @@ import {
   HOLES_START, NOSAVE_START, RANGE_SIZE, PFN_ENTRY_SIZE,
 } from "../portable/layout";
 import { ENOSPC } from "../portable/errno";
+import { ENTRY_ZERO } from "../pfnEntry";
 import { ctx32, setCtx32 } from "../common";
 
-// @ts-ignore: decorator
-@inline const ZERO_FLAG: u64 = <u64>1 << 63;
 
 let rng: u64 = 1;
 
@@ -170,7 +169,7 @@ export function drawImagePfns(list: usize, capacity: u32, share: f64, zeroShare:
     }
     if (count == capacity) return -ENOSPC;
     const zero = <u32>(next64() & 0xffff) < zero16;
-    store<u64>(list + <usize>count * PFN_ENTRY_SIZE, <u64>pfn | (zero ? ZERO_FLAG : 0));
+    store<u64>(list + <usize>count * PFN_ENTRY_SIZE, <u64>pfn | (zero ? ENTRY_ZERO : 0));
     count++;
     pfn++;
   }

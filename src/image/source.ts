@@ -7,6 +7,7 @@
  * compressed format decompresses behind the same interface. The phases compute the CRC over what they receive.
  */
 import type { MachineOptions } from "../machine/config.js";
+import type { PfnEntryBytes } from "./pfnEntry.js";
 
 /** Formats thaw reads. */
 export type ImageFormat = "thaw" | "linux-swap";
@@ -48,6 +49,8 @@ export interface ImageSource {
   readonly imagePages: number;
   /** PFN metadata pages: pages - image_pages - 1. */
   readonly metaPages: number;
+  /** Bytes of one stored PFN entry: the word size of the kernel that wrote the image (pfnEntry.ts). */
+  readonly pfnEntryBytes: PfnEntryBytes;
   /** Stream pages including the header. */
   readonly pages: number;
   /** The CRC32 (crc32_le, §5.7) the image carries over its stream after the header, if any. */

@@ -1,7 +1,7 @@
 import { EINVAL } from "../../assembly/portable/errno.js";
 import * as L from "../../assembly/portable/layout.js";
 import { ResumeError } from "../errors.js";
-import { metaPagesFor } from "../image/thaw/thawImage.js";
+import { metaPagesFor } from "../image/pfnEntry.js";
 import { engineError, type ResumeState, readPages, stagingBatch } from "./state.js";
 
 /**
@@ -11,7 +11,7 @@ import { engineError, type ResumeState, readPages, stagingBatch } from "./state.
  * Pages are read straight into the staging region, a batch at a time, and unpacked by one engine call per batch.
  * Rejects (with the PFN) entries beyond the machine, in a hole, in a nosave region (-EFAULT) and duplicates
  * (-EINVAL; the kernel does not check them). Then the list must agree with the header: as many data entries as
- * image_pages, and exactly ceil(entries × 8 / page_size) metadata pages (-EINVAL otherwise).
+ * image_pages, and exactly ceil(entries × entry size / page_size) metadata pages (-EINVAL otherwise).
  */
 export function unpackOrigPfns(state: ResumeState): void {
   const { machine, source } = state;
@@ -24,7 +24,7 @@ export function unpackOrigPfns(state: ResumeState): void {
         ? Math.min(batch, source.metaPages - page - count)
         : Math.min(batch, source.imagePages);
     const view = readPages(state, "unpackOrigPfns", count, "PFN metadata page", 1 + page, source.metaPages, next);
-    const ret = machine.engine.unpackOrigPfns(view.byteOffset, count);
+    const ret = machine.engine.unpackOrigPfns(view.byteOffset, count, source.pfnEntryBytes);
     if (ret < 0) {
       throw engineError(machine, "unpackOrigPfns", ret, (o) => {
         const pfn = Number(o?.value);
@@ -46,11 +46,12 @@ export function unpackOrigPfns(state: ResumeState): void {
       { kind: "field", name: "image_pages", value: source.imagePages, limit: entries - zero },
     );
   }
-  if (metaPagesFor(entries, pageSize) !== source.metaPages) {
+  const filled = metaPagesFor(entries, pageSize, source.pfnEntryBytes);
+  if (filled !== source.metaPages) {
     throw new ResumeError(
       "unpackOrigPfns",
       "EINVAL",
-      `${entries} PFN entries fill ${metaPagesFor(entries, pageSize)} metadata pages, but the header gives ${source.metaPages}`,
+      `${entries} PFN entries fill ${filled} metadata pages, but the header gives ${source.metaPages}`,
       { kind: "field", name: "pages", value: source.pages },
     );
   }

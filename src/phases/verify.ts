@@ -1,5 +1,6 @@
 import * as L from "../../assembly/portable/layout.js";
 import { ImageFormatError, ResumeError } from "../errors.js";
+import { entryPfn } from "../image/pfnEntry.js";
 import type { ResumeState, VerifyReport } from "./state.js";
 
 /**
@@ -63,10 +64,9 @@ export function verify(state: ResumeState): VerifyReport {
   return report;
 }
 
-/** sortPfnList - Sort PFN entries by PFN (bit 63 is a flag); images list them in ascending order, but need not. */
+/** sortPfnList - Sort normalised PFN entries by PFN; images list them in ascending order, but need not. */
 function sortPfnList(bytes: Uint8Array): void {
   const list = new BigUint64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
-  const mask = (1n << 63n) - 1n;
-  const sorted = Array.from(list).sort((a, b) => ((a & mask) < (b & mask) ? -1 : (a & mask) > (b & mask) ? 1 : 0));
+  const sorted = Array.from(list).sort((a, b) => entryPfn(a) - entryPfn(b));
   list.set(sorted);
 }

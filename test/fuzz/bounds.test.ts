@@ -20,7 +20,7 @@ import { ReadOnlyFile } from "../../src/image/file.js";
 import { ChunkPool } from "../../src/image/linux/chunkPool.js";
 import { SwapDevice } from "../../src/image/linux/device.js";
 import { openImage } from "../../src/image/open.js";
-import { metaPagesFor } from "../../src/image/thaw/thawImage.js";
+import { ENTRY_END, metaPagesFor } from "../../src/image/pfnEntry.js";
 import { createMachine, type Machine } from "../../src/machine/machine.js";
 import { ResumeSession } from "../../src/resume.js";
 import { suspendMachine } from "../../src/suspend.js";
@@ -330,7 +330,7 @@ describe("the PFN metadata pages and the thaw stream: bounded by the header, the
     const maxMeta = metaPagesFor(machine.numPhyspages, 256);
     const meta = packEntries(parts.entries, 256, maxMeta);
     for (let page = metaPagesFor(parts.entries.length, 256); page < maxMeta; page++)
-      new DataView(meta.buffer).setBigUint64(page * 256, 0xffffffffffffffffn, true);
+      new DataView(meta.buffer).setBigUint64(page * 256, ENTRY_END, true);
     const path = thawVariant(() => rebuildThaw(parts, { meta, data: parts.data }));
     const read = fileBytes();
     const unpacked = vi.spyOn(machine.engine, "unpackOrigPfns");

@@ -8,11 +8,11 @@ import { describe, expect, it } from "vitest";
 import { writeLinuxImage } from "../../fuzz/linuxWriter.js";
 import { ResumeError } from "../../src/errors.js";
 import { openImage } from "../../src/image/open.js";
+import { ENTRY_ZERO as ZERO } from "../../src/image/pfnEntry.js";
 import { machineOf, ResumeSession } from "../../src/resume.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const dir = tempDir("thaw-fuzz-regressions-");
-const ZERO = 1n << 63n;
 
 function plainImage(name: string, entries: bigint[], numPhyspages: number, info?: { numPhyspages: bigint }): string {
   const data = entries.filter((e) => !(e & ZERO)).map((_, i) => new Uint8Array(4096).fill(i + 1));

@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as L from "../../assembly/portable/layout.js";
 import { ResumeError } from "../../src/errors.js";
+import { ENTRY_END } from "../../src/image/pfnEntry.js";
 import type { MachineOptions } from "../../src/machine/config.js";
 import { Machine } from "../../src/machine/machine.js";
 import type { PhaseName } from "../../src/phaseNames.js";
@@ -138,7 +139,7 @@ export function shuffleMetadata(path: string, seed: number): void {
   const list: bigint[] = [];
   for (let at = L.HDR_BLOCK_SIZE; at < L.HDR_BLOCK_SIZE + metaPages * pageSize; at += L.PFN_ENTRY_SIZE) {
     const entry = file.readBigUInt64LE(at);
-    if (entry === 0xffffffffffffffffn) break;
+    if (entry === ENTRY_END) break;
     list.push(entry);
   }
   let state = seed >>> 0 || 1;

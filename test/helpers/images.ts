@@ -4,10 +4,11 @@
  */
 import { writeFileSync } from "node:fs";
 import * as L from "../../assembly/portable/layout.js";
+import { ENTRY_ZERO as ZERO } from "../../src/image/pfnEntry.js";
 import { encodeHeader, type ThawImageHeader } from "../../src/image/thaw/thawImage.js";
 import { crc32Le } from "../../src/util/crc32.js";
 
-export const ZERO = 1n << 63n;
+export { ZERO };
 
 /** What writeThawImage writes. Defaults make a consistent image; override anything to break it. */
 export interface RawImage {

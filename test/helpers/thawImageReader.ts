@@ -6,9 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as L from "../../assembly/portable/layout.js";
-
-const ZERO_FLAG = 1n << 63n;
-const END = 0xffffffffffffffffn;
+import { ENTRY_END as END, ENTRY_ZERO as ZERO_FLAG } from "../../src/image/pfnEntry.js";
 
 /** An image read back: every PFN with its page (null for a zero page). */
 export interface ImagePages {

@@ -12,6 +12,7 @@ import { decompress as zstdDecompress } from "fzstd";
 import { describe, expect, it } from "vitest";
 import type { LinuxSwapSource } from "../../src/image/linux/linuxImage.js";
 import { openImage } from "../../src/image/open.js";
+import { ENTRY_END as END, ENTRY_ZERO as ZERO } from "../../src/image/pfnEntry.js";
 import { inspectImage } from "../../src/inspect.js";
 import { ResumeSession } from "../../src/resume.js";
 
@@ -34,9 +35,6 @@ function locate(kernel: string, name: string): { image: string; truth: string } 
   }
   return undefined;
 }
-
-const END = 0xffffffffffffffffn;
-const ZERO = 1n << 63n;
 
 /** Read the whole stream once: PFN entries as stored, data pages, the uncompressed stream. */
 async function digests(path: string) {

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { entryPfn } from "../../src/image/pfnEntry.js";
 import { createMachine } from "../../src/machine/machine.js";
 import { ResumeSession } from "../../src/resume.js";
 import { suspendMachine } from "../../src/suspend.js";
@@ -22,10 +23,10 @@ describe("verify()", () => {
     const session = await ResumeSession.open(path, { machine });
     while (session.nextPhase !== "verify") session.step();
     const list = new BigUint64Array(machine.memory.buffer, machine.arena.pfnList, image.entries);
-    const imagePfn = Number(list[3]! & ((1n << 63n) - 1n));
+    const imagePfn = entryPfn(list[3]!);
     const frame = machine.frame(imagePfn);
     frame[17] = frame[17]! ^ 0xff;
-    const inImage = new Set(Array.from(list, (e) => Number(e & ((1n << 63n) - 1n))));
+    const inImage = new Set(Array.from(list, (e) => entryPfn(e)));
     const untouched = machine.bootPfns.find((pfn) => !inImage.has(pfn))!;
     const boot = machine.frame(untouched);
     boot[0] = boot[0]! ^ 1;

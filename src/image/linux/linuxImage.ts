@@ -9,6 +9,7 @@ import { ImageFormatError, ResumeError } from "../../errors.js";
 import type { PfnRange } from "../../machine/config.js";
 import { hex32 } from "../../util/crc32.js";
 import { crc32Combine } from "../../util/crc32Combine.js";
+import { entryPfn, readEntries as readPfnEntries } from "../pfnEntry.js";
 import type { ImageSource, StreamReader } from "../source.js";
 import { ChunkPool, type Compression, defaultWorkers } from "./chunkPool.js";
 import { SWAP_BLOCK_SIZE, SwapDevice } from "./device.js";
@@ -33,8 +34,6 @@ export interface LinuxOpenOptions {
 const PAGE = SWAP_BLOCK_SIZE;
 /** The most address space a model of a real machine may leave as holes: 4 GiB (the x86 PCI hole is at most that). */
 export const MAX_HOLE_PAGES = 2 ** 20;
-const ZERO_FLAG = 1n << 63n;
-const END = 0xffffffffffffffffn;
 
 function checkHeaderError(
   code: ConstructorParameters<typeof ImageFormatError>[0],
@@ -63,6 +62,7 @@ export interface ChunkStats {
  */
 export class LinuxSwapSource implements ImageSource {
   readonly format = "linux-swap";
+  readonly pfnEntryBytes = 8;
   readonly pageSize = PAGE;
   readonly swapHeader: SwapHeader;
   readonly info: SwsuspInfo;
@@ -288,7 +288,7 @@ export class LinuxSwapSource implements ImageSource {
 
   private modelMachine(): ImageSource["machine"] {
     const entries = this.pfnEntries();
-    const pfns = Float64Array.from(new Set(entries.map((e) => Number(e & ~ZERO_FLAG)))).sort();
+    const pfns = Float64Array.from(new Set(entries.map(entryPfn))).sort();
     const max = pfns.length ? pfns[pfns.length - 1]! : -1;
     const present = this.numPhyspages;
     if (max >= present + MAX_HOLE_PAGES) {
@@ -336,7 +336,7 @@ export class LinuxSwapSource implements ImageSource {
     };
   }
 
-  /** pfnEntries - Every PFN entry of the metadata pages, as stored (bit 63 included). */
+  /** pfnEntries - Every PFN entry of the metadata pages, normalised (pfnEntry.ts). */
   private pfnEntries(): bigint[] {
     const reader = this.stream();
     const out: bigint[] = [];
@@ -349,11 +349,10 @@ export class LinuxSwapSource implements ImageSource {
         throw error instanceof ImageFormatError ? error.inPhase("checkHeader") : error;
       }
       if (got === 0) break;
-      const entries = new BigUint64Array(page.buffer);
-      for (const e of entries) {
-        if (e === END) break;
+      readPfnEntries(page, this.pfnEntryBytes, (e) => {
         out.push(e);
-      }
+        return true;
+      });
     }
     return out;
   }

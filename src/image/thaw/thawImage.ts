@@ -15,6 +15,7 @@ import { ResumeError } from "../../errors.js";
 import type { PfnRange } from "../../machine/config.js";
 import { crc32Le, hex32 } from "../../util/crc32.js";
 import { ReadOnlyFile } from "../file.js";
+import { metaPagesFor } from "../pfnEntry.js";
 import type { ImageSource, StreamReader } from "../source.js";
 
 /** "THAWIMG\0" */
@@ -49,11 +50,6 @@ export interface ThawImageHeader {
 /** streamOffset - Byte offset in the file of stream page @index (1 = the first metadata page). */
 export function streamOffset(header: Pick<ThawImageHeader, "pageSize">, index: number): number {
   return L.HDR_BLOCK_SIZE + (index - 1) * header.pageSize;
-}
-
-/** metaPagesFor - ceil(entries × 8 / page_size): the metadata pages pack_pfns() writes for @entries PFNs. */
-export function metaPagesFor(entries: number, pageSize: number): number {
-  return Math.ceil((entries * L.PFN_ENTRY_SIZE) / pageSize);
 }
 
 /** encodeHeader - The 4096-byte header block of @header (its header_crc32 computed here). */
@@ -269,6 +265,7 @@ export function isThawImage(block: Uint8Array): boolean {
  */
 export class ThawImageSource implements ImageSource {
   readonly format = "thaw";
+  readonly pfnEntryBytes = 8;
   readonly header: ThawImageHeader;
   private readonly file: ReadOnlyFile;
 
