@@ -4,20 +4,23 @@
 // image kernel's memory replaces it) and is reclaimed by swsusp_free() on failure: its pages are forbidden + free.
 import {
   CTX_CA_CHAIN, CTX_CA_USED_SPACE, CTX_CA_SAFE_NEEDED, CTX_NR_CHAIN_PAGES, LINKED_PAGE_NEXT, LINKED_PAGE_DATA, NO_PFN,
-  PG_ANY, CTX_META_NEXT, CTX_META_END, CTX_META_OVERFLOW,
+  PG_ANY, CTX_META_NEXT, CTX_META_END, CTX_META_START, ERR_WHAT_METADATA,
 } from "./portable/layout";
-import { ctx32, setCtx32, incCtx32, pageSize, pfnToVirt } from "./common";
+import { ENOMEM } from "./portable/errno";
+import { ctx32, setCtx32, incCtx32, fail, pageSize, pfnToVirt } from "./common";
 import { getSafePage, getImagePage, hasContents } from "./pages";
 
 /**
- * chainPageMemory - Where the chain page in frame @pfn is: the frame itself, or on a placement-only machine the next
- * page of the metadata arena (0 when it is full: CTX_META_OVERFLOW is set).
+ * chainPageMemory - Where the chain page in frame @pfn is: the frame itself, or on a machine without frame memory
+ * the next page of the metadata arena (0, with -ENOMEM recorded, when that is full).
  */
 function chainPageMemory(pfn: u32): usize {
   if (hasContents()) return pfnToVirt(pfn);
   const next = <usize>ctx32(CTX_META_NEXT);
-  if (next + <usize>pageSize() > <usize>ctx32(CTX_META_END)) {
-    setCtx32(CTX_META_OVERFLOW, 1);
+  const end = <usize>ctx32(CTX_META_END);
+  if (next + <usize>pageSize() > end) {
+    const capacity = (end - <usize>ctx32(CTX_META_START)) >> <usize>ctz(pageSize());
+    fail(ENOMEM, ERR_WHAT_METADATA, <u64>capacity + 1, <u64>capacity);
     return 0;
   }
   setCtx32(CTX_META_NEXT, <u32>(next + <usize>pageSize()));
@@ -40,7 +43,8 @@ export function chainInit(safeNeeded: u32): void {
  * chain_alloc - Carve @size bytes out of the chain.
  *
  * When the current page has less than @size bytes left, a new page (__get_safe_page() for a safe chain, else
- * get_image_page(PG_ANY)) is pushed on the front of the chain. Returns the record's address, 0 when memory runs out.
+ * get_image_page(PG_ANY)) is pushed on the front of the chain. Returns the record's address, or 0 when memory runs
+ * out (recorded).
  */
 export function chainAlloc(size: u32): usize {
   const dataSize = linkedPageDataSize();

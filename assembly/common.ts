@@ -2,6 +2,7 @@
 import {
   CTX_START, CTX_PAGE_SHIFT, CTX_PAGE_SIZE, CTX_FRAMES_BASE, CTX_NR_FRAMES, CTX_HIGHMEM_START_PFN,
   CTX_NR_HOLES, CTX_NR_NOSAVE, HOLES_START, NOSAVE_START, RANGE_SIZE, CTX_ERR_WHAT, CTX_ERR_VALUE, CTX_ERR_LIMIT,
+  CTX_ERR_CODE,
 } from "./portable/layout";
 
 // @ts-ignore: decorator
@@ -95,9 +96,32 @@ export function pfnIsNosave(pfn: u32): bool {
   return inRanges(NOSAVE_START, ctx32(CTX_NR_NOSAVE), pfn);
 }
 
-/** setError - Record what a failing call was looking at, for the host's error message. */
-export function setError(what: u32, value: u64, limit: u64 = 0): void {
+/**
+ * fail - Record a failure and return -@code: the engine's one failure convention.
+ * @code: the errno (ENOMEM, EFAULT, …, portable/errno.ts).
+ * @what: what @value is (ERR_WHAT_*), and @limit the bound it broke.
+ *
+ * Whatever fails records here, at the point of failure (CTX_ERR_CODE, _WHAT, _VALUE, _LIMIT), and returns its
+ * failure value: -errno from a function returning i32, NO_PFN from one returning a PFN, 0 from one returning an
+ * address (never a valid one: the static data sits there). A caller that knows more may record again. Exports always
+ * return i32: a count or PFN when they succeed, -errno with the record filled when they fail.
+ */
+export function fail(code: i32, what: u32, value: u64, limit: u64 = 0): i32 {
+  setCtx32(CTX_ERR_CODE, <u32>code);
   setCtx32(CTX_ERR_WHAT, what);
   store<u64>(CTX_START + CTX_ERR_VALUE, value);
   store<u64>(CTX_START + CTX_ERR_LIMIT, limit);
+  return -code;
+}
+
+/** lastError - -errno of the failure recorded last (0 if none since clearError()). */
+// @ts-ignore: decorator
+@inline export function lastError(): i32 {
+  return -<i32>ctx32(CTX_ERR_CODE);
+}
+
+/** clearError - Forget the last failure, before a call whose failure must be told from its normal end. */
+// @ts-ignore: decorator
+@inline export function clearError(): void {
+  setCtx32(CTX_ERR_CODE, 0);
 }

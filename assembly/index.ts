@@ -2,7 +2,7 @@
 // Addresses are byte offsets into the shared memory (layout.ts); failures are negative errno values (errno.ts).
 
 export { markRangeUsed, markBootMapUsed, frameIsUsed, frameTouched } from "./machine/allocator";
-export { fillBootFrames, fillImageFrames } from "./machine/pattern";
+export { resetWrittenFrames, frameContents, fillImageFrames } from "./machine/pattern";
 export { scatterBootFootprint, drawImagePfns } from "./machine/placement";
 
 export {
@@ -22,7 +22,7 @@ export {
   createBasicMemoryBitmaps, freeBasicMemoryBitmaps, loadHeader, unpackOrigPfns, markUnsafePages, prepareImage,
   preallocateImagePages, loadImagePages, snapshotWriteFinalize, swsuspFree, planImage, loadPlannedPages,
 } from "./snapshot";
-export { restoreHighmem, atomicCopy } from "./restore";
+export { restoreHighmem, atomicCopy, pbePairs } from "./restore";
 
 export { markZeroEntries, gatherDataPages } from "./suspend";
 export { verifyImagePages, verifyUntouchedFrames, verifyPlacement } from "./verify";

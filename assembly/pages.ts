@@ -6,9 +6,10 @@
 import {
   CTX_FORBIDDEN_PAGES_MAP, CTX_FREE_PAGES_MAP, CTX_ALLOCATED_UNSAFE_PAGES, CTX_SAFE_PAGES_LIST,
   NO_PFN, PG_UNSAFE_CLEAR, ZONE_CLASS_LOW, LINKED_PAGE_NEXT, CTX_HAS_CONTENTS, CTX_SAFE_STACK, CTX_SAFE_STACK_LEN,
-  CTX_SAFE_STACK_CAP, CTX_META_OVERFLOW,
+  CTX_SAFE_STACK_CAP, ERR_WHAT_METADATA,
 } from "./portable/layout";
-import { ctx32, setCtx32, incCtx32, pfnToVirt, virtToPfn, zeroPage, pageSize } from "./common";
+import { ENOMEM } from "./portable/errno";
+import { ctx32, setCtx32, incCtx32, fail, pfnToVirt, virtToPfn, zeroPage, pageSize } from "./common";
 import { allocFrame, freeFrame } from "./machine/allocator";
 import { memoryBmSetBit, memoryBmClearBit, memoryBmTestBit } from "./bitmap/bitmap";
 
@@ -67,7 +68,8 @@ import { memoryBmSetBit, memoryBmClearBit, memoryBmTestBit } from "./bitmap/bitm
  * @safeNeeded: PG_SAFE: the page must not be an image PFN. Each image PFN the allocator returns instead is marked
  *   forbidden, kept allocated (it is now an owned original frame) and counted in allocated_unsafe_pages.
  *
- * The page returned is marked forbidden + free. Returns its PFN, or NO_PFN when memory runs out.
+ * The page returned is marked forbidden + free. Returns its PFN, or NO_PFN when memory runs out (recorded by the
+ * allocator).
  */
 export function getImagePage(safeNeeded: u32): u32 {
   let pfn = allocFrame(ZONE_CLASS_LOW);
@@ -97,24 +99,26 @@ export function freeImagePage(pfn: u32, clearNosaveFree: u32): void {
 }
 
 /**
- * recycle_safe_page - Push safe page @pfn onto safe_pages_list, linking it through its first 8 bytes. On a
- * placement-only machine the list is a stack of PFNs in the metadata arena (same order); if that is full,
- * CTX_META_OVERFLOW is set and the host fails the phase.
+ * recycle_safe_page - Push safe page @pfn onto safe_pages_list, linking it through its first 8 bytes. On a machine
+ * without frame memory the list is a stack of PFNs in the metadata arena (same order). Returns false, with -ENOMEM
+ * recorded, when that stack is full.
  */
-export function recycleSafePage(pfn: u32): void {
+export function recycleSafePage(pfn: u32): bool {
   if (!hasContents()) {
     const len = ctx32(CTX_SAFE_STACK_LEN);
-    if (len == ctx32(CTX_SAFE_STACK_CAP)) {
-      setCtx32(CTX_META_OVERFLOW, 1);
-      return;
+    const cap = ctx32(CTX_SAFE_STACK_CAP);
+    if (len == cap) {
+      fail(ENOMEM, ERR_WHAT_METADATA, <u64>len + 1, cap);
+      return false;
     }
     store<u32>(<usize>ctx32(CTX_SAFE_STACK) + (<usize>len << 2), pfn);
     setCtx32(CTX_SAFE_STACK_LEN, len + 1);
-    return;
+    return true;
   }
   const addr = pfnToVirt(pfn);
   store<u64>(addr, <u64>ctx32(CTX_SAFE_PAGES_LIST), LINKED_PAGE_NEXT);
   setCtx32(CTX_SAFE_PAGES_LIST, <u32>addr);
+  return true;
 }
 
 /**
@@ -122,7 +126,7 @@ export function recycleSafePage(pfn: u32): void {
  * @zero: false when the caller overwrites the whole page at once (planned loading's data copies), so the clearing
  *   the kernel does is skipped; the page's final contents are the same.
  *
- * Returns its PFN, or NO_PFN when memory runs out.
+ * Returns its PFN, or NO_PFN when memory runs out (recorded by the allocator).
  */
 export function getSafePage(zero: bool = true): u32 {
   if (!hasContents()) {

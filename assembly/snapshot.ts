@@ -11,7 +11,7 @@ import {
   CTX_NR_RESERVED, CTX_NR_PREALLOCATED, CTX_NR_OWNED, CTX_NR_SAFE_PAGES,
   CTX_NR_FRAMES, CTX_NR_FREE_HIGH, CTX_NR_NOSAVE, NOSAVE_START, RANGE_SIZE, CTX_CA_CHAIN, CTX_VERIFY_PFNS,
   CTX_PFN_LIST_UNSORTED, CTX_NR_FREE_LOW, ERR_WHAT_PAGES_NEEDED, CTX_BM_CHARGE, CTX_DEFER_ZERO, CTX_PREALLOC_LEFT,
-  CTX_PLANNED,
+  CTX_PLANNED, CTX_PLAN_ZEROS, ERR_WHAT_PAGE_INDEX, ERR_WHAT_HIGHMEM_NEEDED,
   NO_PFN, BM_END_OF_MAP, PG_ANY, PG_SAFE, PG_UNSAFE_KEEP, PG_UNSAFE_CLEAR, ZONE_CLASS_LOW, ZONE_CLASS_HIGH,
   PBE_SIZE, PBE_ADDRESS, PBE_ORIG_ADDRESS, PBE_NEXT, HIGHMEM_PBE_COPY_PAGE, HIGHMEM_PBE_ORIG_PAGE,
   HIGHMEM_PBE_NEXT, LINKED_PAGE_DATA, PFN_ENTRY_SIZE, ERR_WHAT_PFN, ERR_WHAT_COUNT,
@@ -19,7 +19,7 @@ import {
 import { ENOMEM, EFAULT, EINVAL, ENODATA } from "./portable/errno";
 import {
   ctx32, setCtx32, incCtx32, pageSize, pageShift, pfnToVirt, pfnToPhys, pageHighMem, pfnValid, pfnIsNosave,
-  setError, zeroPage, copyPage,
+  fail, lastError, clearError, zeroPage, copyPage,
 } from "./common";
 import { allocFrame, freeFrame } from "./machine/allocator";
 import { memoryBmCreate, memoryBmFree, memoryBmRecycle } from "./memoryBitmap";
@@ -48,16 +48,16 @@ import { ENTRY_END, ENTRY_PFN, ENTRY_ZERO, loadEntry } from "./pfnEntry";
 /**
  * create_basic_memory_bitmaps - Create forbidden_pages_map and free_pages_map, and mark the nosave regions forbidden.
  *
- * Both are made with PG_ANY before either is published, so their own frames carry no bits (§2.1). Returns 0 or
- * -ENOMEM.
+ * Both are made with PG_ANY before either is published, so their own frames carry no bits. Returns 0 or -ENOMEM
+ * (recorded by memory_bm_create()).
  */
 export function createBasicMemoryBitmaps(): i32 {
   const forbidden = memoryBmCreate(PG_ANY);
-  if (forbidden == 0) return -ENOMEM;
+  if (forbidden == 0) return lastError();
   const free = memoryBmCreate(PG_ANY);
   if (free == 0) {
     memoryBmFree(forbidden, PG_UNSAFE_CLEAR);
-    return -ENOMEM;
+    return lastError();
   }
   setCtx32(CTX_FORBIDDEN_PAGES_MAP, <u32>forbidden);
   setCtx32(CTX_FREE_PAGES_MAP, <u32>free);
@@ -93,7 +93,7 @@ export function freeBasicMemoryBitmaps(): void {
  */
 export function loadHeader(nrCopyPages: u32, nrMetaPages: u32): i32 {
   const buffer = getImagePage(PG_ANY);
-  if (buffer == NO_PFN) return -ENOMEM;
+  if (buffer == NO_PFN) return lastError();
   setCtx32(CTX_BUFFER, buffer);
   setCtx32(CTX_RESTORE_PBLIST, 0);
   setCtx32(CTX_HIGHMEM_PBLIST, 0);
@@ -102,10 +102,10 @@ export function loadHeader(nrCopyPages: u32, nrMetaPages: u32): i32 {
   setCtx32(CTX_SAFE_PAGES_LIST, 0);
   setCtx32(CTX_LAST_HIGHMEM_PAGE, NO_PFN);
   const copyBm = memoryBmCreate(PG_ANY);
-  if (copyBm == 0) return -ENOMEM;
+  if (copyBm == 0) return lastError();
   setCtx32(CTX_COPY_BM, <u32>copyBm);
   const zeroBm = memoryBmCreate(PG_ANY);
-  if (zeroBm == 0) return -ENOMEM;
+  if (zeroBm == 0) return lastError();
   setCtx32(CTX_ZERO_BM, <u32>zeroBm);
   setCtx32(CTX_NR_ZERO_PAGES, 0);
   return 0;
@@ -136,19 +136,12 @@ export function unpackOrigPfns(src: usize, nrPages: u32, entryBytes: u32): i32 {
       const entry = loadEntry(page + <usize>i * entryBytes, entryBytes);
       if (entry == ENTRY_END) break;
       const pfn64 = entry & ENTRY_PFN;
-      if (pfn64 >= <u64>nrFrames) {
-        setError(ERR_WHAT_PFN, pfn64, nrFrames);
-        return -EFAULT;
-      }
+      if (pfn64 >= <u64>nrFrames) return fail(EFAULT, ERR_WHAT_PFN, pfn64, nrFrames);
       const pfn = <u32>pfn64;
       if (!pfnValid(pfn) || !memoryBmPfnPresent(copyBm, pfn) || pfnIsNosave(pfn)) {
-        setError(ERR_WHAT_PFN, pfn64, nrFrames);
-        return -EFAULT;
+        return fail(EFAULT, ERR_WHAT_PFN, pfn64, nrFrames);
       }
-      if (memoryBmTestBit(copyBm, pfn)) {
-        setError(ERR_WHAT_PFN, pfn64, nrFrames);
-        return -EINVAL;
-      }
+      if (memoryBmTestBit(copyBm, pfn)) return fail(EINVAL, ERR_WHAT_PFN, pfn64, nrFrames);
       memoryBmSetBit(copyBm, pfn);
       if (entry & ENTRY_ZERO) {
         memoryBmSetBit(zeroBm, pfn);
@@ -203,7 +196,7 @@ export function markUnsafePages(): u32 {
  */
 function prepareHighmemImage(): i32 {
   const bm = memoryBmCreate(PG_SAFE);
-  if (bm == 0) return noMemory(ctx32(CTX_BM_CHARGE));
+  if (bm == 0) return lastError();
   setCtx32(CTX_SAFE_HIGHMEM_BM, <u32>bm);
   const buffer = getImagePage(PG_SAFE);
   if (buffer == NO_PFN) return noMemory(1);
@@ -215,10 +208,7 @@ function prepareHighmemImage(): i32 {
   let safe: u32 = 0;
   while (toAlloc-- > 0) {
     const pfn = allocFrame(ZONE_CLASS_HIGH);
-    if (pfn == NO_PFN) {
-      setError(ERR_WHAT_PAGES_NEEDED, <u64>(toAlloc + 1), <u64>ctx32(CTX_NR_FREE_HIGH));
-      return -ENOMEM;
-    }
+    if (pfn == NO_PFN) return fail(ENOMEM, ERR_WHAT_HIGHMEM_NEEDED, <u64>(toAlloc + 1), ctx32(CTX_NR_FREE_HIGH));
     if (!pageIsFree(pfn)) {
       memoryBmSetBit(bm, pfn);
       safe++;
@@ -233,8 +223,7 @@ function prepareHighmemImage(): i32 {
 
 /** noMemory - -ENOMEM, recording that @needed more lowmem frames were wanted and how many were free. */
 function noMemory(needed: u32): i32 {
-  setError(ERR_WHAT_PAGES_NEEDED, <u64>needed, <u64>ctx32(CTX_NR_FREE_LOW));
-  return -ENOMEM;
+  return fail(ENOMEM, ERR_WHAT_PAGES_NEEDED, needed, ctx32(CTX_NR_FREE_LOW));
 }
 
 // @ts-ignore: decorator
@@ -254,7 +243,7 @@ function noMemory(needed: u32): i32 {
 export function prepareImage(): i32 {
   const copyBm = bmOf(CTX_COPY_BM);
   const origBm = memoryBmCreate(PG_SAFE);
-  if (origBm == 0) return noMemory(ctx32(CTX_BM_CHARGE));
+  if (origBm == 0) return lastError();
   duplicateMemoryBitmap(origBm, copyBm);
   memoryBmFree(copyBm, PG_UNSAFE_KEEP);
   setCtx32(CTX_COPY_BM, 0);
@@ -263,7 +252,7 @@ export function prepareImage(): i32 {
   // zero_bm must live in safe pages too; the temporary copy is itself PG_SAFE and freed with PG_UNSAFE_CLEAR (the
   // v6.6-rc fix of §4.5 step 5).
   const tmp = memoryBmCreate(PG_SAFE);
-  if (tmp == 0) return noMemory(ctx32(CTX_BM_CHARGE));
+  if (tmp == 0) return lastError();
   const oldZero = bmOf(CTX_ZERO_BM);
   duplicateMemoryBitmap(tmp, oldZero);
   memoryBmFree(oldZero, PG_UNSAFE_KEEP);
@@ -271,7 +260,7 @@ export function prepareImage(): i32 {
   const zeroBm = memoryBmCreate(PG_SAFE);
   if (zeroBm == 0) {
     memoryBmFree(tmp, PG_UNSAFE_CLEAR);
-    return noMemory(ctx32(CTX_BM_CHARGE));
+    return lastError();
   }
   duplicateMemoryBitmap(zeroBm, tmp);
   memoryBmFree(tmp, PG_UNSAFE_CLEAR);
@@ -288,7 +277,7 @@ export function prepareImage(): i32 {
   while (nrPages > 0) {
     const pfn = getImagePage(PG_SAFE);
     if (pfn == NO_PFN) return noMemory(nrPages + imagePagesNeedingFrames());
-    recycleSafePage(pfn);
+    if (!recycleSafePage(pfn)) return lastError();
     nrPages--;
   }
 
@@ -313,7 +302,7 @@ export function preallocateImagePages(max: u32): i32 {
     const pfn = allocFrame(ZONE_CLASS_LOW);
     if (pfn == NO_PFN) return noMemory(nrPages);
     if (!deferZero) clearFrame(pfn);
-    if (!pageIsFree(pfn)) recycleSafePage(pfn);
+    if (!pageIsFree(pfn) && !recycleSafePage(pfn)) return lastError();
     setPageForbidden(pfn);
     setPageFree(pfn);
     nrPages--;
@@ -331,62 +320,61 @@ export function preallocateImagePages(max: u32): i32 {
 }
 
 /**
- * get_highmem_page_buffer - Where the data of highmem image page @pfn goes (§4.7).
+ * get_highmem_page_buffer - Where the data of highmem image page @pfn goes (kernel/power/snapshot.c).
  *
  * An owned original frame is filled through the bounce page: `buffer` is returned and last_highmem_page set to the
  * frame. Otherwise a highmem PBE is prepended to highmem_pblist; its copy is the next safe highmem page (again
- * through `buffer`) or, when those have run out, a lowmem safe page whose address is returned directly. With
- * @planned, a highmem frame's own address is returned instead of `buffer` (the planned mode needs no bounce page).
+ * through `buffer`) or, when those have run out, a lowmem safe page, returned directly. With @planned, a highmem
+ * frame is returned itself instead of `buffer` (the planned mode needs no bounce page). Returns a PFN, or NO_PFN with
+ * the failure recorded.
  */
-function getHighmemPageBuffer(pfn: u32, planned: bool): usize {
-  const buffer = frameAddress(ctx32(CTX_BUFFER));
+function getHighmemPageBuffer(pfn: u32, planned: bool): u32 {
+  const buffer = ctx32(CTX_BUFFER);
   if (pageIsForbidden(pfn) && pageIsFree(pfn)) {
     incCtx32(CTX_NR_DIRECT);
-    if (planned) return frameAddress(pfn);
+    if (planned) return pfn;
     setCtx32(CTX_LAST_HIGHMEM_PAGE, pfn);
     return buffer;
   }
   const pbe = chainAlloc(PBE_SIZE);
-  if (pbe == 0) return bufferFailed(-ENOMEM);
+  if (pbe == 0) return placingFailed();
   store<u64>(pbe, pfnToPhys(pfn), HIGHMEM_PBE_ORIG_PAGE);
-  let kaddr: usize;
+  let dst: u32;
   const safeHighmem = ctx32(CTX_SAFE_HIGHMEM_PAGES);
   if (safeHighmem > 0) {
     const copy = memoryBmNextPfn(bmOf(CTX_SAFE_HIGHMEM_BM));
     setCtx32(CTX_SAFE_HIGHMEM_PAGES, safeHighmem - 1);
     store<u64>(pbe, pfnToPhys(copy), HIGHMEM_PBE_COPY_PAGE);
-    if (planned) kaddr = frameAddress(copy);
+    if (planned) dst = copy;
     else {
       setCtx32(CTX_LAST_HIGHMEM_PAGE, copy);
-      kaddr = buffer;
+      dst = buffer;
     }
   } else {
     const copy = getSafePage(!planned || ctx32(CTX_DEFER_ZERO) == 0);
-    if (copy == NO_PFN) return bufferFailed(-ENOMEM);
+    if (copy == NO_PFN) return placingFailed();
     store<u64>(pbe, pfnToPhys(copy), HIGHMEM_PBE_COPY_PAGE);
-    kaddr = frameAddress(copy);
+    dst = copy;
   }
   store<u64>(pbe, <u64>ctx32(CTX_HIGHMEM_PBLIST), HIGHMEM_PBE_NEXT);
   setCtx32(CTX_HIGHMEM_PBLIST, <u32>pbe);
   incCtx32(CTX_NR_HIGHMEM_PBES);
-  return kaddr;
-}
-
-/** frameAddress - A frame's address, or on a placement-only machine (no frame memory) a non-zero token. */
-// @ts-ignore: decorator
-@inline function frameAddress(pfn: u32): usize {
-  return hasContents() ? pfnToVirt(pfn) : 1;
+  return dst;
 }
 
 /**
- * The -errno of the last failing get_buffer(): addresses above 2 GiB do not fit a signed return value, so buffer
- * functions return 0 on failure and leave the code here.
+ * placingFailed - NO_PFN, recording the image page being placed (its index among the C + Z entries, in PFN order)
+ * with the errno of the allocation that failed underneath.
  */
-let bufferError: i32 = 0;
+function placingFailed(): u32 {
+  const code = -lastError();
+  fail(code != 0 ? code : ENOMEM, ERR_WHAT_PAGE_INDEX, ctx32(CTX_HANDLE_BUFFERS), imageEntries());
+  return NO_PFN;
+}
 
-function bufferFailed(code: i32): usize {
-  bufferError = code;
-  return 0;
+// @ts-ignore: decorator
+@inline function imageEntries(): u32 {
+  return ctx32(CTX_NR_COPY_PAGES) + ctx32(CTX_NR_ZERO_PAGES);
 }
 
 /** copy_last_highmem_page - Copy the bounce page into the highmem frame it was filled for, if one is pending. */
@@ -398,58 +386,74 @@ function copyLastHighmemPage(): void {
 }
 
 /**
- * get_buffer - The address where the next image page goes (§4.6).
+ * get_buffer - The frame where the next image page goes (kernel/power/snapshot.c).
  *
  * Takes the next PFN of orig_bm. An owned original frame (forbidden && free) is written in place; any other lowmem
  * frame gets a PBE from the chain (chain_alloc() first, then the copy's safe page), prepended to restore_pblist.
- * Returns the address, or 0 with bufferError = -EFAULT past the end of orig_bm, or -ENOMEM.
+ * Returns the PFN to write, or NO_PFN with the failure recorded: -EFAULT past the end of orig_bm, -ENOMEM.
  */
-function getBuffer(planned: bool): usize {
+function getBuffer(planned: bool): u32 {
   const pfn = memoryBmNextPfn(bmOf(CTX_ORIG_BM));
-  if (pfn == BM_END_OF_MAP) return bufferFailed(-EFAULT);
+  if (pfn == BM_END_OF_MAP) {
+    fail(EFAULT, ERR_WHAT_PAGE_INDEX, ctx32(CTX_HANDLE_BUFFERS), imageEntries());
+    return NO_PFN;
+  }
   if (pageHighMem(pfn)) return getHighmemPageBuffer(pfn, planned);
   if (pageIsForbidden(pfn) && pageIsFree(pfn)) {
     incCtx32(CTX_NR_DIRECT);
-    return frameAddress(pfn);
+    return pfn;
   }
   const pbe = chainAlloc(PBE_SIZE);
-  if (pbe == 0) return bufferFailed(-ENOMEM);
+  if (pbe == 0) return placingFailed();
   store<u64>(pbe, pfnToPhys(pfn), PBE_ORIG_ADDRESS);
   const copy = getSafePage(!planned || ctx32(CTX_DEFER_ZERO) == 0);
-  if (copy == NO_PFN) return bufferFailed(-ENOMEM);
+  if (copy == NO_PFN) return placingFailed();
   store<u64>(pbe, pfnToPhys(copy), PBE_ADDRESS);
   store<u64>(pbe, <u64>ctx32(CTX_RESTORE_PBLIST), PBE_NEXT);
   setCtx32(CTX_RESTORE_PBLIST, <u32>pbe);
   incCtx32(CTX_NR_PBES);
-  return frameAddress(copy);
+  return copy;
 }
 
 /**
- * snapshot_write_next - For data pages: the buffer for the next page of the stream (§4.2).
+ * snapshot_write_next - For data pages: the frame for the next page of the stream (kernel/power/snapshot.c).
  *
- * Copies the pending highmem page, then asks get_buffer(); a zero-flagged PFN (§4.8) has its buffer cleared and
- * consumes no stream page, so the loop goes on. Returns the address, or 0: with bufferError 0 once all C + Z pages
- * have a home, else with the -errno of get_buffer().
+ * Copies the pending highmem page, then asks get_buffer(); a zero-flagged PFN has its frame cleared and consumes no
+ * stream page, so the loop goes on. Returns the PFN, or NO_PFN: when all C + Z pages have a home (imageEntries() ==
+ * CTX_HANDLE_BUFFERS), when get_buffer() failed (recorded), or when @zeroPlan (the frames given to zero pages, for
+ * planImage()) holds @zeroCap of them (nothing recorded: the caller cleared the record first).
  * @planned: highmem pages get their final frame, not the bounce page (planImage()).
  */
-function nextDataBuffer(planned: bool): usize {
-  const total = ctx32(CTX_NR_COPY_PAGES) + ctx32(CTX_NR_ZERO_PAGES);
+function nextDataBuffer(planned: bool, zeroPlan: usize = 0, zeroCap: u32 = 0): u32 {
+  const total = imageEntries();
   const origBm = bmOf(CTX_ORIG_BM);
   const zeroBm = bmOf(CTX_ZERO_BM);
   const hasZero = ctx32(CTX_NR_ZERO_PAGES) != 0;
+  const contents = hasContents();
   for (;;) {
     const given = ctx32(CTX_HANDLE_BUFFERS);
-    if (given >= total) return 0;
+    if (given >= total) return NO_PFN;
+    if (zeroPlan != 0 && ctx32(CTX_PLAN_ZEROS) >= zeroCap) return NO_PFN;
     copyLastHighmemPage();
     const dst = getBuffer(planned);
-    if (dst == 0) return 0;
+    if (dst == NO_PFN) return NO_PFN;
     setCtx32(CTX_HANDLE_BUFFERS, given + 1);
     if (hasZero && memoryBmTestBit(zeroBm, memoryBmGetCurrent(origBm))) {
-      if (hasContents()) zeroPage(dst);
+      if (contents) zeroPage(pfnToVirt(dst));
+      if (zeroPlan != 0) {
+        const z = ctx32(CTX_PLAN_ZEROS);
+        store<u32>(zeroPlan + (<usize>z << 2), dst);
+        setCtx32(CTX_PLAN_ZEROS, z + 1);
+      }
       continue;
     }
     return dst;
   }
+}
+
+// @ts-ignore: decorator
+@inline function allPlaced(): bool {
+  return ctx32(CTX_HANDLE_BUFFERS) >= imageEntries();
 }
 
 /**
@@ -461,74 +465,74 @@ function nextDataBuffer(planned: bool): usize {
 export function loadImagePages(src: usize, count: u32): i32 {
   const shift = <usize>pageShift();
   for (let i: u32 = 0; i < count; i++) {
-    bufferError = 0;
     const dst = nextDataBuffer(false);
-    if (dst == 0) {
-      setError(ERR_WHAT_COUNT, <u64>i, <u64>count);
-      return bufferError != 0 ? bufferError : -ENODATA;
+    if (dst == NO_PFN) {
+      return allPlaced() ? fail(ENODATA, ERR_WHAT_PAGE_INDEX, imageEntries(), imageEntries()) : lastError();
     }
-    copyPage(dst, src + (<usize>i << shift));
+    copyPage(pfnToVirt(dst), src + (<usize>i << shift));
   }
   return <i32>count;
 }
 
 /**
  * planImage - Decide every data page's destination in one pass, before any data is read (thaw's planned mode).
- * @plan: where to write one u32 destination address per data page, in stream order.
+ * @plan: where to write one u32 destination PFN per data page, in stream order (0: decide only).
  *
  * Runs get_buffer() for every image PFN exactly as the page-by-page loop would — same allocations, same PBEs in the
  * same order, zero pages cleared — but without data in between, so that loading becomes one copy (or one read) per
  * page into a known place. Highmem pages go straight to their frame: the bounce page is not needed. Pages taken
  * for data copies are not cleared first (they receive a whole page); with CTX_DEFER_ZERO the safe pages left over
- * are cleared at the end, so memory ends as the faithful order leaves it. With @plan 0 (a placement-only machine)
- * only the decisions are taken. At most @max destinations per call: the host calls again until bit 31 of
- * CTX_PLANNED says every image page has a home. Returns the destinations written so far, or -errno as get_buffer()
- * fails.
+ * are cleared at the end, so memory ends as the faithful order leaves it. At most @max destinations per call, the
+ * n-th data page's at @plan + 4 × (n mod @max): the host calls again until bit 31 of CTX_PLANNED says every image
+ * page has a home. @zeroPlan, when not 0, receives the frame cleared for each zero page met on the way (at most
+ * @zeroCap of them: the call stops early when it is full; CTX_PLAN_ZEROS says how many), for a host that keeps frame
+ * contents outside the machine. Returns the data pages planned so far, or -errno as get_buffer() fails.
  */
-export function planImage(plan: usize, max: u32): i32 {
+export function planImage(plan: usize, max: u32, zeroPlan: usize, zeroCap: u32): i32 {
   let n = ctx32(CTX_PLANNED);
-  bufferError = 0;
+  if ((n & 0x80000000) != 0) return <i32>(n & 0x7fffffff);
   let done: u32 = 0;
+  setCtx32(CTX_PLAN_ZEROS, 0);
+  clearError();
   for (; done < max; done++) {
-    const dst = nextDataBuffer(true);
-    if (dst == 0) break;
-    if (plan != 0) store<u32>(plan + (<usize>n << 2), <u32>dst);
+    const dst = nextDataBuffer(true, zeroPlan, zeroCap);
+    if (dst == NO_PFN) {
+      if (lastError() != 0) return lastError();
+      break;
+    }
+    if (plan != 0) store<u32>(plan + (<usize>done << 2), dst);
     n++;
   }
   setCtx32(CTX_PLANNED, n);
-  if (bufferError != 0) return bufferError;
-  if (done == max) return <i32>n;
+  if (!allPlaced()) return <i32>n;
   if (ctx32(CTX_DEFER_ZERO) != 0) clearSafePagesList();
   setCtx32(CTX_PLANNED, n | 0x80000000);
   return <i32>n;
 }
 
 /**
- * loadPlannedPages - Copy @count staged data pages to their planned destinations, from data page @first on.
+ * loadPlannedPages - Copy @count staged data pages at @src to the frames @plan names (u32 PFNs, one per page).
  */
-export function loadPlannedPages(plan: usize, first: u32, src: usize, count: u32): void {
+export function loadPlannedPages(plan: usize, src: usize, count: u32): void {
   const shift = <usize>pageShift();
   for (let i: u32 = 0; i < count; i++) {
-    copyPage(<usize>load<u32>(plan + (<usize>(first + i) << 2)), src + (<usize>i << shift));
+    copyPage(pfnToVirt(load<u32>(plan + (<usize>i << 2))), src + (<usize>i << shift));
   }
 }
 
 /**
  * snapshot_write_finalize - Finish loading: drain trailing zero pages, copy the last highmem page, recycle orig_bm's
- * frames onto safe_pages_list and free the highmem data (safe_highmem_bm and `buffer`).
+ * frames onto safe_pages_list and free the highmem data (safe_highmem_bm and `buffer`); then, as
+ * snapshot_image_loaded() does, refuse an image with no data page at all.
  *
- * Like the swap path's last snapshot_write_next() call (and Garcia's 2026 patch for /dev/snapshot), trailing zero
- * pages are drained here. Returns 0, -ENODATA if the stream ended before every data page arrived, or -errno.
+ * Like the swap path's last snapshot_write_next() call, trailing zero pages are drained here. Returns 0, -ENODATA if
+ * the stream ended before every data page arrived or held none, or -errno.
  */
 export function snapshotWriteFinalize(): i32 {
-  bufferError = 0;
+  clearError();
   const dst = nextDataBuffer(false);
-  if (bufferError != 0) return bufferError;
-  if (dst != 0) {
-    const total = ctx32(CTX_NR_COPY_PAGES) + ctx32(CTX_NR_ZERO_PAGES);
-    setError(ERR_WHAT_COUNT, <u64>ctx32(CTX_HANDLE_BUFFERS), <u64>total);
-    return -ENODATA;
-  }
+  if (dst != NO_PFN) return fail(ENODATA, ERR_WHAT_PAGE_INDEX, ctx32(CTX_HANDLE_BUFFERS) - 1, imageEntries());
+  if (!allPlaced()) return lastError();
   copyLastHighmemPage();
   const origBm = bmOf(CTX_ORIG_BM);
   let owned: u32 = 0;
@@ -537,7 +541,7 @@ export function snapshotWriteFinalize(): i32 {
     if (pageIsForbidden(pfn)) owned++;
   }
   setCtx32(CTX_NR_OWNED, owned);
-  memoryBmRecycle(origBm);
+  if (!memoryBmRecycle(origBm)) return lastError();
   setCtx32(CTX_ORIG_BM, 0);
   // free_highmem_data
   const safeHighmemBm = bmOf(CTX_SAFE_HIGHMEM_BM);
@@ -550,6 +554,8 @@ export function snapshotWriteFinalize(): i32 {
     freeImagePage(buffer, PG_UNSAFE_CLEAR);
     setCtx32(CTX_BUFFER, NO_PFN);
   }
+  // snapshot_image_loaded(): nr_copy_pages must not be 0
+  if (ctx32(CTX_NR_COPY_PAGES) == 0) return fail(ENODATA, ERR_WHAT_COUNT, 0, imageEntries());
   return 0;
 }
 

@@ -8,7 +8,7 @@ import {
 import { ctx32, setCtx32, incCtx32, pageShift, pageSize, pfnToVirt, pfnValid } from "./common";
 import { ENTRY_PFN, ENTRY_ZERO } from "./pfnEntry";
 import { frameTouched } from "./machine/allocator";
-import { patternPageMatches, pageIsZero, bootSeedOf } from "./machine/pattern";
+import { pageIsZero } from "./machine/pattern";
 
 
 function recordMismatch(pfn: u32): void {
@@ -49,11 +49,12 @@ export function verifyImagePages(entries: usize, n: u32, from: u32, src: usize, 
 }
 
 /**
- * verifyUntouchedFrames - Check every valid frame that is not an image PFN and was never handed out by the allocator
- * since boot: it must still hold its boot pattern (of @seed). @entries: the image's @n entries sorted by PFN.
- * Returns the number of frames that differ; their PFNs go to the mismatch list.
+ * verifyUntouchedFrames - Check every valid frame that is not an image PFN and was never handed out or written since
+ * boot: it must still hold its boot pattern, which a frame holds implicitly while its memory is all zero
+ * (machine/pattern.ts: resetTouchedFrames()). @entries: the image's @n entries sorted by PFN. Returns the number of
+ * frames that differ; their PFNs go to the mismatch list.
  */
-export function verifyUntouchedFrames(entries: usize, n: u32, seed: u64): u32 {
+export function verifyUntouchedFrames(entries: usize, n: u32): u32 {
   const nrFrames = ctx32(CTX_NR_FRAMES);
   let next: u32 = 0;
   let nextPfn: u32 = n > 0 ? <u32>(load<u64>(entries) & ENTRY_PFN) : nrFrames;
@@ -67,7 +68,7 @@ export function verifyUntouchedFrames(entries: usize, n: u32, seed: u64): u32 {
     }
     if (!pfnValid(pfn) || frameTouched(pfn)) continue;
     checked++;
-    if (!patternPageMatches(pfnToVirt(pfn), bootSeedOf(seed, pfn), pfn)) {
+    if (!pageIsZero(pfnToVirt(pfn))) {
       bad++;
       recordMismatch(pfn);
     }

@@ -1,23 +1,28 @@
 /**
- * software_resume() / load_image_and_restore() (§4.1): open an image, build or take the machine, and run the phases
- * in order — all at once (run) or one at a time (step), for research use.
+ * software_resume() / load_image_and_restore() (kernel/power/hibernate.c): open an image, build or take the machine,
+ * and run the phases in order — all at once (run) or one at a time (step), for research use. The one driver of every
+ * resume: a file (thaw or Linux) into a machine with frame memory, into one whose frames live in a contents store
+ * (machines above what wasm32 holds), or a drawn image on a placement-only machine.
  *
  * Any failure before atomicCopy runs swsusp_free() and free_basic_memory_bitmaps(): every frame the restore
- * allocated goes back to the allocator, and the boot kernel's frames are as they were (§4.12). atomicCopy is the
- * commit point. The image file is opened read-only and never written.
+ * allocated goes back to the allocator, and the boot kernel's frames are as they were. atomicCopy is the commit point.
+ * The image file is opened read-only and never written.
  */
 import * as L from "../assembly/portable/layout.js";
 import { ConfigError, ImageFormatError, ResumeError } from "./errors.js";
 import { openImage } from "./image/open.js";
+import { entriesPerPage } from "./image/pfnEntry.js";
 import { ReadAheadThread } from "./image/readAhead.js";
 import type { ImageSource, StreamReader } from "./image/source.js";
-import { type BitmapStrategy, type MachineOptions, resolveMachine } from "./machine/config.js";
-import { type CreateMachineOptions, Machine } from "./machine/machine.js";
+import type { BitmapStrategy, MachineOptions } from "./machine/config.js";
+import { ContentsStore, FrameTable } from "./machine/contentsStore.js";
+import { type CreateMachineOptions, type FrameContents, Machine } from "./machine/machine.js";
 import { PHASES, type PhaseName } from "./phaseNames.js";
 import { atomicCopy } from "./phases/atomicCopy.js";
 import { checkHeader } from "./phases/checkHeader.js";
 import { loadImage } from "./phases/loadImage.js";
 import { markUnsafePages } from "./phases/markUnsafePages.js";
+import { forEachPbe } from "./phases/pbePairs.js";
 import { prepareImage } from "./phases/prepareImage.js";
 import { restoreHighmem } from "./phases/restoreHighmem.js";
 import type { LoadMode, ResumeState, VerifyReport } from "./phases/state.js";
@@ -39,6 +44,14 @@ export type ResumeMachineOptions = Pick<MachineOptions, "boot" | "allocator" | "
 export interface ResumeOptions {
   /** Resume into this machine (it is booted first). Default: a machine built from the image header. */
   machine?: Machine;
+  /**
+   * Where the frames of a machine built here hold their contents: "memory" (linear memory; up to ~3.98 GiB of RAM),
+   * "store" (a contents store outside linear memory: machines of any size), or "auto" (default: memory when it
+   * fits, else store).
+   */
+  contents?: "memory" | "store" | "auto";
+  /** With a contents store: the folder of its page file (default: the system's temporary folder). */
+  storeDir?: string;
   /** Boot kernel, allocator, bitmap and seed of the machine built from the header. */
   machineOptions?: ResumeMachineOptions;
   /** Refuse an image whose machine would need more than this many bytes of memory (default: what wasm32 holds). */
@@ -117,6 +130,8 @@ export interface PbeEntry {
 export interface ResumeResult {
   ok: true;
   bitmap: BitmapStrategy;
+  /** Where the machine's frames held their contents. */
+  contents: FrameContents;
   mode: LoadMode;
   /** What the image's reader noted that is not an error (e.g. blocks read as zeros past the end of a device copy). */
   warnings: string[];
@@ -160,16 +175,30 @@ export class ResumeSession {
    * open - Open @path read-only, read its header, and boot the machine it will be resumed into.
    * @throws ResumeError (checkHeader) when the header is not a valid thaw image header.
    */
-  static async open(path: string, options: ResumeOptions = {}): Promise<ResumeSession> {
-    const source = await openImage(path, {
-      ...(options.offset !== undefined && { offset: options.offset }),
-      ...(options.workers !== undefined && { workers: options.workers }),
-    });
+  static async open(image: string | ImageSource, options: ResumeOptions = {}): Promise<ResumeSession> {
+    const source =
+      typeof image === "string"
+        ? await openImage(image, {
+            ...(options.offset !== undefined && { offset: options.offset }),
+            ...(options.workers !== undefined && { workers: options.workers }),
+          })
+        : image;
+    let store: ContentsStore | undefined;
     try {
       const machine = options.machine ?? (await machineFor(source, options));
-      machine.boot();
+      machine.bootIfUsed();
+      machine.markUsed();
       const mode = options.mode ?? "planned";
+      if (mode === "faithful" && machine.contents !== "memory") {
+        throw new ConfigError(
+          `the faithful loading mode copies through the bounce page in frame memory; a machine whose frames are ${machine.contents === "none" ? "not modelled" : "in a contents store"} loads planned`,
+          { kind: "option", name: "mode", value: mode },
+        );
+      }
       machine.setCtx(L.CTX_DEFER_ZERO, mode === "planned" ? 1 : 0);
+      if (machine.contents === "store") {
+        store = new ContentsStore(machine.storeDir!, machine.spec.pageSize, machine.arena.pfnListCapacity);
+      }
       if (options.failAllocationAt) machine.failAllocationAt(options.failAllocationAt);
       const reader = faulty(source.stream(), source.pageSize, options);
       const large = (source.pages - 1) * source.pageSize >= READ_AHEAD_MIN_BYTES;
@@ -189,10 +218,12 @@ export class ResumeSession {
           pending: undefined,
           onProgress: options.onProgress,
           mode,
+          store,
         },
         options.verify ?? true,
       );
     } catch (error) {
+      store?.close();
       source.close();
       throw error;
     }
@@ -232,7 +263,7 @@ export class ResumeSession {
     };
     this.phases.push(record);
     this.next++;
-    if (!this.nextPhase) this.close();
+    if (!this.nextPhase) this.release();
     return record;
   }
 
@@ -247,6 +278,7 @@ export class ResumeSession {
     return {
       ok: true,
       bitmap: this.machine.spec.bitmap,
+      contents: this.machine.contents,
       mode: this.state.mode,
       warnings: this.source.warnings?.() ?? [],
       pageSize: this.machine.spec.pageSize,
@@ -276,24 +308,60 @@ export class ResumeSession {
 
   /** restorePblist - restore_pblist in chain order, walked by following `next` in the machine's memory. */
   restorePblist(): PbeEntry[] {
-    const { machine } = this;
+    return this.pbeList(L.CTX_RESTORE_PBLIST);
+  }
+
+  /** highmemPblist - highmem_pblist in chain order (copy_page as address, orig_page as origAddress). */
+  highmemPblist(): PbeEntry[] {
+    return this.pbeList(L.CTX_HIGHMEM_PBLIST);
+  }
+
+  private pbeList(head: number): PbeEntry[] {
     const out: PbeEntry[] = [];
-    const shift = machine.spec.pageShift;
-    for (let pbe = machine.ctx(L.CTX_RESTORE_PBLIST); pbe !== 0; pbe = machine.u64(pbe + L.PBE_NEXT)) {
-      out.push({
-        address: machine.u64(pbe + L.PBE_ADDRESS) / 2 ** shift,
-        origAddress: machine.u64(pbe + L.PBE_ORIG_ADDRESS) / 2 ** shift,
-      });
-      if (out.length > machine.spec.frames) throw new Error("restore_pblist does not end");
-    }
+    forEachPbe(this.state, head, (copy, orig) => {
+      out.push({ address: copy, origAddress: orig });
+    });
     return out;
   }
 
-  /** close - Release the image file and the read-ahead thread (the machine stays as the resume left it). */
-  close(): void {
+  /** The contents store of a machine whose frames live in one (undefined otherwise). */
+  get store(): ContentsStore | undefined {
+    return this.state.store;
+  }
+
+  /**
+   * readFrame - Frame @pfn's contents into @target (one page): from linear memory, or through the contents store.
+   * Returns false when the machine keeps no contents for it (placement-only, or a frame the image gave nothing in a
+   * contents store).
+   */
+  readFrame(pfn: number, target: Uint8Array): boolean {
+    const { machine, store } = this.state;
+    if (machine.contents === "memory") {
+      target.set(machine.frame(pfn));
+      return true;
+    }
+    return store ? store.readFrame(pfn, target) !== undefined : false;
+  }
+
+  /** release - Let go of the image file and the read-ahead thread once the last phase ran (idempotent). */
+  private release(): void {
     this.state.readAhead?.stop();
     this.state.readAhead = undefined;
     this.state.source.close();
+  }
+
+  /**
+   * close - Release everything the session holds: the image file, the read-ahead thread, the contents store and its
+   * page file (idempotent). The machine stays as the resume left it.
+   */
+  close(): void {
+    this.release();
+    this.state.store?.close();
+  }
+
+  /** Symbol.dispose - close(), for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   private undo(): void {
@@ -327,35 +395,49 @@ export class ResumeSession {
 }
 
 /**
- * machineFor - The machine @source describes. A header that describes a machine wasm32 cannot hold fails here,
- * in checkHeader, before any of its memory is allocated.
+ * machineFor - The machine @source describes: with frame memory when it fits wasm32 (or options.contents says so),
+ * else with a contents store. A header that describes a machine thaw cannot build, or one larger than maxMemory allows,
+ * fails here, in checkHeader, before any of its memory is allocated.
  */
 async function machineFor(source: ImageSource, options: ResumeOptions): Promise<Machine> {
   const wanted = machineOf(source, options.machineOptions);
-  if (options.maxMemory !== undefined) {
-    const { frames, pageSize } = resolveMachine(wanted);
-    if (frames * pageSize > options.maxMemory) {
-      throw new ResumeError(
-        "checkHeader",
-        "ENOMEM",
-        `the image describes a machine of ${formatBytes(frames * pageSize)}, more than the ${formatBytes(options.maxMemory)} allowed (maxMemory)`,
-        { kind: "bytes", value: frames * pageSize, limit: options.maxMemory },
-      );
+  const maxImagePages = source.metaPages * entriesPerPage(source.pageSize, source.pfnEntryBytes);
+  const base = { flavour: options.flavour, maxImagePages, ...(options.storeDir && { storeDir: options.storeDir }) };
+  const plan = async (contents: "memory" | "store") => {
+    try {
+      return await Machine.layout(wanted, { ...base, contents });
+    } catch (error) {
+      if (error instanceof ConfigError && error.offending?.kind === "bytes") {
+        throw new ResumeError(
+          "checkHeader",
+          "ENOMEM",
+          `the image describes a machine thaw cannot build: ${error.message}`,
+          error.offending,
+        );
+      }
+      throw error;
     }
-  }
-  try {
-    return await Machine.create(wanted, { flavour: options.flavour });
-  } catch (error) {
-    if (error instanceof ConfigError && error.offending?.kind === "bytes") {
-      throw new ResumeError(
-        "checkHeader",
-        "ENOMEM",
-        `the image describes a machine thaw cannot build: ${error.message}`,
-        error.offending,
-      );
-    }
+  };
+  const choice = options.contents ?? "auto";
+  let planned = await plan(choice === "store" ? "store" : "memory").catch((error: unknown) => {
+    if (choice === "auto" && error instanceof ResumeError && error.code === "ENOMEM") return undefined;
     throw error;
+  });
+  planned ??= await plan("store");
+  if (options.maxMemory !== undefined) {
+    const { layout, contents } = planned;
+    const bytes = layout.totalBytes + (contents === "store" ? FrameTable.bytesFor(2 * maxImagePages) : 0);
+    if (bytes > options.maxMemory) {
+      const frames = planned.spec.frames * planned.spec.pageSize;
+      throw new ResumeError(
+        "checkHeader",
+        "ENOMEM",
+        `the image describes a machine of ${formatBytes(frames)} whose ${contents === "store" ? "metadata and contents store need" : "model needs"} ${formatBytes(bytes)}, more than the ${formatBytes(options.maxMemory)} allowed (maxMemory)`,
+        { kind: "bytes", value: bytes, limit: options.maxMemory },
+      );
+    }
   }
+  return Machine.create(wanted, { ...base, contents: planned.contents });
 }
 
 /** faulty - @reader, failing or coming back short at the read the fault-injection options name. */

@@ -93,6 +93,7 @@ export function imageSeedOf(machine: Machine, imageSeed?: number): bigint {
  * order, with the kernel's CRC32 over everything after the header.
  */
 export function suspendMachine(machine: Machine, options: SuspendOptions): SuspendResult {
+  machine.markUsed();
   const t0 = performance.now();
   const { spec, arena, engine } = machine;
   const pfns = saveablePfns(machine, options);

@@ -85,7 +85,7 @@ describe("simulatePlacement()", () => {
 
   it("refuses an allocator order it cannot compute", async () => {
     await expect(simulatePlacement({ memory: "1GiB", allocator: "buddy" })).rejects.toThrow(
-      /placement-only machine computes its allocator order/,
+      /without frame memory computes its allocator order/,
     );
   });
 });

@@ -28,6 +28,12 @@ import { BMD_CUR_BIT, BMD_CUR_PFN, BMD_START_PFN, BMD_END_PFN, BM_END_OF_MAP } f
   return 63 - <u32>clz(w);
 }
 
+/** wordsFor - u64 words that hold @bits bits (no u32 overflow for maps of nearly 2^32 PFNs). */
+// @ts-ignore: decorator
+@inline export function wordsFor(bits: u32): u32 {
+  return <u32>((<u64>bits + 63) >> 6);
+}
+
 /** mapBits - Number of bits of a word-array map (flat or summary): one per PFN of its range. */
 // @ts-ignore: decorator
 @inline export function mapBits(bm: usize): u32 {

@@ -9,7 +9,7 @@
 // └────────────────────────────────────────────────────┘
 // Cursor: BMD_CUR_BIT is the next bit offset to examine. At the end of the map it stays at the end.
 import { BMD_STORAGE, BMD_START_PFN, BMD_CUR_BIT, BMD_CUR_PFN, BM_END_OF_MAP } from "../portable/layout";
-import { takeWord, mapBits, cursorSeek, cursorEnd } from "./emit";
+import { takeWord, mapBits, cursorSeek, cursorEnd, wordsFor } from "./emit";
 
 // @ts-ignore: decorator
 @inline function wordAddr(bm: usize, bit: u32): usize {
@@ -18,7 +18,7 @@ import { takeWord, mapBits, cursorSeek, cursorEnd } from "./emit";
 
 /** flatStorageSize - Bytes of storage for @bits bits. */
 export function flatStorageSize(bits: u32): u32 {
-  return ((bits + 63) >> 6) << 3;
+  return wordsFor(bits) << 3;
 }
 
 /** flatInit - Clear every bit of a freshly created map. */
@@ -63,7 +63,7 @@ export function flatNextPfn(bm: usize): u32 {
     return BM_END_OF_MAP;
   }
   const storage = <usize>load<u32>(bm, BMD_STORAGE);
-  const nwords = (n + 63) >> 6;
+  const nwords = wordsFor(n);
   let idx = bit >> 6;
   let w = load<u64>(storage + (<usize>idx << 3)) & (<u64>-1 << <u64>(bit & 63));
   while (w == 0) {
@@ -93,7 +93,7 @@ export function flatPositionEnd(bm: usize): void {
 /** flatCount - Number of set bits. */
 export function flatCount(bm: usize): u32 {
   const storage = <usize>load<u32>(bm, BMD_STORAGE);
-  const nwords = (mapBits(bm) + 63) >> 6;
+  const nwords = wordsFor(mapBits(bm));
   let count: u64 = 0;
   for (let i: u32 = 0; i < nwords; i++) count += popcnt(load<u64>(storage + (<usize>i << 3)));
   return <u32>count;
@@ -103,7 +103,7 @@ export function flatCount(bm: usize): u32 {
 export function flatOr(dst: usize, src: usize): void {
   const d = <usize>load<u32>(dst, BMD_STORAGE);
   const s = <usize>load<u32>(src, BMD_STORAGE);
-  const nwords = (mapBits(src) + 63) >> 6;
+  const nwords = wordsFor(mapBits(src));
   for (let i: u32 = 0; i < nwords; i++) {
     const o = <usize>i << 3;
     store<u64>(d + o, load<u64>(d + o) | load<u64>(s + o));
@@ -171,7 +171,7 @@ export function flatNextMany(bm: usize, out: usize, cap: u32): u32 {
   }
   const storage = <usize>load<u32>(bm, BMD_STORAGE);
   const start = load<u32>(bm, BMD_START_PFN);
-  const nwords = (n + 63) >> 6;
+  const nwords = wordsFor(n);
   let idx = from >> 6;
   let w = load<u64>(storage + (<usize>idx << 3)) & (<u64>-1 << <u64>(from & 63));
   let count: u32 = 0;

@@ -11,22 +11,39 @@
 import {
   CTX_USED_MAP, CTX_ORDER_LOW, CTX_ORDER_LOW_LEN, CTX_ORDER_LOW_CURSOR, CTX_ORDER_HIGH, CTX_ORDER_HIGH_LEN,
   CTX_ORDER_HIGH_CURSOR, CTX_NR_FREE_LOW, CTX_NR_FREE_HIGH, CTX_ALLOC_COUNT, CTX_ALLOC_FAIL_AT, NO_PFN,
-  ZONE_CLASS_HIGH, CTX_HIGHMEM_START_PFN, CTX_NR_FRAMES, CTX_TOUCHED_MAP, CTX_BOOT_MAP, CTX_ORDER_KIND, CTX_ORDER_SEED,
-  ORDER_ASCENDING, ORDER_DESCENDING, ORDER_RANDOM,
+  ZONE_CLASS_HIGH, CTX_HIGHMEM_START_PFN, CTX_NR_FRAMES, CTX_TOUCHED_MAP, CTX_WRITTEN_MAP, CTX_BOOT_MAP, CTX_ORDER_KIND,
+  CTX_ORDER_SEED,
+  ORDER_ASCENDING, ORDER_DESCENDING, ORDER_RANDOM, ERR_WHAT_PAGES_NEEDED, ERR_WHAT_HIGHMEM_NEEDED,
 } from "../portable/layout";
-import { ctx32, setCtx32, DEBUG } from "../common";
+import { ctx32, setCtx32, fail, DEBUG } from "../common";
+import { ENOMEM } from "../portable/errno";
 
 // @ts-ignore: decorator
 @inline function usedWord(pfn: u32): usize {
   return <usize>ctx32(CTX_USED_MAP) + (<usize>(pfn >> 6) << 3);
 }
 
+/**
+ * markWritten - Note that frame @pfn's memory may differ from its boot state: handed out, or written by a copy (an
+ * image page put in place by the atomic copy or restore_highmem(), or by suspend). The written map is what the next
+ * boot clears (pattern.ts: resetWrittenFrames()) and what tells a frame's memory from its implicit boot pattern.
+ */
 // @ts-ignore: decorator
-@inline function setTouched(pfn: u32): void {
-  const map = <usize>ctx32(CTX_TOUCHED_MAP);
+@inline export function markWritten(pfn: u32): void {
+  setBit(<usize>ctx32(CTX_WRITTEN_MAP), pfn);
+}
+
+// @ts-ignore: decorator
+@inline function setBit(map: usize, pfn: u32): void {
   if (map == 0) return;
   const w = map + (<usize>(pfn >> 6) << 3);
   store<u64>(w, load<u64>(w) | (<u64>1 << <u64>(pfn & 63)));
+}
+
+// @ts-ignore: decorator
+@inline function setTouched(pfn: u32): void {
+  setBit(<usize>ctx32(CTX_TOUCHED_MAP), pfn);
+  markWritten(pfn);
 }
 
 // @ts-ignore: decorator
@@ -73,9 +90,17 @@ function feistel(i: u32, n: u32, key: u32): u32 {
   }
 }
 
-/** frameTouched - True if frame @pfn has been handed out since the touched map was last cleared. */
+/** frameTouched - True if frame @pfn has been handed out since the machine booted. */
 export function frameTouched(pfn: u32): bool {
   const w = <usize>ctx32(CTX_TOUCHED_MAP) + (<usize>(pfn >> 6) << 3);
+  return ((load<u64>(w) >> <u64>(pfn & 63)) & 1) != 0;
+}
+
+/** frameWritten - True if frame @pfn's memory was written (or handed out) since the machine booted. */
+export function frameWritten(pfn: u32): bool {
+  const map = <usize>ctx32(CTX_WRITTEN_MAP);
+  if (map == 0) return false;
+  const w = map + (<usize>(pfn >> 6) << 3);
   return ((load<u64>(w) >> <u64>(pfn & 63)) & 1) != 0;
 }
 
@@ -101,17 +126,20 @@ export function frameTouched(pfn: u32): bool {
  * alloc_page - Take one free frame of @zoneClass from the model's allocator.
  * @zoneClass: ZONE_CLASS_LOW (DMA + Normal, GFP_KERNEL/GFP_ATOMIC) or ZONE_CLASS_HIGH (__GFP_HIGHMEM).
  *
- * Returns the PFN, or NO_PFN when the class has no free frame left or when fault injection makes this allocation
- * fail (CTX_ALLOC_FAIL_AT counts allocations from 1). The frame's contents are left as they are.
+ * Returns the PFN, or NO_PFN (-ENOMEM recorded: one frame needed, the class's free frames) when the class has no free
+ * frame left or when fault injection makes this allocation fail (CTX_ALLOC_FAIL_AT counts allocations from 1). The
+ * frame's contents are left as they are.
  */
 export function allocFrame(zoneClass: u32): u32 {
   const count = ctx32(CTX_ALLOC_COUNT) + 1;
   setCtx32(CTX_ALLOC_COUNT, count);
-  if (count == ctx32(CTX_ALLOC_FAIL_AT)) return NO_PFN;
   const high = zoneClass == ZONE_CLASS_HIGH;
   const freeField: usize = high ? CTX_NR_FREE_HIGH : CTX_NR_FREE_LOW;
   const nrFree = ctx32(freeField);
-  if (nrFree == 0) return NO_PFN;
+  if (nrFree == 0 || count == ctx32(CTX_ALLOC_FAIL_AT)) {
+    fail(ENOMEM, high ? ERR_WHAT_HIGHMEM_NEEDED : ERR_WHAT_PAGES_NEEDED, 1, nrFree);
+    return NO_PFN;
+  }
   const order = <usize>ctx32(high ? CTX_ORDER_HIGH : CTX_ORDER_LOW);
   const len = ctx32(high ? CTX_ORDER_HIGH_LEN : CTX_ORDER_LOW_LEN);
   const lo = high ? ctx32(CTX_HIGHMEM_START_PFN) : 0;

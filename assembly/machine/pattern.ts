@@ -1,9 +1,11 @@
-// Frame contents of the model: deterministic patterns, so that any frame can be checked without keeping a copy.
+// Frame contents of the model: deterministic patterns, so that any frame can be checked without keeping a copy, and
+// none of them written at boot: a frame nothing wrote since boot holds its pattern implicitly (resetTouchedFrames()).
 //
 // Every word of a pattern page is derived from (seed, pfn, word index); word 0 is odd, so a pattern page is never
 // all zero. The boot kernel's frames get one pattern, every other frame "leftover RAM" of another, and the image
 // kernel's pages a third, each from its own seed.
-import { CTX_NR_FRAMES, CTX_BOOT_MAP, PFN_ENTRY_SIZE } from "../portable/layout";
+import { CTX_NR_FRAMES, CTX_BOOT_MAP, CTX_WRITTEN_MAP, PFN_ENTRY_SIZE } from "../portable/layout";
+import { frameWritten, markWritten } from "./allocator";
 import { ctx32, pageSize, pfnToVirt, pfnValid } from "../common";
 import { ENTRY_PFN, ENTRY_ZERO } from "../pfnEntry";
 
@@ -73,14 +75,33 @@ export function pageIsZero(addr: usize): bool {
 }
 
 /**
- * fillBootFrames - Boot the machine: the boot kernel's frames (CTX_BOOT_MAP) get its pattern, every other valid frame
- * the leftover pattern. Frames in holes are left alone.
+ * resetWrittenFrames - Boot the machine's frames lazily: every frame written (or handed out) since the last boot is
+ * cleared, and the written map with it. A frame whose memory is all zero and whose written bit is clear holds its
+ * boot-time pattern (the boot kernel's, or leftover RAM's): frameContents() produces it when something reads it, and
+ * verification checks that such frames are still zero. Costs what the last run wrote, not the machine's size.
  */
-export function fillBootFrames(seed: u64): void {
-  const n = ctx32(CTX_NR_FRAMES);
-  for (let pfn: u32 = 0; pfn < n; pfn++) {
-    if (pfnValid(pfn)) fillPatternPage(pfnToVirt(pfn), bootSeedOf(seed, pfn), pfn);
+export function resetWrittenFrames(): void {
+  const map = <usize>ctx32(CTX_WRITTEN_MAP);
+  const words = (ctx32(CTX_NR_FRAMES) + 63) >> 6;
+  const size = <usize>pageSize();
+  for (let i: u32 = 0; i < words; i++) {
+    let w = load<u64>(map + (<usize>i << 3));
+    if (w == 0) continue;
+    store<u64>(map + (<usize>i << 3), 0);
+    while (w != 0) {
+      memory.fill(pfnToVirt((i << 6) + <u32>ctz(w)), 0, size);
+      w &= w - 1;
+    }
   }
+}
+
+/**
+ * frameContents - What frame @pfn holds, into @dst: its memory once written since boot, else its boot-time pattern
+ * (of @seed), produced now.
+ */
+export function frameContents(pfn: u32, seed: u64, dst: usize): void {
+  if (frameWritten(pfn)) memory.copy(dst, pfnToVirt(pfn), <usize>pageSize());
+  else fillPatternPage(dst, bootSeedOf(seed, pfn), pfn);
 }
 
 /**
@@ -93,6 +114,7 @@ export function fillImageFrames(entries: usize, n: u32, seed: u64): void {
     const at = entries + <usize>i * PFN_ENTRY_SIZE;
     const entry = load<u64>(at);
     const pfn = <u32>(entry & ENTRY_PFN);
+    markWritten(pfn);
     const addr = pfnToVirt(pfn);
     if (entry & ENTRY_ZERO) memory.fill(addr, 0, <usize>pageSize());
     else fillPatternPage(addr, seed, pfn);

@@ -5,11 +5,11 @@
 // are drawn here, in one pass over the usable frames (outside holes and nosave regions), with a seeded generator.
 import {
   CTX_NR_FRAMES, CTX_USED_MAP, CTX_HIGHMEM_START_PFN, CTX_NR_FREE_LOW, CTX_NR_FREE_HIGH, CTX_NR_HOLES, CTX_NR_NOSAVE,
-  HOLES_START, NOSAVE_START, RANGE_SIZE, PFN_ENTRY_SIZE,
+  HOLES_START, NOSAVE_START, RANGE_SIZE, PFN_ENTRY_SIZE, ERR_WHAT_COUNT,
 } from "../portable/layout";
 import { ENOSPC } from "../portable/errno";
 import { ENTRY_ZERO } from "../pfnEntry";
-import { ctx32, setCtx32 } from "../common";
+import { ctx32, setCtx32, fail } from "../common";
 
 
 let rng: u64 = 1;
@@ -28,15 +28,17 @@ function seedRng(seed: u64): void {
   next64();
 }
 
-/** bernoulliMask - 64 independent bits, each set with probability @p16 / 65536. */
+/**
+ * bernoulliMask - 64 independent bits, each set with probability @p16 / 65536: one random word per binary digit of
+ * p16 from its lowest set bit up (a bit is set with probability p if it is set by the word of the top digit, or, for a
+ * 0 digit, by that word and — recursively — the lower digits; for a 1 digit, by that word or the lower digits). 25 %
+ * takes two words per 64 frames.
+ */
 function bernoulliMask(p16: u32): u64 {
+  if (p16 >= 65536) return <u64>-1;
+  if (p16 == 0) return 0;
   let mask: u64 = 0;
-  for (let i: u32 = 0; i < 64; i += 4) {
-    const r = next64();
-    for (let k: u32 = 0; k < 4; k++) {
-      if (<u32>((r >> <u64>(k * 16)) & 0xffff) < p16) mask |= <u64>1 << <u64>(i + k);
-    }
-  }
+  for (let bit = ctz(p16); bit < 16; bit++) mask = ((p16 >> bit) & 1) != 0 ? mask | next64() : mask & next64();
   return mask;
 }
 
@@ -136,9 +138,9 @@ export function scatterBootFootprint(p16: u32, run: u32, seed: u64): u32 {
 
 /**
  * drawImagePfns - The image kernel's saveable pages: each usable frame with probability @share, in ascending order,
- * written as PFN entries (§3.5) at @list; each is flagged zero (bit 63) with probability @zeroShare. Sparse shares
- * skip ahead by geometric gaps, so the cost is per PFN drawn, not per frame. Returns the number of entries, or
- * -ENOSPC when more than @capacity would be drawn.
+ * written as normalised PFN entries (pfnEntry.ts) at @list; each is flagged zero with probability @zeroShare. Sparse
+ * shares skip ahead by geometric gaps, so the cost is per PFN drawn, not per frame. Returns the number of entries, or
+ * -ENOSPC (recorded) when more than @capacity would be drawn.
  */
 export function drawImagePfns(list: usize, capacity: u32, share: f64, zeroShare: f64, seed: u64): i32 {
   seedRng(seed);
@@ -167,7 +169,7 @@ export function drawImagePfns(list: usize, capacity: u32, share: f64, zeroShare:
       pfn += <u32>step;
       gap -= step;
     }
-    if (count == capacity) return -ENOSPC;
+    if (count == capacity) return fail(ENOSPC, ERR_WHAT_COUNT, <u64>capacity + 1, capacity);
     const zero = <u32>(next64() & 0xffff) < zero16;
     store<u64>(list + <usize>count * PFN_ENTRY_SIZE, <u64>pfn | (zero ? ENTRY_ZERO : 0));
     count++;

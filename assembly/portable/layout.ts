@@ -95,6 +95,8 @@ export const CTX_NR_DIRECT = 196;
 export const CTX_NR_PBES = 200;
 export const CTX_NR_HIGHMEM_PBES = 204;
 export const CTX_NR_CHAIN_PAGES = 208;
+// the errno of the last failure (positive), beside what it was looking at (CTX_ERR_WHAT …)
+export const CTX_ERR_CODE = 212;
 export const CTX_NR_RESERVED = 216;
 export const CTX_NR_PREALLOCATED = 220;
 export const CTX_NR_BITMAP_PAGES = 224;
@@ -131,7 +133,7 @@ export const CTX_SAFE_STACK_LEN = 336;
 export const CTX_SAFE_STACK_CAP = 340;
 export const CTX_META_NEXT = 344;
 export const CTX_META_END = 348;
-export const CTX_META_OVERFLOW = 352;
+export const CTX_META_START = 352;
 // planned loading: frames that only ever receive a whole data page are not cleared first (see prepareImage)
 export const CTX_DEFER_ZERO = 356;
 // work left in the phases the host drives a batch at a time (for progress): frames still to preallocate, the next
@@ -139,13 +141,29 @@ export const CTX_DEFER_ZERO = 356;
 export const CTX_PREALLOC_LEFT = 360;
 export const CTX_COPY_CURSOR = 364;
 export const CTX_PLANNED = 368;
+// zero pages whose frames the last planImage() call wrote to its zero plan
+export const CTX_PLAN_ZEROS = 372;
+// frames whose memory was written since boot (a superset of the touched map): what the next boot clears
+export const CTX_WRITTEN_MAP = 376;
 
-// What CTX_ERR_VALUE names.
+// What CTX_ERR_VALUE names (and CTX_ERR_LIMIT bounds).
 export const ERR_WHAT_NONE = 0;
+// a PFN of the image (limit: the machine's frames)
 export const ERR_WHAT_PFN = 1;
+// the data page being placed, counted from 0 in stream order (limit: the data pages)
 export const ERR_WHAT_PAGE_INDEX = 2;
+// a count of pages (limit: the count expected)
 export const ERR_WHAT_COUNT = 3;
+// lowmem frames still needed (limit: lowmem frames free)
 export const ERR_WHAT_PAGES_NEEDED = 4;
+// highmem frames still needed (limit: highmem frames free)
+export const ERR_WHAT_HIGHMEM_NEEDED = 5;
+// frames a memory bitmap is charged (limit: lowmem frames free)
+export const ERR_WHAT_BITMAP_FRAMES = 6;
+// bitmap slots (limit: the machine's slots, all in use)
+export const ERR_WHAT_BITMAP_SLOTS = 7;
+// pages of a placement-only machine's metadata arena (limit: its capacity)
+export const ERR_WHAT_METADATA = 8;
 
 // Sentinels.
 export const NO_PFN = 0xffffffff;

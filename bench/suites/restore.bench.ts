@@ -10,7 +10,7 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/engine/load.js";
 import { BITMAP_STRATEGIES } from "../../src/engine/strategies.js";
-import { createMachine } from "../../src/machine/machine.js";
+import { createMachine, PLAN_BATCH } from "../../src/machine/machine.js";
 import { ResumeSession } from "../../src/resume.js";
 import { suspendMachine } from "../../src/suspend.js";
 import { createRandom, shuffleInPlace } from "../../src/util/random.js";
@@ -64,10 +64,12 @@ async function throughput(memory: string, rounds: number) {
       times[mode]!.push(result.phases.reduce((a, p) => a + p.ms, 0));
       for (const p of result.phases) (phases[mode]![p.name] ??= []).push(p.ms);
     }
-    const plan = new Uint32Array(machine.memory.buffer, machine.arena.plan, pages);
-    for (let i = 0; i < pages; i++) plan[i] = machine.arena.framesBase + permuted[i]! * pageSize;
     const t0 = performance.now();
-    machine.engine.loadPlannedPages(machine.arena.plan, 0, machine.arena.framesBase, pages);
+    for (let first = 0; first < pages; first += PLAN_BATCH) {
+      const n = Math.min(PLAN_BATCH, pages - first);
+      machine.mem.u32s(machine.arena.plan, n).set(permuted.subarray(first, first + n));
+      machine.engine.loadPlannedPages(machine.arena.plan, machine.arena.framesBase + first * pageSize, n);
+    }
     times.copy!.push(performance.now() - t0);
   }
   rmSync(dir, { recursive: true, force: true });

@@ -79,12 +79,18 @@ export function countsBlock(c: ResumeCounts): string {
 export function verifyLine(v: VerifyReport | undefined, imagePages: number): string {
   if (!v) return "not verified (--no-verify)";
   const good = v.pages - v.mismatches.length;
-  const parts = [`verified ${good}/${imagePages} image pages`];
-  parts.push(
-    v.untouchedMismatches.length
-      ? `${v.untouchedMismatches.length} of ${v.untouchedFrames} untouched frames CHANGED`
-      : `${v.untouchedFrames} untouched frames unchanged`,
-  );
+  const parts = [`verified ${good}/${imagePages} image pages${v.chains ? " through the contents store" : ""}`];
+  if (v.chains) {
+    parts.push(
+      `${v.chains.pbes} + ${v.chains.highmemPbes} PBEs walked, ${v.chains.violations.length} placement violations`,
+    );
+  } else {
+    parts.push(
+      v.untouchedMismatches.length
+        ? `${v.untouchedMismatches.length} of ${v.untouchedFrames} untouched frames CHANGED`
+        : `${v.untouchedFrames} untouched frames unchanged`,
+    );
+  }
   let line = parts.join("; ");
   if (v.mismatches.length)
     line += `\n  mismatching PFNs: ${v.mismatches.slice(0, 20).join(", ")}${v.mismatches.length > 20 ? ", …" : ""}`;
@@ -95,7 +101,13 @@ export function verifyLine(v: VerifyReport | undefined, imagePages: number): str
 
 /** verifyOk - True when verification found nothing wrong. */
 export function verifyOk(v: VerifyReport | undefined, imagePages: number): boolean {
-  return !v || (v.pages === imagePages && v.mismatches.length === 0 && v.untouchedMismatches.length === 0);
+  return (
+    !v ||
+    (v.pages === imagePages &&
+      v.mismatches.length === 0 &&
+      v.untouchedMismatches.length === 0 &&
+      (v.chains?.violations.length ?? 0) === 0)
+  );
 }
 
 /** resumeReport - The text of a finished resume: @heading lines, the phase table, the counts, @extra, the verify line. */

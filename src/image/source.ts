@@ -10,7 +10,7 @@ import type { MachineOptions } from "../machine/config.js";
 import type { PfnEntryBytes } from "./pfnEntry.js";
 
 /** Formats thaw reads. */
-export type ImageFormat = "thaw" | "linux-swap";
+export type ImageFormat = "thaw" | "linux-swap" | "drawn";
 
 /** Where a stream stored uncompressed lies in its file: stream pages 1, 2, … in (offset, bytes) extents. */
 export interface FileExtents {

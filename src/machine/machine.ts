@@ -15,6 +15,8 @@
  * └──────────────────────────────────────────────────────────────────────────────────────────┘
  * then FRAMES at the next 64 KiB boundary.
  */
+
+import { tmpdir } from "node:os";
 import * as L from "../../assembly/portable/layout.js";
 import { defaultFlavour, type EngineExports, type Flavour, loadModule } from "../engine/load.js";
 import { ArenaBuilder, alignUp, EngineMemory, engineCalculator } from "../engine/memory.js";
@@ -32,16 +34,36 @@ export const NR_PLACEMENT_SLOTS = 5;
 /** PFNs of mismatching frames kept for the report (all are counted). */
 export const MISMATCH_CAPACITY = 4096;
 
-/** What a placement-only machine must make room for. */
-export interface PlacementLayout {
-  /** The most PFN entries (data and zero pages) an image for this machine may have. */
-  maxImagePages: number;
+/**
+ * Where a machine's frames hold their contents: in linear memory ("memory": every frame verifiable byte for byte, up
+ * to what wasm32 holds), nowhere ("none": placement-only, decisions without data, up to 2^32 - 1 PFNs), or in a
+ * contents store outside linear memory ("store": the data pages of an image restored into a machine of any size;
+ * src/machine/contentsStore.ts).
+ */
+export type FrameContents = "memory" | "none" | "store";
+
+/** Destinations planned per engine call (planImage()): one staging batch at the smallest page size, at most. */
+export const PLAN_BATCH = 65536;
+
+/** How a machine's arena is laid out beyond its spec. */
+export interface ArenaOptions {
+  contents: FrameContents;
+  /** Without frame memory: the most PFN entries (data and zero pages) an image for this machine may have. */
+  maxImagePages?: number;
+  /**
+   * Without frame memory: lay out the allocator's order arrays and the boot and touched maps as a machine with
+   * frames has them (default true), so that both take the same decisions; false for machines too large for a u32 per
+   * frame, whose allocator computes its order and whose engine draws the boot kernel.
+   */
+  arrays?: boolean;
 }
 
 /** Addresses of the arena's regions and of the frames. */
 export interface ArenaLayout {
-  /** False for a placement-only machine: no frame memory, no touched/boot maps, no allocator arrays. */
+  /** False without frame memory (placement-only, contents store). */
   contents: boolean;
+  /** True when the allocator's order arrays and the boot and touched maps are laid out (always with frames). */
+  arrays: boolean;
   nrSlots: number;
   /** Placement-only: safe_pages_list as a stack of PFNs, and the pages that hold the PBE chain. */
   safeStack: number;
@@ -50,6 +72,8 @@ export interface ArenaLayout {
   metaEnd: number;
   usedMap: number;
   touchedMap: number;
+  /** Frames written since boot (with frame memory only): what the next boot clears. */
+  writtenMap: number;
   bootMap: number;
   mapBytes: number;
   orderLow: number;
@@ -57,7 +81,9 @@ export interface ArenaLayout {
   pfnList: number;
   pfnListCapacity: number;
   mismatches: number;
+  /** planImage()'s output: PLAN_BATCH destination PFNs, then PLAN_BATCH frames of zero pages. */
   plan: number;
+  zeroPlan: number;
   bmSlots: number;
   bmSlotSize: number;
   bmStorageSize: number;
@@ -92,24 +118,31 @@ export function bitmapSizes(
 
 /**
  * arenaLayout - Lay out the arena and frames of @spec; pure, so that sizes can be checked before allocating.
- * @placement: lay out a placement-only machine instead (no frames; metadata for an image of at most
- *   maxImagePages PFNs).
+ * @options: a machine without frame memory has no frames, and metadata for an image of at most maxImagePages PFNs.
  */
-export function arenaLayout(spec: MachineSpec, sizes: BitmapSizes, placement?: PlacementLayout): ArenaLayout {
-  const contents = !placement;
+export function arenaLayout(
+  spec: MachineSpec,
+  sizes: BitmapSizes,
+  options: ArenaOptions = { contents: "memory" },
+): ArenaLayout {
+  const contents = options.contents === "memory";
+  const arrays = contents || (options.arrays ?? true);
+  const placement = contents ? undefined : { maxImagePages: options.maxImagePages ?? spec.frames };
   const bmCharge = sizes.charge;
   const mapBytes = alignUp(Math.ceil(spec.frames / 64) * 8, 64);
   const arena = new ArenaBuilder();
   const take = (bytes: number, alignment = 64) => arena.take(bytes, alignment);
   const usedMap = take(mapBytes);
-  const touchedMap = contents ? take(mapBytes) : 0;
-  const bootMap = contents ? take(mapBytes) : 0;
-  const orderLow = contents ? take(spec.highmemStartPfn * 4) : 0;
-  const orderHigh = contents ? take((spec.frames - spec.highmemStartPfn) * 4) : 0;
+  const touchedMap = arrays ? take(mapBytes) : 0;
+  const writtenMap = contents ? take(mapBytes) : 0;
+  const bootMap = arrays ? take(mapBytes) : 0;
+  const orderLow = arrays ? take(spec.highmemStartPfn * 4) : 0;
+  const orderHigh = arrays ? take((spec.frames - spec.highmemStartPfn) * 4) : 0;
   const pfnListCapacity = (placement ? placement.maxImagePages : spec.frames) + spec.pageSize / L.PFN_ENTRY_SIZE + 1;
   const pfnList = take(pfnListCapacity * L.PFN_ENTRY_SIZE, 4096);
   const mismatches = take(MISMATCH_CAPACITY * 4);
-  const plan = contents ? take(spec.frames * 4) : 0;
+  const plan = take(PLAN_BATCH * 4);
+  const zeroPlan = take(PLAN_BATCH * 4);
   const safeStackCap = placement ? placement.maxImagePages + NR_PLACEMENT_SLOTS * bmCharge + 1024 : 0;
   const safeStack = placement ? take(safeStackCap * 4) : 0;
   const pbesPerPage = Math.floor((spec.pageSize - L.LINKED_PAGE_DATA) / L.PBE_SIZE);
@@ -124,6 +157,7 @@ export function arenaLayout(spec: MachineSpec, sizes: BitmapSizes, placement?: P
   const totalBytes = contents ? framesBase + spec.frames * spec.pageSize : arena.end;
   return {
     contents,
+    arrays,
     nrSlots,
     safeStack,
     safeStackCap,
@@ -131,6 +165,7 @@ export function arenaLayout(spec: MachineSpec, sizes: BitmapSizes, placement?: P
     metaEnd,
     usedMap,
     touchedMap,
+    writtenMap,
     bootMap,
     mapBytes,
     orderLow,
@@ -139,6 +174,7 @@ export function arenaLayout(spec: MachineSpec, sizes: BitmapSizes, placement?: P
     pfnListCapacity,
     mismatches,
     plan,
+    zeroPlan,
     bmSlots,
     bmSlotSize,
     bmStorageSize,
@@ -153,31 +189,51 @@ export interface CreateMachineOptions {
   /** Engine build: "release" (default) or "debug" (all assertions on). THAW_WASM=debug sets the default. */
   flavour?: Flavour;
   /**
-   * A placement-only machine: no frame contents, so that machines of up to 2^32 - 1 PFNs fit; the bitmaps, the PBE
-   * chain and safe_pages_list live in a metadata arena sized for images of at most maxImagePages PFNs.
+   * Where frames hold their contents (default "memory"). Without frame memory ("none", "store") machines of up to
+   * 2^32 - 1 PFNs fit: the bitmaps, the PBE chain and safe_pages_list live in a metadata arena sized for images of at
+   * most maxImagePages PFNs.
    */
-  placementOnly?: PlacementLayout;
+  contents?: FrameContents;
+  /** With contents "none" or "store": the most PFN entries an image may have (default: the machine's frames). */
+  maxImagePages?: number;
+  /** With contents "store": the folder of the store's page file (default: the system's temporary folder). */
+  storeDir?: string;
 }
 
 /**
- * Machine - A simulated machine with frame contents, ready to be suspended or to resume an image.
+ * Machine - A simulated machine, ready to be suspended or to resume an image.
  */
 export class Machine {
   readonly spec: MachineSpec;
+  /** Where its frames hold their contents. */
+  readonly contents: FrameContents;
   /** The machine's memory and the engine over it. */
   readonly mem: EngineMemory;
   readonly arena: ArenaLayout;
-  /** The boot kernel's frames, ascending. */
+  /** The boot kernel's frames, ascending (empty when the engine drew them: a machine too large to list them). */
   readonly bootPfns: Uint32Array;
+  /** With contents "store": the folder of the store's page file. */
+  readonly storeDir: string | undefined;
   private readonly orders: { low: Uint32Array; high: Uint32Array };
+  /** False from boot() until something may have changed the machine (a suspend, a resume, markUsed()). */
+  private used = true;
 
-  private constructor(spec: MachineSpec, mem: EngineMemory, arena: ArenaLayout, bootPfns: Uint32Array) {
+  private constructor(
+    spec: MachineSpec,
+    contents: FrameContents,
+    mem: EngineMemory,
+    arena: ArenaLayout,
+    bootPfns: Uint32Array,
+    storeDir: string | undefined,
+  ) {
     const memory = mem.memory;
     this.spec = spec;
+    this.contents = contents;
     this.mem = mem;
     this.arena = arena;
     this.bootPfns = bootPfns;
-    if (arena.contents) {
+    this.storeDir = storeDir;
+    if (arena.arrays) {
       const usedAtBoot = (pfn: number) =>
         inRanges(spec.holes, pfn) || inRanges(spec.nosave, pfn) || this.isBootFrame(pfn);
       this.writeBootMap();
@@ -204,9 +260,9 @@ export class Machine {
     return this.mem.module;
   }
 
-  /** True for a placement-only machine (no frame contents). */
+  /** True for a placement-only machine (no frame contents anywhere). */
   get placementOnly(): boolean {
-    return !this.arena.contents;
+    return this.contents === "none";
   }
 
   /**
@@ -215,16 +271,50 @@ export class Machine {
    * @throws ConfigError before anything is allocated when the machine cannot be modelled or does not fit in wasm32.
    */
   static async create(options: MachineOptions = {}, createOptions: CreateMachineOptions = {}): Promise<Machine> {
-    const spec = resolveMachine(options);
-    const calc = await engineCalculator();
-    const placement = createOptions.placementOnly;
-    if (placement && (typeof spec.allocator === "object" || spec.allocator === "buddy")) {
+    const { spec, layout, contents } = await Machine.layout(options, createOptions);
+    const placement = contents === "memory" ? undefined : true;
+    const bootPfns = !layout.arrays && !("pfns" in spec.boot) ? new Uint32Array(0) : bootFootprint(spec);
+    let mem: EngineMemory;
+    try {
+      mem = await EngineMemory.create(layout.totalBytes, createOptions.flavour ?? defaultFlavour());
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
       throw new ConfigError(
-        `a placement-only machine computes its allocator order: use ascending, descending or random (not ${typeof spec.allocator === "object" ? "an explicit order" : spec.allocator})`,
-        { kind: "option", name: "allocator", value: String(spec.allocator) },
+        `could not allocate ${formatBytes(layout.totalBytes)} of linear memory for the ${placement ? "machine's metadata" : "machine"}: ${error.message}`,
+        { kind: "bytes", value: layout.totalBytes },
       );
     }
-    const layout = arenaLayout(spec, bitmapSizes(calc, spec), placement);
+    const storeDir = contents === "store" ? (createOptions.storeDir ?? tmpdir()) : undefined;
+    const machine = new Machine(spec, contents, mem, layout, bootPfns, storeDir);
+    machine.boot();
+    return machine;
+  }
+
+  /**
+   * layout - What Machine.create() would lay out for @options, without allocating anything: the resolved spec and the
+   * arena (its totalBytes is the linear memory the machine takes).
+   * @throws ConfigError when the machine cannot be modelled or does not fit in wasm32.
+   */
+  static async layout(
+    options: MachineOptions = {},
+    createOptions: CreateMachineOptions = {},
+  ): Promise<{ spec: MachineSpec; layout: ArenaLayout; contents: FrameContents }> {
+    const spec = resolveMachine(options);
+    const calc = await engineCalculator();
+    const contents = createOptions.contents ?? "memory";
+    const maxImagePages = Math.min(spec.frames, createOptions.maxImagePages ?? spec.frames);
+    const placement = contents === "memory" ? undefined : { maxImagePages };
+    const sizes = bitmapSizes(calc, spec);
+    let layout = arenaLayout(spec, sizes, { contents, maxImagePages, arrays: contents === "store" });
+    if (contents !== "memory" && (!layout.arrays || layout.totalBytes > L.MAX_MEMORY_BYTES)) {
+      layout = arenaLayout(spec, sizes, { contents, maxImagePages, arrays: false });
+      if (typeof spec.allocator === "object" || spec.allocator === "buddy") {
+        throw new ConfigError(
+          `a machine of ${spec.frames} frames without frame memory computes its allocator order: use ascending, descending or random (not ${typeof spec.allocator === "object" ? "an explicit order" : spec.allocator})`,
+          { kind: "option", name: "allocator", value: String(spec.allocator) },
+        );
+      }
+    }
     if (layout.totalBytes > L.MAX_MEMORY_BYTES) {
       const largest = largestFittingFrames(
         spec,
@@ -232,7 +322,7 @@ export class Machine {
           arenaLayout(
             { ...spec, frames, highmemStartPfn: Math.min(spec.highmemStartPfn, frames) },
             bitmapSizes(calc, { ...spec, frames }),
-            placement && { maxImagePages: Math.min(placement.maxImagePages, frames) },
+            { contents, maxImagePages: Math.min(maxImagePages, frames), arrays: layout.arrays },
           ).totalBytes,
       );
       throw new ConfigError(
@@ -240,20 +330,7 @@ export class Machine {
         { kind: "bytes", value: layout.totalBytes, limit: L.MAX_MEMORY_BYTES },
       );
     }
-    const bootPfns = placement && !("pfns" in spec.boot) ? new Uint32Array(0) : bootFootprint(spec);
-    let mem: EngineMemory;
-    try {
-      mem = await EngineMemory.create(layout.totalBytes, createOptions.flavour ?? defaultFlavour());
-    } catch (error) {
-      if (!(error instanceof RangeError)) throw error;
-      throw new ConfigError(
-        `could not allocate ${formatBytes(layout.totalBytes)} of linear memory for the machine: ${error.message}`,
-        { kind: "bytes", value: layout.totalBytes },
-      );
-    }
-    const machine = new Machine(spec, mem, layout, bootPfns);
-    machine.boot();
-    return machine;
+    return { spec, layout, contents };
   }
 
   /** ctx - A u32 field of the CTX record. */
@@ -271,9 +348,20 @@ export class Machine {
     return this.mem.bytes(addr, length);
   }
 
-  /** frame - A view of frame @pfn's contents. */
+  /**
+   * frame - A view of frame @pfn's memory: its contents once something wrote it since boot; all zero for a frame that
+   * still holds its boot pattern implicitly (readFrame() gives the pattern).
+   */
   frame(pfn: number): Uint8Array {
     return this.bytes(this.arena.framesBase + pfn * this.spec.pageSize, this.spec.pageSize);
+  }
+
+  /** readFrame - Frame @pfn's contents, the boot-time pattern produced for a frame nothing wrote since boot. */
+  readFrame(pfn: number): Uint8Array {
+    const out = new Uint8Array(this.spec.pageSize);
+    this.engine.frameContents(pfn, this.bootSeed, this.arena.zeroPlan);
+    out.set(this.bytes(this.arena.zeroPlan, this.spec.pageSize));
+    return out;
   }
 
   /** pfnOfVirt - The frame holding linear-memory address @addr (a PBE's `next`, safe_pages_list entries). */
@@ -293,7 +381,7 @@ export class Machine {
 
   /** isBootFrame - True if @pfn belongs to the boot kernel's footprint (always false on a placement-only machine). */
   isBootFrame(pfn: number): boolean {
-    if (!this.arena.contents) return false;
+    if (!this.arena.arrays) return false;
     return ((this.bytes(this.arena.bootMap + (pfn >>> 3), 1)[0]! >> (pfn & 7)) & 1) === 1;
   }
 
@@ -317,14 +405,25 @@ export class Machine {
 
   /**
    * boot - (Re)boot the machine: a fresh CTX, an empty page allocator with the holes, nosave regions and boot kernel
-   * taken out, no bitmaps, and every frame filled with its boot-time pattern (the boot kernel's frames with its
-   * data, every other frame with leftover contents). Whatever an earlier suspend or resume left is gone.
+   * taken out, no bitmaps, and every frame back to its boot-time contents (the boot kernel's frames with its data,
+   * every other frame with leftover contents): lazily, by clearing the frames an earlier suspend or resume wrote, since
+   * a frame never written holds its boot pattern implicitly (readFrame() produces it). Whatever an earlier suspend or
+   * resume left is gone.
    */
   boot(): void {
+    this.used = false;
     const { spec, arena } = this;
     this.bytes(L.CTX_START, L.CTX_SIZE).fill(0);
     this.bytes(arena.usedMap, arena.mapBytes).fill(0);
-    if (arena.contents) this.bytes(arena.touchedMap, arena.mapBytes).fill(0);
+    if (arena.contents) {
+      this.setCtx(L.CTX_WRITTEN_MAP, arena.writtenMap);
+      this.setCtx(L.CTX_NR_FRAMES, spec.frames);
+      this.setCtx(L.CTX_PAGE_SHIFT, spec.pageShift);
+      this.setCtx(L.CTX_PAGE_SIZE, spec.pageSize);
+      this.setCtx(L.CTX_FRAMES_BASE, arena.framesBase);
+      this.engine.resetWrittenFrames();
+    }
+    if (arena.arrays) this.bytes(arena.touchedMap, arena.mapBytes).fill(0);
     for (let i = 0; i < arena.nrSlots; i++) this.bytes(arena.bmSlots + i * arena.bmSlotSize, L.BMD_SIZE).fill(0);
     const set = (field: number, value: number) => this.setCtx(field, value);
     set(L.CTX_PAGE_SHIFT, spec.pageShift);
@@ -346,6 +445,7 @@ export class Machine {
     set(L.CTX_NR_NOSAVE, spec.nosave.length);
     set(L.CTX_USED_MAP, arena.usedMap);
     set(L.CTX_TOUCHED_MAP, arena.touchedMap);
+    set(L.CTX_WRITTEN_MAP, arena.writtenMap);
     set(L.CTX_BOOT_MAP, arena.bootMap);
     set(L.CTX_ORDER_LOW, arena.orderLow);
     set(L.CTX_ORDER_LOW_LEN, this.orders.low.length);
@@ -366,20 +466,34 @@ export class Machine {
     set(L.CTX_BUFFER, L.NO_PFN);
     set(L.CTX_LAST_HIGHMEM_PAGE, L.NO_PFN);
     for (const r of [...spec.holes, ...spec.nosave]) this.engine.markRangeUsed(r.start, r.end);
-    if (arena.contents) this.engine.markBootMapUsed();
-    else this.placementBoot();
+    if (!arena.contents) this.metadataBoot();
+    if (arena.arrays) this.engine.markBootMapUsed();
+    else this.computedBoot();
     set(L.CTX_START_FREE_LOW, this.ctx(L.CTX_NR_FREE_LOW));
     set(L.CTX_START_FREE_HIGH, this.ctx(L.CTX_NR_FREE_HIGH));
-    if (arena.contents) this.engine.fillBootFrames(this.bootSeed);
   }
 
   /**
-   * placementBoot - A placement-only machine's allocator and boot footprint: computed orders, the metadata arena,
-   * and the boot kernel drawn by the engine (a block for `low`, each frame or run with probability `share` for
+   * metadataBoot - Without frame memory, what would live in frames lives in the metadata arena: safe_pages_list as a
+   * stack of PFNs, and the pages of the PBE chain.
+   */
+  private metadataBoot(): void {
+    const { arena } = this;
+    const set = (field: number, value: number) => this.setCtx(field, value);
+    set(L.CTX_SAFE_STACK, arena.safeStack);
+    set(L.CTX_SAFE_STACK_CAP, arena.safeStackCap);
+    set(L.CTX_META_START, arena.metaArena);
+    set(L.CTX_META_NEXT, arena.metaArena);
+    set(L.CTX_META_END, arena.metaEnd);
+  }
+
+  /**
+   * computedBoot - The allocator and boot footprint of a machine too large for a u32 per frame: computed orders, and
+   * the boot kernel drawn by the engine (a block for `low`, each frame or run with probability `share` for
    * `scattered` and `clustered`), since a list of billions of PFNs cannot be built here.
    */
-  private placementBoot(): void {
-    const { spec, arena } = this;
+  private computedBoot(): void {
+    const { spec } = this;
     const set = (field: number, value: number) => this.setCtx(field, value);
     const kinds: Record<string, number> = {
       ascending: L.ORDER_ASCENDING,
@@ -390,10 +504,6 @@ export class Machine {
     set(L.CTX_ORDER_SEED, Math.imul(spec.seed + 1, 0x9e3779b1));
     set(L.CTX_ORDER_LOW_LEN, spec.highmemStartPfn);
     set(L.CTX_ORDER_HIGH_LEN, spec.frames - spec.highmemStartPfn);
-    set(L.CTX_SAFE_STACK, arena.safeStack);
-    set(L.CTX_SAFE_STACK_CAP, arena.safeStackCap);
-    set(L.CTX_META_NEXT, arena.metaArena);
-    set(L.CTX_META_END, arena.metaEnd);
     set(L.CTX_TOUCHED_MAP, 0);
     set(L.CTX_BOOT_MAP, 0);
     const boot = spec.boot;
@@ -422,6 +532,21 @@ export class Machine {
         boot.profile === "clustered" ? Math.max(1, boot.clusterPages ?? Math.floor(2 ** 21 / spec.pageSize)) : 1;
       this.engine.scatterBootFootprint(p16, run, BigInt(spec.seed) + 0x5eedn);
     }
+  }
+
+  /** True once anything may have changed the machine since it last booted. */
+  get usedSinceBoot(): boolean {
+    return this.used;
+  }
+
+  /** markUsed - Note that the machine is about to change (the next resume boots it again first). */
+  markUsed(): void {
+    this.used = true;
+  }
+
+  /** bootIfUsed - Boot again unless the machine is exactly as it booted (booting a 16 TiB model takes seconds). */
+  bootIfUsed(): void {
+    if (this.used) this.boot();
   }
 
   /** failAllocationAt - Make the @k-th page allocation from now fail (fault injection); 0 turns it off. */

@@ -108,7 +108,7 @@ describe("checkHeader()", () => {
 });
 
 describe("checkHeader() resource limits", () => {
-  it("a header describing a machine beyond wasm32 fails before that machine's memory is allocated", async () => {
+  it("a header describing a machine beyond wasm32 fails before that machine's memory is allocated (frames in memory, or more than maxMemory)", async () => {
     const path = join(dir, "huge.thaw");
     writeThawImage(path, {
       ...good(),
@@ -117,12 +117,18 @@ describe("checkHeader() resource limits", () => {
     });
     const rss = process.memoryUsage().rss;
     const { ResumeSession } = await import("../../src/resume.js");
-    const error = await ResumeSession.open(path).then(
+    const error = await ResumeSession.open(path, { contents: "memory" }).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(error).toMatchObject({ phase: "checkHeader", code: "ENOMEM" });
     expect((error as Error).message).toMatch(/more than wasm32's 4 GiB/);
+    const capped = await ResumeSession.open(path, { maxMemory: 256 * 2 ** 20 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(capped).toMatchObject({ phase: "checkHeader", code: "ENOMEM" });
+    expect((capped as Error).message).toMatch(/metadata and contents store need .* more than the 256 MiB allowed/);
     expect(process.memoryUsage().rss - rss).toBeLessThan(256 * 2 ** 20);
   });
 });

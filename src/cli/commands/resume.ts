@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { restoreMap, writeSvg } from "../../map.js";
 import { ResumeSession } from "../../resume.js";
 import { parseSize } from "../../util/units.js";
@@ -22,40 +22,61 @@ export function resumeCommand(program: Command): void {
         .description("resume an image into a model of the machine its header describes, then verify every page")
         .argument("<image>", "thaw image or Linux swap device copy (opened read-only; .gz and .zst are unpacked first)")
         .option("--no-verify", "skip the verify phase")
-        .option("--max-memory <size>", "refuse an image whose machine needs more memory than this (e.g. 1GiB)"),
+        .option("--max-memory <size>", "refuse an image whose machine needs more memory than this (e.g. 1GiB)")
+        .addOption(
+          new Option(
+            "--contents <where>",
+            "where frames hold their contents: memory (up to ~3.98 GiB of RAM), store (a contents store on disk: any size), auto",
+          )
+            .choices(["auto", "memory", "store"])
+            .default("auto"),
+        )
+        .option(
+          "--store-dir <dir>",
+          "folder of the contents store's page file (default: the system's temporary folder)",
+        ),
       "draw the restore map: what the restore did with every frame",
     ),
     { resume: true },
-  ).action((path: string, flags: MachineFlags & ImageFlags & { verify: boolean; maxMemory?: string }) =>
-    runCommand(flags.json, async (progress) => {
-      const session = await ResumeSession.open(path, {
-        machineOptions: toMachine(flags),
-        verify: flags.verify,
-        ...(flags.mode && { mode: flags.mode }),
-        ...(flags.maxMemory && { maxMemory: parseSize(flags.maxMemory) }),
-        ...imageOpenOptions(flags),
-        ...progress,
-      });
-      const result = session.run();
-      if (flags.map)
-        writeSvg(
-          flags.map,
-          restoreMap(session.machine),
-          `thaw resume ${path}: restore map`,
-          session.machine.spec.pageSize,
+  ).action(
+    (
+      path: string,
+      flags: MachineFlags &
+        ImageFlags & { verify: boolean; maxMemory?: string; contents: "auto" | "memory" | "store"; storeDir?: string },
+    ) =>
+      runCommand(flags.json, async (progress) => {
+        const session = await ResumeSession.open(path, {
+          machineOptions: toMachine(flags),
+          verify: flags.verify,
+          contents: flags.contents,
+          ...(flags.storeDir && { storeDir: flags.storeDir }),
+          ...(flags.mode && { mode: flags.mode }),
+          ...(flags.maxMemory && { maxMemory: parseSize(flags.maxMemory) }),
+          ...imageOpenOptions(flags),
+          ...progress,
+        });
+        using _ = session;
+        const result = session.run();
+        if (flags.map)
+          writeSvg(
+            flags.map,
+            restoreMap(session.machine),
+            `thaw resume ${path}: restore map`,
+            session.machine.spec.pageSize,
+          );
+        const ok = verifyOk(result.verify, result.counts.imagePages);
+        if (!ok) process.exitCode = 2;
+        print(flags.json, resumeJson(result, { ok, format: session.source.format }), () =>
+          resumeReport(
+            [
+              describeMachine(session.machine.spec),
+              ...(session.store ? [`frames: in a contents store (page file in ${session.machine.storeDir})`] : []),
+              `image: ${path} (${session.source.format}, ${session.source.pages} pages)`,
+              ...result.warnings.map((w) => `warning: ${w}`),
+            ],
+            result,
+          ),
         );
-      const ok = verifyOk(result.verify, result.counts.imagePages);
-      if (!ok) process.exitCode = 2;
-      print(flags.json, resumeJson(result, { ok, format: session.source.format }), () =>
-        resumeReport(
-          [
-            describeMachine(session.machine.spec),
-            `image: ${path} (${session.source.format}, ${session.source.pages} pages)`,
-            ...result.warnings.map((w) => `warning: ${w}`),
-          ],
-          result,
-        ),
-      );
-    }),
+      }),
   );
 }
