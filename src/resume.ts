@@ -8,7 +8,7 @@
  */
 import * as L from "../assembly/portable/layout.js";
 import { ConfigError, ImageFormatError, ResumeError } from "./errors.js";
-import { openImage } from "./image/open.js";
+import { type OpenImageOptions, openImage } from "./image/open.js";
 import { ReadAheadThread } from "./image/readAhead.js";
 import type { ImageSource, StreamReader } from "./image/source.js";
 import { type BitmapStrategy, type MachineOptions, resolveMachine } from "./machine/config.js";
@@ -35,8 +35,8 @@ export const READ_AHEAD_MIN_BYTES = 32 * 2 ** 20;
 /** The machine the image is resumed into: the boot kernel, allocator, bitmap strategy and seed come from here. */
 export type ResumeMachineOptions = Pick<MachineOptions, "boot" | "allocator" | "bitmap" | "seed">;
 
-/** Options of a resume. */
-export interface ResumeOptions {
+/** Options of a resume (and of opening its image: highmem, ignoreHwSig, … for Linux images). */
+export interface ResumeOptions extends OpenImageOptions {
   /** Resume into this machine (it is booted first). Default: a machine built from the image header. */
   machine?: Machine;
   /** Boot kernel, allocator, bitmap and seed of the machine built from the header. */
@@ -161,10 +161,7 @@ export class ResumeSession {
    * @throws ResumeError (checkHeader) when the header is not a valid thaw image header.
    */
   static async open(path: string, options: ResumeOptions = {}): Promise<ResumeSession> {
-    const source = await openImage(path, {
-      ...(options.offset !== undefined && { offset: options.offset }),
-      ...(options.workers !== undefined && { workers: options.workers }),
-    });
+    const source = await openImage(path, options);
     try {
       const machine = options.machine ?? (await machineFor(source, options));
       machine.boot();

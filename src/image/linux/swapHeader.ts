@@ -16,6 +16,8 @@
  * └───────────────────────────────────────────────────────────────┘ 4096
  */
 
+import { type ExactValue, exact } from "./exact.js";
+
 export const SWSUSP_HW_SIG = 4056;
 export const SWSUSP_CRC32 = 4060;
 export const SWSUSP_IMAGE = 4064;
@@ -65,8 +67,8 @@ export interface SwapHeader {
   origSig: string;
   hwSig: number;
   crc32: number;
-  /** Block of the first swap map page. */
-  image: number;
+  /** Block of the first swap map page (sector_t, exact: text when above 2^53). */
+  image: ExactValue;
   flags: number;
   flagNames: string[];
   /** mkswap's fields. */
@@ -105,7 +107,7 @@ export function decodeSwapHeader(page: Buffer): SwapHeader {
     origSig: text(page.subarray(SWSUSP_ORIG_SIG, SWSUSP_ORIG_SIG + 10)),
     hwSig: page.readUInt32LE(SWSUSP_HW_SIG),
     crc32: page.readUInt32LE(SWSUSP_CRC32),
-    image: Number(page.readBigUInt64LE(SWSUSP_IMAGE)),
+    image: exact(page.readBigUInt64LE(SWSUSP_IMAGE)),
     flags,
     flagNames: flagNames(flags),
     swap: {
