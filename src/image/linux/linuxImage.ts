@@ -305,6 +305,7 @@ export class LinuxSwapSource implements ImageSource {
         {
           numPhyspages: this.numPhyspages,
           metaPages: this.metaPages,
+          imagePages: this.imagePages,
           entryBytes: this.pfnEntryBytes,
           highmemStartPfn: this.highmem.startPfn,
         },

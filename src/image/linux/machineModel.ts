@@ -29,6 +29,7 @@ const DMA_PAGES = 4096;
 export interface ModelInput {
   numPhyspages: number;
   metaPages: number;
+  imagePages: number;
   /** Width of a stored PFN entry. */
   entryBytes: PfnEntryBytes;
   /** First HighMem PFN, if the machine has HighMem. */
@@ -120,17 +121,27 @@ class PfnScan {
 /**
  * scanPfns - Read the @input.metaPages metadata pages from @reader (positioned at stream page 1) and check every
  * entry: below num_physpages plus MAX_HOLE_PAGES, strictly ascending (no PFN twice), no more than num_physpages of
- * them. An end marker ends its page, as in unpack_orig_pfns(). @throws ImageFormatError for the first entry that breaks a bound, or for a stream that cannot be read.
+ * them; and as soon as the pages read hold a page's worth of entries fewer than they can, the header's page count
+ * cannot be right (pack_pfns() fills every page but the last). An end marker ends its page, as in unpack_orig_pfns().
+ * @throws ImageFormatError for the first entry that breaks a bound, or for a stream that cannot be read.
  */
 function scanPfns(input: ModelInput, reader: StreamReader): PfnScan {
   const scan = new PfnScan(input);
   const buffer = new Uint8Array(BATCH_PAGES * PAGE);
+  const perPage = PAGE / input.entryBytes;
   for (let page = 0; page < input.metaPages; ) {
     const want = Math.min(BATCH_PAGES, input.metaPages - page);
     const got = reader.read(buffer.subarray(0, want * PAGE));
     if (got === 0) break;
     for (let p = 0; p < got; p++) {
       readEntries(buffer.subarray(p * PAGE, (p + 1) * PAGE), input.entryBytes, (entry) => scan.add(entry, scan.count));
+      const short = (page + p + 1) * perPage - scan.count;
+      if (short >= perPage)
+        throw new ImageFormatError(
+          "EINVAL",
+          `PFN metadata pages 1…${page + p + 1} hold ${scan.count} entries: the ${input.metaPages} pages the header gives cannot be filled by pack_pfns() (only the last may end early)`,
+          { kind: "field", name: "pages", value: input.metaPages + input.imagePages + 1 },
+        );
     }
     page += got;
   }
