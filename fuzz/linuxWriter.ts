@@ -61,6 +61,8 @@ export interface LinuxImageSpec {
   flags?: number;
   /** Stored CRC (default: the stream's, for compressed images; 0 otherwise). */
   crc32?: number;
+  /** swsusp_header.hw_sig (default 0; SF_HW_SIG in flags makes the kernel compare it). */
+  hwSig?: number;
   /** Block of the swap header within the device (a swap file's resume_offset). */
   offset?: number;
   /** Uncompressed bytes per chunk (default 32 pages); a non-multiple of 4096 makes chunks with a bad unc_len. */
@@ -179,6 +181,7 @@ export function writeLinuxImage(
   Buffer.from("0123456789abcdef", "latin1").copy(header, 1036);
   const compressed = spec.compression !== "none";
   const crc = crc32Le(stream);
+  header.writeUInt32LE((spec.hwSig ?? 0) >>> 0, 4056);
   header.writeUInt32LE((spec.crc32 ?? (compressed ? crc : 0)) >>> 0, 4060);
   header.writeBigUInt64LE(BigInt.asUintN(64, BigInt(spec.image ?? mapBlocks[0]!)), 4064);
   header.writeUInt32LE((spec.flags ?? (compressed ? 4 | (spec.compression === "lz4" ? 16 : 0) : 2)) >>> 0, 4072);
