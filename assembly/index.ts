@@ -6,7 +6,7 @@ export { fillBootFrames, fillImageFrames } from "./machine/pattern";
 export { scatterBootFootprint, drawImagePfns } from "./machine/placement";
 
 export {
-  bitmapChargePages, bitmapStorageSize, memoryBmPositionReset, memoryBmCount, duplicateMemoryBitmap,
+  bitmapChargePages, bitmapStorageSize, bitmapSlotBytes, memoryBmPositionReset, memoryBmCount, duplicateMemoryBitmap,
 } from "./bitmap/bitmap";
 export { memoryBmCreate, memoryBmFree } from "./memoryBitmap";
 export { bmSetBit, bmClearBit, bmTestBit, bmNextPfn, bmClearCurrent } from "./bitmap/calls";

@@ -5,6 +5,7 @@
  * counts and phase timings, verify. Every name is exported explicitly.
  */
 
+export { BITMAP_STRATEGIES } from "./engine/strategies.js";
 export type { ErrnoName, Offending } from "./errors.js";
 export { ConfigError, ResumeError } from "./errors.js";
 export { openImage } from "./image/open.js";
@@ -21,7 +22,7 @@ export type {
   MachineSpec,
   PfnRange,
 } from "./machine/config.js";
-export { BITMAP_STRATEGIES, MAX_FRAMES, resolveMachine } from "./machine/config.js";
+export { MAX_FRAMES, resolveMachine } from "./machine/config.js";
 export type { ArenaLayout, CreateMachineOptions } from "./machine/machine.js";
 export { createMachine, Machine, NR_BITMAP_SLOTS, preloadEngine } from "./machine/machine.js";
 export type { PhaseName } from "./phaseNames.js";

@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { packageRoot } from "./engine/load.js";
-import type { BitmapStrategy } from "./machine/config.js";
+import { BITMAP_STRATEGIES, type BitmapStrategy } from "./engine/strategies.js";
 
 /** One run of the sweep. */
 export interface StressCase {
@@ -34,7 +34,7 @@ export interface StressRun extends StressCase {
   error?: string;
 }
 
-const STRATEGIES: BitmapStrategy[] = ["flat", "bmlist", "rtree", "summary"];
+const STRATEGIES: readonly BitmapStrategy[] = BITMAP_STRATEGIES;
 
 /** stressCases - The sweep: a quick one for CI (under a minute), or the full one. */
 export function stressCases(quick: boolean): StressCase[] {

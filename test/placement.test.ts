@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BITMAP_STRATEGIES } from "../src/machine/config.js";
+import { BITMAP_STRATEGIES } from "../src/engine/strategies.js";
 import { simulatePlacement } from "../src/placement.js";
 import { simulate } from "../src/simulate.js";
 import { createRandom, sample } from "../src/util/random.js";

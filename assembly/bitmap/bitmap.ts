@@ -119,6 +119,17 @@ export function bitmapStorageSize(kind: u32, bits: u32): u32 {
   return most;
 }
 
+/**
+ * bitmapSlotBytes - Bytes of one bitmap slot (see the box above) for strategy @kind over @bits PFNs of @pageSize
+ * bytes, with @charge frames charged to each bitmap: the one place the slot's size is computed. Saturates at
+ * 0xffffffff.
+ */
+export function bitmapSlotBytes(kind: u32, bits: u32, pageSize: u32, charge: u32): u32 {
+  const head = (<u64>BMD_SIZE + (<u64>charge << 2) + 7) & ~(<u64>7);
+  const bytes = (head + <u64>bitmapStorageBytes(kind, bits, pageSize) + 63) & ~(<u64>63);
+  return bytes > 0xffffffff ? 0xffffffff : <u32>bytes;
+}
+
 /** memoryBmStorageUsed - Bytes of its slot's storage that bitmap @bm really takes (records, pages, levels). */
 export function memoryBmStorageUsed(bm: usize): u32 {
   switch (load<u32>(bm, BMD_KIND)) {

@@ -27,6 +27,7 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { BitmapLab } from "../../src/bitmap/index.js";
 import { packageRoot } from "../../src/engine/load.js";
+import { BITMAP_STRATEGIES } from "../../src/engine/strategies.js";
 import type { BitmapStrategy } from "../../src/machine/config.js";
 import { bitmapBenchCharts, bitmapBenchMarkdown } from "./report.js";
 import {
@@ -75,7 +76,7 @@ export type BitmapBenchProgress =
     }
   | { type: "note"; message: string };
 
-const STRATEGIES: readonly BitmapStrategy[] = ["flat", "bmlist", "rtree", "summary"];
+const STRATEGIES: readonly BitmapStrategy[] = BITMAP_STRATEGIES;
 const M = 2 ** 20;
 /** Clustered batches are capped at this many PFNs (the 1G map would need 256M); --quick caps them at 1M. */
 const CLUSTERED_CAP = 64 * M;

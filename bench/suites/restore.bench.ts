@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { packageRoot } from "../../src/engine/load.js";
+import { BITMAP_STRATEGIES } from "../../src/engine/strategies.js";
 import { createMachine } from "../../src/machine/machine.js";
 import { ResumeSession } from "../../src/resume.js";
 import { suspendMachine } from "../../src/suspend.js";
@@ -191,7 +192,7 @@ export async function run(options: Options): Promise<void> {
   const load = loadavg()[0]!;
   const t = await throughput(options.quick ? "256MiB" : "1GiB", options.quick ? 3 : 7);
   const big = options.quick ? undefined : largest();
-  const strategies = ["flat", "bmlist", "rtree", "summary"];
+  const strategies = [...BITMAP_STRATEGIES];
   const place = options.quick
     ? placement("256GiB", ["ascending", "random"], strategies)
     : [

@@ -13,16 +13,9 @@
  * └────────────────────────────────────────────┘
  */
 import * as L from "../../assembly/portable/layout.js";
-import { defaultFlavour, type EngineExports, type Flavour, instantiateEngine } from "../engine/load.js";
-import type { BitmapStrategy } from "../machine/config.js";
-
-/** Engine kind of each strategy name. */
-export const STRATEGY_KIND: Record<BitmapStrategy, number> = {
-  flat: L.BM_FLAT,
-  bmlist: L.BM_BMLIST,
-  rtree: L.BM_RTREE,
-  summary: L.BM_SUMMARY,
-};
+import { defaultFlavour, type EngineExports, type Flavour } from "../engine/load.js";
+import { ArenaBuilder, alignUp, EngineMemory, engineCalculator } from "../engine/memory.js";
+import { BITMAP_STRATEGIES, type BitmapStrategy, STRATEGY_KIND } from "../engine/strategies.js";
 
 /** What a lab holds. */
 export interface BitmapLabOptions {
@@ -41,8 +34,6 @@ export interface BitmapLabOptions {
   /** Engine build; THAW_WASM=debug selects the debug build by default. */
   flavour?: Flavour;
 }
-
-const align = (value: number, to: number) => Math.ceil(value / to) * to;
 
 interface LabGeometry {
   pfns: number;
@@ -98,23 +89,22 @@ export class BitmapLab {
       throw new RangeError(`page size must be a power of two from 64 to 65536, got ${pageSize}`);
     const highmemStartPfn = Math.min(pfns, options.zones?.highmemStartPfn ?? pfns);
     const dmaEndPfn = Math.min(highmemStartPfn, options.zones?.dmaEndPfn ?? Math.ceil((16 * 2 ** 20) / pageSize));
-    const strategies = options.strategies ?? (Object.keys(STRATEGY_KIND) as BitmapStrategy[]);
+    const strategies = options.strategies ?? BITMAP_STRATEGIES;
     const slots = options.slots ?? 2;
-    const scratchBytes = align(options.scratchBytes ?? 4 * 2 ** 20, 4096);
-    const calc = (await instantiateEngine(new WebAssembly.Memory({ initial: 2, maximum: 2, shared: true }), "release"))
-      .exports;
-    const storage = Math.max(...strategies.map((s) => calc.bitmapStorageBytes(STRATEGY_KIND[s], pfns, pageSize)));
-    const slotSize = align(align(L.BMD_SIZE, 8) + storage, 64);
-    const slotsAt = L.ARENA_START;
-    const scratch = align(slotsAt + slots * slotSize, 4096);
-    const total = scratch + scratchBytes;
-    if (total > L.MAX_MEMORY_BYTES)
+    const scratchBytes = alignUp(options.scratchBytes ?? 4 * 2 ** 20, 4096);
+    const calc = await engineCalculator();
+    const slotSize = Math.max(
+      ...strategies.map((s) => calc.bitmapSlotBytes(STRATEGY_KIND[s], pfns, pageSize, 0) >>> 0),
+    );
+    const arena = new ArenaBuilder();
+    const slotsAt = arena.take(slots * slotSize, 4096);
+    const scratch = arena.take(scratchBytes, 4096);
+    if (arena.end > L.MAX_MEMORY_BYTES)
       throw new RangeError(
         `a lab of ${slots} × ${slotSize} bytes of bitmaps and ${scratchBytes} bytes of scratch needs more than 4 GiB`,
       );
-    const pages = Math.ceil(total / L.WASM_PAGE_SIZE);
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    const { exports } = await instantiateEngine(memory, options.flavour ?? defaultFlavour());
+    const mem = await EngineMemory.create(arena.end, options.flavour ?? defaultFlavour());
+    const { memory, exports } = mem;
     const lab = new BitmapLab(memory, exports, {
       pfns,
       pageSize,
@@ -125,8 +115,7 @@ export class BitmapLab {
       slotSize,
       slots,
     });
-    const ctx = new DataView(memory.buffer, L.CTX_START, L.CTX_SIZE);
-    const set = (field: number, value: number) => ctx.setUint32(field, value >>> 0, true);
+    const set = (field: number, value: number) => mem.setCtx(field, value);
     set(L.CTX_PAGE_SHIFT, pageShift);
     set(L.CTX_PAGE_SIZE, pageSize);
     set(L.CTX_NR_FRAMES, pfns);
@@ -136,7 +125,7 @@ export class BitmapLab {
     set(L.CTX_BM_SLOTS, slotsAt);
     set(L.CTX_BM_NR_SLOTS, slots);
     set(L.CTX_BM_SLOT_SIZE, slotSize);
-    set(L.CTX_BM_STORAGE_SIZE, slotSize - align(L.BMD_SIZE, 8));
+    set(L.CTX_BM_STORAGE_SIZE, slotSize - alignUp(L.BMD_SIZE, 8));
     set(L.CTX_BM_CHARGE, 0);
     return lab;
   }

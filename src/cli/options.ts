@@ -2,6 +2,7 @@
  * Flags shared by the commands: the machine options, the image options, and their parsers.
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { BITMAP_STRATEGIES } from "../engine/strategies.js";
 import type { OpenImageOptions } from "../image/open.js";
 import type { AllocatorSpec, BitmapStrategy, BootProfileName, BootSpec, MachineOptions } from "../machine/config.js";
 import type { LoadMode } from "../phases/state.js";
@@ -84,11 +85,7 @@ export function machineOptions(cmd: Command, { resume = false } = {}): Command {
       .choices(["ascending", "descending", "random", "buddy"])
       .default("random"),
   );
-  cmd.addOption(
-    new Option("--bitmap <strategy>", "memory bitmap strategy")
-      .choices(["flat", "bmlist", "rtree", "summary"])
-      .default("flat"),
-  );
+  cmd.addOption(new Option("--bitmap <strategy>", "memory bitmap strategy").choices(BITMAP_STRATEGIES).default("flat"));
   cmd.addOption(new Option("--seed <n>", "seed of every random choice").default(1).argParser(int("--seed")));
   cmd.addOption(
     new Option(

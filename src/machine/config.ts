@@ -6,6 +6,7 @@
  * MachineSpec in PFNs, checked, before anything is allocated.
  */
 import { MAX_PAGE_SHIFT, MAX_RANGES, MIN_PAGE_SHIFT } from "../../assembly/portable/layout.js";
+import { BITMAP_STRATEGIES, type BitmapStrategy, isBitmapStrategy } from "../engine/strategies.js";
 import { ConfigError } from "../errors.js";
 import { formatBytes, parseShare, parseSize } from "../util/units.js";
 
@@ -27,11 +28,7 @@ export type AllocatorOrderName = "ascending" | "descending" | "random" | "buddy"
 /** The allocator's order: a named one, or exact PFNs handed out first (the rest follow in ascending order). */
 export type AllocatorSpec = AllocatorOrderName | { order: readonly number[] };
 
-/** Memory-bitmap strategies (DESIGN.md "Memory bitmap strategies"). */
-export type BitmapStrategy = "flat" | "bmlist" | "rtree" | "summary";
-
-/** Strategies this build of the engine implements. */
-export const BITMAP_STRATEGIES: readonly BitmapStrategy[] = ["flat", "bmlist", "rtree", "summary"];
+export type { BitmapStrategy };
 
 /** What a user may say about a machine. Every field has a default. */
 export interface MachineOptions {
@@ -182,7 +179,7 @@ export function resolveMachine(options: MachineOptions = {}): MachineSpec {
   );
   const nosave = checkRanges("nosave", options.nosave ?? nosaveDefault, frames);
   const bitmap = options.bitmap ?? "flat";
-  if (!BITMAP_STRATEGIES.includes(bitmap)) {
+  if (!isBitmapStrategy(bitmap)) {
     throw new ConfigError(`unknown bitmap strategy "${bitmap}" (have: ${BITMAP_STRATEGIES.join(", ")})`, {
       kind: "option",
       name: "bitmap",

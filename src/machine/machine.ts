@@ -16,19 +16,14 @@
  * then FRAMES at the next 64 KiB boundary.
  */
 import * as L from "../../assembly/portable/layout.js";
-import { defaultFlavour, type EngineExports, type Flavour, instantiateEngine, loadModule } from "../engine/load.js";
+import { defaultFlavour, type EngineExports, type Flavour, loadModule } from "../engine/load.js";
+import { ArenaBuilder, alignUp, EngineMemory, engineCalculator } from "../engine/memory.js";
+import { STRATEGY_KIND } from "../engine/strategies.js";
 import { ConfigError } from "../errors.js";
 import { formatBytes } from "../util/units.js";
 import { allocatorOrders } from "./allocatorOrder.js";
 import { bootFootprint } from "./boot.js";
-import {
-  type BitmapStrategy,
-  inRanges,
-  type MachineOptions,
-  type MachineSpec,
-  mergeRanges,
-  resolveMachine,
-} from "./config.js";
+import { inRanges, type MachineOptions, type MachineSpec, mergeRanges, resolveMachine } from "./config.js";
 
 /** Bitmap slots per machine: a resume has at most five bitmaps alive at once (§4.5 step 5); three spare for tests. */
 export const NR_BITMAP_SLOTS = 8;
@@ -36,13 +31,6 @@ export const NR_BITMAP_SLOTS = 8;
 export const NR_PLACEMENT_SLOTS = 5;
 /** PFNs of mismatching frames kept for the report (all are counted). */
 export const MISMATCH_CAPACITY = 4096;
-
-const STRATEGY_KIND: Record<BitmapStrategy, number> = {
-  flat: L.BM_FLAT,
-  bmlist: L.BM_BMLIST,
-  rtree: L.BM_RTREE,
-  summary: L.BM_SUMMARY,
-};
 
 /** What a placement-only machine must make room for. */
 export interface PlacementLayout {
@@ -78,16 +66,28 @@ export interface ArenaLayout {
   totalBytes: number;
 }
 
-const align = (value: number, to: number) => Math.ceil(value / to) * to;
+/** The engine's sizes of one machine's bitmaps (from engineCalculator()). */
+export interface BitmapSizes {
+  /** Frames charged to each bitmap (bitmapChargePages). */
+  charge: number;
+  /** Bytes of one bitmap slot (bitmapSlotBytes). */
+  slotBytes: number;
+  /** Bytes of a slot's storage (bitmapStorageBytes). */
+  storageBytes: number;
+}
 
-let calculator: Promise<EngineExports> | undefined;
-
-/** engineCalculator - An engine over a tiny memory, for its pure functions (bitmap sizes) before a machine exists. */
-function engineCalculator(): Promise<EngineExports> {
-  calculator ??= instantiateEngine(new WebAssembly.Memory({ initial: 2, maximum: 2, shared: true }), "release").then(
-    (e) => e.exports,
-  );
-  return calculator;
+/** bitmapSizes - What the engine says one bitmap of @spec takes. */
+export function bitmapSizes(
+  calc: EngineExports,
+  spec: Pick<MachineSpec, "frames" | "pageSize" | "bitmap">,
+): BitmapSizes {
+  const kind = STRATEGY_KIND[spec.bitmap];
+  const charge = calc.bitmapChargePages(spec.frames, spec.pageSize);
+  return {
+    charge,
+    slotBytes: calc.bitmapSlotBytes(kind, spec.frames, spec.pageSize, charge) >>> 0,
+    storageBytes: calc.bitmapStorageBytes(kind, spec.frames, spec.pageSize) >>> 0,
+  };
 }
 
 /**
@@ -95,20 +95,12 @@ function engineCalculator(): Promise<EngineExports> {
  * @placement: lay out a placement-only machine instead (no frames; metadata for an image of at most
  *   maxImagePages PFNs).
  */
-export function arenaLayout(
-  spec: MachineSpec,
-  bmCharge: number,
-  bmStorageSize: number,
-  placement?: PlacementLayout,
-): ArenaLayout {
+export function arenaLayout(spec: MachineSpec, sizes: BitmapSizes, placement?: PlacementLayout): ArenaLayout {
   const contents = !placement;
-  const mapBytes = align(Math.ceil(spec.frames / 64) * 8, 64);
-  let at = L.ARENA_START;
-  const take = (bytes: number, alignment = 64) => {
-    const start = align(at, alignment);
-    at = start + bytes;
-    return start;
-  };
+  const bmCharge = sizes.charge;
+  const mapBytes = alignUp(Math.ceil(spec.frames / 64) * 8, 64);
+  const arena = new ArenaBuilder();
+  const take = (bytes: number, alignment = 64) => arena.take(bytes, alignment);
   const usedMap = take(mapBytes);
   const touchedMap = contents ? take(mapBytes) : 0;
   const bootMap = contents ? take(mapBytes) : 0;
@@ -125,10 +117,11 @@ export function arenaLayout(
   const metaArena = placement ? take(metaPages * spec.pageSize, 4096) : 0;
   const metaEnd = metaArena + metaPages * spec.pageSize;
   const nrSlots = contents ? NR_BITMAP_SLOTS : NR_PLACEMENT_SLOTS;
-  const bmSlotSize = align(align(L.BMD_SIZE + bmCharge * 4, 8) + bmStorageSize, 64);
+  const bmSlotSize = sizes.slotBytes;
+  const bmStorageSize = sizes.storageBytes;
   const bmSlots = take(nrSlots * bmSlotSize, 4096);
-  const framesBase = contents ? align(at, L.WASM_PAGE_SIZE) : 0;
-  const totalBytes = contents ? framesBase + spec.frames * spec.pageSize : at;
+  const framesBase = contents ? alignUp(arena.end, L.WASM_PAGE_SIZE) : 0;
+  const totalBytes = contents ? framesBase + spec.frames * spec.pageSize : arena.end;
   return {
     contents,
     nrSlots,
@@ -171,30 +164,19 @@ export interface CreateMachineOptions {
  */
 export class Machine {
   readonly spec: MachineSpec;
-  readonly memory: WebAssembly.Memory;
-  readonly engine: EngineExports;
-  readonly module: WebAssembly.Module;
+  /** The machine's memory and the engine over it. */
+  readonly mem: EngineMemory;
   readonly arena: ArenaLayout;
   /** The boot kernel's frames, ascending. */
   readonly bootPfns: Uint32Array;
-  private readonly view: DataView;
   private readonly orders: { low: Uint32Array; high: Uint32Array };
 
-  private constructor(
-    spec: MachineSpec,
-    memory: WebAssembly.Memory,
-    engine: EngineExports,
-    module: WebAssembly.Module,
-    arena: ArenaLayout,
-    bootPfns: Uint32Array,
-  ) {
+  private constructor(spec: MachineSpec, mem: EngineMemory, arena: ArenaLayout, bootPfns: Uint32Array) {
+    const memory = mem.memory;
     this.spec = spec;
-    this.memory = memory;
-    this.engine = engine;
-    this.module = module;
+    this.mem = mem;
     this.arena = arena;
     this.bootPfns = bootPfns;
-    this.view = new DataView(memory.buffer);
     if (arena.contents) {
       const usedAtBoot = (pfn: number) =>
         inRanges(spec.holes, pfn) || inRanges(spec.nosave, pfn) || this.isBootFrame(pfn);
@@ -205,6 +187,21 @@ export class Machine {
     } else {
       this.orders = { low: new Uint32Array(0), high: new Uint32Array(0) };
     }
+  }
+
+  /** The engine's exports. */
+  get engine(): EngineExports {
+    return this.mem.exports;
+  }
+
+  /** The shared memory. */
+  get memory(): WebAssembly.Memory {
+    return this.mem.memory;
+  }
+
+  /** The compiled engine, for worker threads. */
+  get module(): WebAssembly.Module {
+    return this.mem.module;
   }
 
   /** True for a placement-only machine (no frame contents). */
@@ -220,7 +217,6 @@ export class Machine {
   static async create(options: MachineOptions = {}, createOptions: CreateMachineOptions = {}): Promise<Machine> {
     const spec = resolveMachine(options);
     const calc = await engineCalculator();
-    const kind = STRATEGY_KIND[spec.bitmap];
     const placement = createOptions.placementOnly;
     if (placement && (typeof spec.allocator === "object" || spec.allocator === "buddy")) {
       throw new ConfigError(
@@ -228,16 +224,14 @@ export class Machine {
         { kind: "option", name: "allocator", value: String(spec.allocator) },
       );
     }
-    const charge = calc.bitmapChargePages(spec.frames, spec.pageSize);
-    const layout = arenaLayout(spec, charge, calc.bitmapStorageBytes(kind, spec.frames, spec.pageSize), placement);
+    const layout = arenaLayout(spec, bitmapSizes(calc, spec), placement);
     if (layout.totalBytes > L.MAX_MEMORY_BYTES) {
       const largest = largestFittingFrames(
         spec,
         (frames) =>
           arenaLayout(
             { ...spec, frames, highmemStartPfn: Math.min(spec.highmemStartPfn, frames) },
-            calc.bitmapChargePages(frames, spec.pageSize),
-            calc.bitmapStorageBytes(kind, frames, spec.pageSize),
+            bitmapSizes(calc, { ...spec, frames }),
             placement && { maxImagePages: Math.min(placement.maxImagePages, frames) },
           ).totalBytes,
       );
@@ -247,45 +241,34 @@ export class Machine {
       );
     }
     const bootPfns = placement && !("pfns" in spec.boot) ? new Uint32Array(0) : bootFootprint(spec);
-    const pages = Math.ceil(layout.totalBytes / L.WASM_PAGE_SIZE);
-    let memory: WebAssembly.Memory;
+    let mem: EngineMemory;
     try {
-      memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+      mem = await EngineMemory.create(layout.totalBytes, createOptions.flavour ?? defaultFlavour());
     } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
       throw new ConfigError(
-        `could not allocate ${formatBytes(pages * L.WASM_PAGE_SIZE)} of linear memory for the machine: ${(error as Error).message}`,
-        { kind: "bytes", value: pages * L.WASM_PAGE_SIZE },
+        `could not allocate ${formatBytes(layout.totalBytes)} of linear memory for the machine: ${error.message}`,
+        { kind: "bytes", value: layout.totalBytes },
       );
     }
-    const { exports, module } = await instantiateEngine(memory, createOptions.flavour ?? defaultFlavour());
-    if (exports.layoutHeapBase() > L.AS_RESERVED_START + L.AS_RESERVED_SIZE) {
-      throw new Error(
-        `thaw engine: static data ends at ${exports.layoutHeapBase()}, past AS_RESERVED (${L.AS_RESERVED_SIZE})`,
-      );
-    }
-    const machine = new Machine(spec, memory, exports, module, layout, bootPfns);
+    const machine = new Machine(spec, mem, layout, bootPfns);
     machine.boot();
     return machine;
   }
 
   /** ctx - A u32 field of the CTX record. */
   ctx(field: number): number {
-    return this.view.getUint32(L.CTX_START + field, true);
+    return this.mem.ctx(field);
   }
 
   /** setCtx - Write a u32 field of the CTX record. */
   setCtx(field: number, value: number): void {
-    this.view.setUint32(L.CTX_START + field, value >>> 0, true);
-  }
-
-  /** ctx64 - A u64 field of the CTX record, as a number. */
-  ctx64(field: number): number {
-    return Number(this.view.getBigUint64(L.CTX_START + field, true));
+    this.mem.setCtx(field, value);
   }
 
   /** bytes - A view of @length bytes of linear memory at @addr. */
   bytes(addr: number, length: number): Uint8Array {
-    return new Uint8Array(this.memory.buffer, addr, length);
+    return this.mem.bytes(addr, length);
   }
 
   /** frame - A view of frame @pfn's contents. */
@@ -300,7 +283,7 @@ export class Machine {
 
   /** u64 - A u64 of linear memory at @addr, as a number. */
   u64(addr: number): number {
-    return Number(this.view.getBigUint64(addr, true));
+    return this.mem.u64(addr);
   }
 
   /** num_physpages - Present frames: the PFN span less the holes, as get_num_physpages() counts them. */
@@ -311,7 +294,7 @@ export class Machine {
   /** isBootFrame - True if @pfn belongs to the boot kernel's footprint (always false on a placement-only machine). */
   isBootFrame(pfn: number): boolean {
     if (!this.arena.contents) return false;
-    return ((this.view.getUint8(this.arena.bootMap + (pfn >>> 3)) >> (pfn & 7)) & 1) === 1;
+    return ((this.bytes(this.arena.bootMap + (pfn >>> 3), 1)[0]! >> (pfn & 7)) & 1) === 1;
   }
 
   /** freeFrames - Free frames in the page allocator, per allocation class. */
@@ -353,8 +336,8 @@ export class Machine {
     set(L.CTX_HAS_CONTENTS, arena.contents ? 1 : 0);
     const writeRanges = (table: number, ranges: readonly { start: number; end: number }[]) => {
       ranges.forEach((r, i) => {
-        this.view.setUint32(table + i * L.RANGE_SIZE, r.start, true);
-        this.view.setUint32(table + i * L.RANGE_SIZE + 4, r.end, true);
+        this.mem.setU32(table + i * L.RANGE_SIZE, r.start);
+        this.mem.setU32(table + i * L.RANGE_SIZE + 4, r.end);
       });
     };
     writeRanges(L.HOLES_START, spec.holes);

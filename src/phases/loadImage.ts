@@ -42,7 +42,7 @@ export function loadImage(state: ResumeState): void {
       const ret = machine.engine.loadImagePages(view.byteOffset, count);
       if (ret < 0)
         throw engineError(machine, "loadImage", ret, () =>
-          describe(ret, done + Number(machine.ctx64(L.CTX_ERR_VALUE))),
+          describe(ret, done + Number(machine.mem.ctx64(L.CTX_ERR_VALUE))),
         );
       done += count;
       state.onProgress?.({ phase: "loadImage", done, total: source.imagePages });

@@ -142,9 +142,10 @@ export function engineError(
   ret: number,
   describe: (o: Offending | undefined) => string,
 ): ResumeError {
-  const what = machine.ctx(L.CTX_ERR_WHAT);
-  const value = machine.ctx64(L.CTX_ERR_VALUE);
-  const limit = machine.ctx64(L.CTX_ERR_LIMIT);
+  const failure = machine.mem.failure();
+  const what = failure.what;
+  const value = Number(failure.value);
+  const limit = Number(failure.limit);
   const kinds: Record<number, Offending["kind"]> = {
     [L.ERR_WHAT_PFN]: "pfn",
     [L.ERR_WHAT_PAGE_INDEX]: "page",

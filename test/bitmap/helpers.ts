@@ -5,9 +5,10 @@
 
 import { BM_END_OF_MAP } from "../../assembly/portable/layout.js";
 import { BitmapLab, type LabBitmap } from "../../src/bitmap/index.js";
+import { BITMAP_STRATEGIES } from "../../src/engine/strategies.js";
 import type { BitmapStrategy } from "../../src/machine/config.js";
 
-export const STRATEGIES: readonly BitmapStrategy[] = ["flat", "bmlist", "rtree", "summary"];
+export const STRATEGIES: readonly BitmapStrategy[] = BITMAP_STRATEGIES;
 export const END = BM_END_OF_MAP;
 
 /** A lab geometry: PFNs, page size, zone boundaries. */

@@ -15,8 +15,7 @@
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import * as C from "../../../assembly/portable/compress.js";
-import * as L from "../../../assembly/portable/layout.js";
-import { defaultFlavour, type EngineExports, instantiateEngine } from "../../engine/load.js";
+import { ArenaBuilder, EngineMemory } from "../../engine/memory.js";
 import { startWorker, workerReady } from "../../engine/worker.js";
 import { ImageFormatError } from "../../errors.js";
 import { crc32Le } from "../../util/crc32.js";
@@ -64,55 +63,53 @@ export interface ChunkResult {
  * ChunkPool - Slots for chunks in flight and the workers that decompress them.
  */
 export class ChunkPool {
-  readonly memory: WebAssembly.Memory;
   readonly slots: number;
-  private readonly engine: EngineExports;
+  private readonly mem: EngineMemory;
+  /** Address of each slot (chunkSlot.ts). */
+  private readonly base: number[];
   private readonly workers: Worker[];
   private readonly control: Int32Array[];
 
-  private constructor(memory: WebAssembly.Memory, engine: EngineExports, workers: Worker[], slots: number) {
-    this.memory = memory;
-    this.engine = engine;
+  private constructor(mem: EngineMemory, base: number[], workers: Worker[]) {
+    this.mem = mem;
+    this.base = base;
     this.workers = workers;
-    this.slots = slots;
-    this.control = Array.from(
-      { length: slots },
-      (_, i) => new Int32Array(memory.buffer, ChunkPool.base(i), SLOT.WORDS),
-    );
+    this.slots = base.length;
+    this.control = base.map((at) => new Int32Array(mem.memory.buffer, at, SLOT.WORDS));
   }
 
-  private static base(slot: number): number {
-    return L.ARENA_START + slot * SLOT_BYTES;
+  /** The pool's shared memory. */
+  get memory(): WebAssembly.Memory {
+    return this.mem.memory;
   }
 
   /** create - A pool with @workers decompression workers (0: decompress on the calling thread). */
   static async create(workers = defaultWorkers()): Promise<ChunkPool> {
-    const slots = Math.max(1, workers);
-    const pages = Math.ceil((L.ARENA_START + slots * SLOT_BYTES) / L.WASM_PAGE_SIZE);
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    const flavour = defaultFlavour();
-    const { exports, module } = await instantiateEngine(memory, flavour);
+    const arena = new ArenaBuilder();
+    const base = Array.from({ length: Math.max(1, workers) }, () => arena.take(SLOT_BYTES, 4096));
+    const mem = await EngineMemory.create(arena.end);
+    const { module, memory, flavour } = mem;
     const started: Worker[] = [];
     for (let i = 0; i < workers; i++) {
       started.push(
         startWorker("./chunkWorker", import.meta.url, {
-          workerData: { module, memory, flavour, slot: ChunkPool.base(i) },
+          workerData: { module, memory, flavour, slot: base[i]! },
         }),
       );
     }
     await Promise.all(started.map(workerReady));
     for (const worker of started) worker.unref();
-    return new ChunkPool(memory, exports, started, slots);
+    return new ChunkPool(mem, base, started);
   }
 
   /** input - Slot @slot's input region: the chunk's cmp_len (4 or 8 bytes) and the compressed bytes. */
   input(slot: number): Uint8Array {
-    return new Uint8Array(this.memory.buffer, ChunkPool.base(slot) + CONTROL_BYTES, INPUT_BYTES);
+    return new Uint8Array(this.memory.buffer, this.base[slot]! + CONTROL_BYTES, INPUT_BYTES);
   }
 
   /** output - The first @length decompressed bytes of slot @slot. */
   output(slot: number, length: number): Uint8Array {
-    return new Uint8Array(this.memory.buffer, ChunkPool.base(slot) + CONTROL_BYTES + INPUT_BYTES, length);
+    return new Uint8Array(this.memory.buffer, this.base[slot]! + CONTROL_BYTES + INPUT_BYTES, length);
   }
 
   /**
@@ -125,7 +122,7 @@ export class ChunkPool {
     ctl[SLOT.CMP_LEN] = cmpLen;
     ctl[SLOT.HEADER] = header;
     if (this.workers.length === 0) {
-      decompressSlot(this.engine, this.memory, ChunkPool.base(slot), crc32Le);
+      decompressSlot(this.mem.exports, this.mem.memory, this.base[slot]!, crc32Le);
       ctl[SLOT.STATE] = SLOT.DONE;
       return;
     }
