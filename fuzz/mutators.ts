@@ -13,7 +13,8 @@
  * - `map.*`: swap map loops (self-loops included), next_swap or entries outside the device, zero, duplicate entries;
  * - `chunk.*`: cmp_len extremes, garbage chunks, unc_len not a page multiple, chunks of 33 pages or of none, the
  *   other algorithm's output;
- * - `stream.huge`: a header claiming 2^40 pages.
+ * - `stream.huge`: a header claiming 2^40 pages;
+ * and, in linuxMutators.ts, `u32.*` (images of 32-bit kernels) and `bomb.*` (count bombs); registry.ts has them all.
  * Suffixes say what was recomputed so that the error is not just a checksum: `+hdr` the thaw header checksum,
  * `+crc` the stream CRC (thaw: and the header checksum), `+stalecrc` a Linux image keeping the seed's CRC.
  */
@@ -1291,11 +1292,4 @@ export function truncationPoints(seed: LoadedSeed): number[] {
 /** truncate - @seed cut to @length bytes (the sweep's mutation). */
 export function truncate(seed: LoadedSeed, length: number): Mutation {
   return isThaw(seed) ? thawTruncate(seed, length, false) : linuxTruncate(seed as LinuxSeed, length);
-}
-
-/** mutate - One random mutation of @context's seed, from the mutators that apply to it. */
-export function mutate(context: MutationContext): Mutation {
-  const applicable = MUTATORS.filter((m) => m.applies(context.seed));
-  const mutator = context.dice.weighted(applicable.map((m) => [m, m.weight] as const));
-  return mutator.mutate(context);
 }
