@@ -4,10 +4,9 @@
 import { join } from "node:path";
 import { expect } from "vitest";
 import { ResumeError } from "../../src/errors.js";
-import type { OpenImageOptions } from "../../src/image/open.js";
 import type { MachineOptions } from "../../src/machine/config.js";
 import { createMachine, type Machine } from "../../src/machine/machine.js";
-import { ResumeSession } from "../../src/resume.js";
+import { type ResumeOptions, ResumeSession } from "../../src/resume.js";
 import { fileFingerprint, type RawImage, writeThawImage } from "./images.js";
 import { bootDigest, CLEAN, rollbackState } from "./machine.js";
 
@@ -40,7 +39,7 @@ export async function resumeRaw(dir: string, image: RawImage, machineOptions: Ma
 }
 
 /** resumeInto - Resume @path into @machine (opened with @options); return the error and the rollback evidence. */
-export async function resumeInto(machine: Machine, path: string, options: OpenImageOptions = {}) {
+export async function resumeInto(machine: Machine, path: string, options: Omit<ResumeOptions, "machine"> = {}) {
   const fingerprint = fileFingerprint(path);
   let error: ResumeError | undefined;
   let session: ResumeSession | undefined;

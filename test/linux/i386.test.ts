@@ -187,3 +187,27 @@ describe("broken images of i386 kernels", () => {
     }
   });
 });
+
+describe("fault injection on an i386 image with HighMem", () => {
+  it("every k-th page allocation and every k-th read failing: a typed error, and the machine as it booted", async () => {
+    const path = write(spec("lzo"));
+    const source = await openImage(path, HIGHMEM);
+    const machine = await createMachine(machineOf(source));
+    source.close();
+    const start = machine.allocations();
+    (await ResumeSession.open(path, { ...HIGHMEM, machine, workers: 0 })).run();
+    const total = machine.allocations() - start;
+    const phases = new Set<string>();
+    for (let k = 1; k <= total; k++) {
+      const outcome = await resumeInto(machine, path, { ...HIGHMEM, workers: 0, failAllocationAt: k });
+      expectCleanFailure(outcome, outcome.error?.phase ?? "?", "ENOMEM");
+      phases.add(outcome.error!.phase);
+    }
+    expect([...phases]).toEqual(expect.arrayContaining(["prepareImage", "restoreHighmem"]));
+    for (let k = 1; ; k++) {
+      const outcome = await resumeInto(machine, path, { ...HIGHMEM, workers: 0, failReadAt: k });
+      if (!outcome.error) break;
+      expectCleanFailure(outcome, outcome.error.phase, "EIO");
+    }
+  }, 120_000);
+});
