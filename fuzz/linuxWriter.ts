@@ -1,5 +1,5 @@
 /**
- * A writer of Linux swap areas holding a hibernation image (§5), for the fuzzer: page 0 with the swap and swsusp
+ * A writer of Linux swap areas holding a hibernation image (kernel/power/swap.c), for the fuzzer: page 0 with the swap and swsusp
  * headers, the swap map chain, the swsusp_info page, and the stream raw or in LZO / LZ4 chunks of 32 pages. The
  * compressor is passed in (the fuzzer uses the npm packages that wrap liblzo2 and the reference LZ4 encoder, never
  * thaw's own decoders' twins). Every field and structure can be overridden, so that each kind of broken image can

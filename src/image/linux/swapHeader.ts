@@ -1,14 +1,15 @@
 /**
- * Page 0 of a swap area (§5.1, §5.2): union swap_header (mkswap's fields) and, when the area holds a hibernation
- * image, struct swsusp_header in the same page.
+ * Page 0 of a swap area: union swap_header (include/linux/swap.h, mkswap's fields) and, when the area holds a
+ * hibernation image, struct swsusp_header (kernel/power/swap.c) in the same page — the same on x86_64 and i386
+ * (sector_t is u64 on both).
  *
- * ╒════════════ page 0 of a swap area (x86_64, packed) ════════════╕
+ * ╒════════════ page 0 of a swap area (x86_64 and i386, packed) ═══╕
  * │ bootbits                                                      │ 0
  * │ u32 version, u32 last_page, u32 nr_badpages                   │ 1024, 1028, 1032   (mkswap, SWAPSPACE2)
  * │ sws_uuid[16], sws_volume[16]                                  │ 1036, 1052
  * │ … swsusp_header.reserved                                      │
  * │ u32 hw_sig                                                    │ 4056 (0xFD8)   v5.17+
- * │ u32 crc32                                                     │ 4060 (0xFDC)   crc32_le of the stream (§5.7)
+ * │ u32 crc32                                                     │ 4060 (0xFDC)   crc32_le of the stream
  * │ u64 image     block of the first swap map page                │ 4064 (0xFE0)
  * │ u32 flags     SF_*                                            │ 4072 (0xFE8)
  * │ char orig_sig[10]  the swap signature it replaced             │ 4076 (0xFEC)

@@ -1,5 +1,5 @@
 /**
- * The swap map (§5.4): the chain of struct swap_map_page that lists, in stream order, the block of every page the
+ * The swap map (kernel/power/swap.c: struct swap_map_page): the chain of struct swap_map_page that lists, in stream order, the block of every page the
  * image wrote. Read whole up front, as S-mod's get_swap_reader() does, by following `next_swap` — never by scanning
  * the device.
  *
