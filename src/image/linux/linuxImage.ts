@@ -64,6 +64,8 @@ export interface ChunkStats {
   chunks: number;
   compressedBytes: number;
   uncompressedBytes: number;
+  /** Map entries the stream used, the header's included. */
+  entries: number;
 }
 
 /**
@@ -238,7 +240,10 @@ export class LinuxSwapSource implements ImageSource {
    */
   get pastEndBlocks(): number {
     const fileBlocks = this.device.blocks;
-    return this.map.entries.filter((block) => block >= fileBlocks).length;
+    const used = this.compression === "none" ? this.pages : (this.chunkStats?.entries ?? this.map.entries.length);
+    let n = 0;
+    for (let i = 0; i < Math.min(used, this.map.entries.length); i++) if (this.map.entries[i]! >= fileBlocks) n++;
+    return n;
   }
 
   /** hwSigMismatch - True if SF_HW_SIG asks for a firmware signature other than the model's (none: 0). */
@@ -255,10 +260,14 @@ export class LinuxSwapSource implements ImageSource {
           ? "this image carries no CRC, so nothing can tell a trimmed copy from a truncated one"
           : "the CRC check covers them";
       out.push(
-        `${n} of the image's ${this.map.entries.length} blocks lie past the end of ${this.path} and read as zeros (a trimmed copy of the device, or a truncated one: ${check})`,
+        `${n} of the blocks the image's stream uses lie past the end of ${this.path} and read as zeros (a trimmed copy of the device, or a truncated one: ${check})`,
       );
     }
     if (this.highmem.source === "estimate") out.push(estimateWarning(this.highmem.startPfn!));
+    if (this.highmem.source === "given" && this.info.arch === "x86_64")
+      out.push(
+        `an x86_64 kernel has no HighMem; the model has HighMem from PFN ${this.highmem.startPfn}, as asked (highmem)`,
+      );
     if (this.swapHeader.flags & SF_CRC32_MODE && this.compression === "none")
       out.push(
         `flags say SF_CRC32_MODE on an uncompressed image: the kernel checks the CRC only while it decompresses, so the stored CRC ${hex32(this.swapHeader.crc32)} is not checked`,
@@ -456,9 +465,12 @@ class CompressedReader implements StreamReader {
   private entry = 1;
   private chunk = 0;
   private stopped = false;
-  private readonly queue: ({ slot: number; where: string } | { error: ImageFormatError })[] = [];
+  private readonly queue: (
+    | { slot: number; where: string; end: number; cmpLen: number }
+    | { error: ImageFormatError }
+  )[] = [];
   private current: { slot: number; pages: number; at: number } | undefined;
-  private stats: ChunkStats = { chunks: 0, compressedBytes: 0, uncompressedBytes: 0 };
+  private stats: ChunkStats = { chunks: 0, compressedBytes: 0, uncompressedBytes: 0, entries: 1 };
 
   constructor(
     private readonly source: LinuxSwapSource,
@@ -521,10 +533,9 @@ class CompressedReader implements StreamReader {
       }
       if (cmpPages > 1) readEntries(this.device, entries, this.entry + 1, cmpPages - 1, input, PAGE);
       this.pool.submit(slot, this.source.compression as Compression, length, header);
-      this.queue.push({ slot, where });
+      this.queue.push({ slot, where, end: this.entry + cmpPages, cmpLen: length });
       this.entry += cmpPages;
       this.chunk++;
-      this.stats.compressedBytes += length;
     }
   }
 
@@ -552,6 +563,8 @@ class CompressedReader implements StreamReader {
     this.current = { slot: next.slot, pages: uncLen / PAGE, at: 0 };
     this.stats.chunks++;
     this.stats.uncompressedBytes += uncLen;
+    this.stats.entries = next.end;
+    this.stats.compressedBytes += next.cmpLen;
     this.fill();
     return true;
   }
