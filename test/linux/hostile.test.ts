@@ -187,6 +187,23 @@ describe("u64 fields keep their exact values", () => {
   });
 });
 
+describe("the swap map uses every block once", () => {
+  it("a block listed twice, or a map page listed as a stream page, is refused while reading the map", async () => {
+    await openFails(
+      write(spec("lzo", { mapEntries: (e) => e.map((b, i) => (i === 3 ? e[2]! : b)) })),
+      "checkHeader",
+      "EINVAL",
+      /the swap map uses block \d+ twice \(entry 2 and entry 3\)/,
+    );
+    await openFails(
+      write(spec("none", { mapEntries: (e) => e.map((b, i) => (i === 7 ? 1 : b)) })),
+      "checkHeader",
+      "EINVAL",
+      /the swap map uses block 1 twice \(map page 0 and entry 7\)/,
+    );
+  });
+});
+
 describe("the verdict does not depend on the workers", () => {
   it("map entries past the end of the file after the stream: 0, 1 and 3 workers all restore", async () => {
     const s = spec("lzo");

@@ -59,7 +59,8 @@ export function loadSwapMap(device: SwapDevice, first: number, deviceBlocks: num
     mapPages.push(block);
     const page = device.readBlock(block);
     for (let i = 0; i < MAP_PAGE_ENTRIES && !ended; i++) {
-      const entry = exact(page.readBigUInt64LE(i * 8));
+      const high = page.readUInt32LE(i * 8 + 4);
+      const entry = high === 0 ? page.readUInt32LE(i * 8) : exact(page.readBigUInt64LE(i * 8));
       if (entry === 0) ended = true;
       else if (typeof entry === "string" || entry >= deviceBlocks) {
         throw new ImageFormatError(
@@ -76,11 +77,33 @@ export function loadSwapMap(device: SwapDevice, first: number, deviceBlocks: num
   return { entries, mapPages };
 }
 
-/** checkUsedOnce - Every block of @entries and @mapPages appears once. @throws ImageFormatError naming the first. */
+/**
+ * checkUsedOnce - Every block of @entries and @mapPages appears once. The writer's entries usually ascend, which is
+ * checked in one pass (each map page then looked up by bisection); otherwise all are sorted.
+ * @throws ImageFormatError naming the first block used twice.
+ */
 function checkUsedOnce(entries: readonly number[], mapPages: readonly number[]): void {
-  const sorted = Float64Array.from([...mapPages, ...entries]).sort();
+  let ascending = true;
+  for (let i = 1; i < entries.length && ascending; i++) ascending = entries[i]! > entries[i - 1]!;
   let twice = -1;
-  for (let i = 1; i < sorted.length && twice < 0; i++) if (sorted[i] === sorted[i - 1]) twice = sorted[i]!;
+  if (ascending) {
+    for (const block of mapPages) {
+      let lo = 0;
+      let hi = entries.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (entries[mid]! < block) lo = mid + 1;
+        else hi = mid;
+      }
+      if (entries[lo] === block) twice = block;
+    }
+  } else {
+    const sorted = new Float64Array(mapPages.length + entries.length);
+    sorted.set(mapPages);
+    for (let i = 0; i < entries.length; i++) sorted[mapPages.length + i] = entries[i]!;
+    sorted.sort();
+    for (let i = 1; i < sorted.length && twice < 0; i++) if (sorted[i] === sorted[i - 1]) twice = sorted[i]!;
+  }
   if (twice < 0) return;
   const where = [
     ...mapPages.flatMap((b, i) => (b === twice ? [`map page ${i}`] : [])),
