@@ -5,7 +5,9 @@
  * can be run again and turned into a regression test.
  *
  * The figures that must be 0: crashes, hangs, traps, bootBytesChanged, imageWrites — and, beside them,
- * freeCountChanged, leaks, wrongRestores and rejectedAfterCommit.
+ * freeCountChanged, leaks, wrongRestores, rejectedAfterCommit and rssOverBound (a count bomb whose case grew the
+ * process's RSS by more than BOMB_RSS_BOUND: the campaign samples the RSS while a `bomb.*` case runs; with more than
+ * one job, concurrent cases share the figure).
  */
 
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -16,6 +18,7 @@ import { defaultFlavour, type Flavour, packageRoot } from "../src/engine/load.js
 import { startWorker } from "../src/engine/worker.js";
 import { sweepOf } from "./cases.js";
 import { loadCompressors } from "./compressors.js";
+import { BOMB_RSS_BOUND } from "./linuxMutators.js";
 import type { CaseVerdict } from "./oracle.js";
 import type { CaseStart, WorkerInit, WorkerMessage } from "./protocol.js";
 import { buildCorpus, loadSeed } from "./seeds.js";
@@ -75,6 +78,10 @@ export interface CampaignSummary {
   wrongRestores: number;
   /** Rejections at or after the commit point. */
   rejectedAfterCommit: number;
+  /** Count bombs that grew the process's RSS by more than BOMB_RSS_BOUND. */
+  rssOverBound: number;
+  /** The largest RSS growth a count bomb caused, in bytes. */
+  bombRssPeak: number;
   /** Images that described a machine above the fuzzer's budget (resumed into the seed's machine instead). */
   largeMachines: number;
   /** Rejections by "phase code". */
@@ -105,6 +112,7 @@ export const BAD_COUNTS = [
   "leaks",
   "wrongRestores",
   "rejectedAfterCommit",
+  "rssOverBound",
 ] as const;
 
 function emptySummary(seed: number, build: Flavour, timeoutMs: number): CampaignSummary {
@@ -122,6 +130,8 @@ function emptySummary(seed: number, build: Flavour, timeoutMs: number): Campaign
     leaks: 0,
     wrongRestores: 0,
     rejectedAfterCommit: 0,
+    rssOverBound: 0,
+    bombRssPeak: 0,
     largeMachines: 0,
     rejectedBy: {},
     mutations: {},
@@ -143,7 +153,8 @@ function isBad(v: CaseVerdict): boolean {
     v.freeCountChanged ||
     v.leaks.length > 0 ||
     v.imageWritten ||
-    v.rejectedAfterCommit
+    v.rejectedAfterCommit ||
+    v.rssOverBound === true
   );
 }
 
@@ -163,6 +174,8 @@ function count(summary: CampaignSummary, start: CaseStart | undefined, v: CaseVe
   if (v.freeCountChanged) summary.freeCountChanged++;
   if (v.leaks.length) summary.leaks++;
   if (v.rejectedAfterCommit) summary.rejectedAfterCommit++;
+  if (v.rssOverBound) summary.rssOverBound++;
+  if (v.rssGrowth !== undefined) summary.bombRssPeak = Math.max(summary.bombRssPeak, v.rssGrowth);
   if (v.largeMachine) summary.largeMachines++;
   if (start?.sweep) summary.sweepCases++;
   const bump = (table: Record<string, OutcomeCounts>, key: string) => {
@@ -184,6 +197,26 @@ interface Slot {
   timer: NodeJS.Timeout | undefined;
   /** Set when the campaign terminated the worker on purpose. */
   retired: boolean;
+  /** The RSS sampling of a count bomb's case. */
+  rss: RssSampler | undefined;
+}
+
+/** RssSampler - The process's RSS sampled every 10 ms while a count bomb's case runs: its growth over the start. */
+class RssSampler {
+  private readonly base = process.memoryUsage.rss();
+  private peak = this.base;
+  private readonly timer = setInterval(() => this.sample(), 10);
+
+  private sample(): void {
+    this.peak = Math.max(this.peak, process.memoryUsage.rss());
+  }
+
+  /** stop - Stop sampling; the growth in bytes. */
+  stop(): number {
+    clearInterval(this.timer);
+    this.sample();
+    return this.peak - this.base;
+  }
 }
 
 /**
@@ -250,11 +283,17 @@ function runWorkers(
     };
     const retire = (slot: Slot) => {
       slot.retired = true;
+      slot.rss?.stop();
       if (slot.timer) clearTimeout(slot.timer);
       void slot.worker.terminate();
     };
     const record = (slot: Slot, verdict: CaseVerdict) => {
       if (slot.timer) clearTimeout(slot.timer);
+      if (slot.rss) {
+        verdict.rssGrowth = slot.rss.stop();
+        verdict.rssOverBound = verdict.rssGrowth > BOMB_RSS_BOUND;
+        slot.rss = undefined;
+      }
       const start = slot.start;
       const index = slot.index!;
       slot.index = undefined;
@@ -293,14 +332,24 @@ function runWorkers(
         workerData: init(id),
         env: { ...process.env, THAW_WASM: flavour },
       });
-      const slot: Slot = { id, worker, index: undefined, start: undefined, timer: undefined, retired: false };
+      const slot: Slot = {
+        id,
+        worker,
+        index: undefined,
+        start: undefined,
+        timer: undefined,
+        retired: false,
+        rss: undefined,
+      };
       worker.on("message", (message: WorkerMessage) => {
         if (slot.retired) return;
         if (message.type === "ready") {
           summary.sweepLength = message.sweep;
           dispatch(slot);
-        } else if (message.type === "start") slot.start = message;
-        else if (message.type === "result") {
+        } else if (message.type === "start") {
+          slot.start = message;
+          if (message.mutation.startsWith("bomb.")) slot.rss = new RssSampler();
+        } else if (message.type === "result") {
           record(slot, message.verdict);
           dispatch(slot);
         } else if (message.index < 0) {

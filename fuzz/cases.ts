@@ -9,8 +9,9 @@ import { writeFileSync } from "node:fs";
 import { LinuxSwapSource } from "../src/image/linux/linuxImage.js";
 import { createRandom } from "../src/util/random.js";
 import type { Compressors } from "./linuxWriter.js";
-import { Dice, type Mutation, mutate, truncate, truncationPoints } from "./mutators.js";
+import { Dice, type Mutation, truncate, truncationPoints } from "./mutators.js";
 import type { CaseOptions } from "./oracle.js";
+import { mutate } from "./registry.js";
 import type { LoadedSeed } from "./seeds.js";
 
 /** A planned case: its seed, its mutation and how it is resumed. */

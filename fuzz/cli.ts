@@ -80,6 +80,9 @@ function report(s: CampaignSummary): string {
   lines.push(
     `  freeCountChanged ${s.freeCountChanged}, leaks ${s.leaks}, wrongRestores ${s.wrongRestores}, rejectedAfterCommit ${s.rejectedAfterCommit}; machines over the budget ${s.largeMachines}`,
   );
+  lines.push(
+    `  rssOverBound ${s.rssOverBound} (count bombs; the largest RSS growth one caused: ${(s.bombRssPeak / 2 ** 20).toFixed(1)} MiB)`,
+  );
   lines.push("", "rejected, by phase and errno:");
   for (const [key, n] of Object.entries(s.rejectedBy).sort((a, b) => b[1] - a[1]))
     lines.push(`  ${pad(key, 28)} ${rpad(n, 8)}`);

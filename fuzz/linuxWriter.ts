@@ -1,15 +1,19 @@
 /**
- * A writer of Linux swap areas holding a hibernation image (§5), for the fuzzer: page 0 with the swap and swsusp
+ * A writer of Linux swap areas holding a hibernation image (kernel/power/swap.c), for the fuzzer: page 0 with the swap and swsusp
  * headers, the swap map chain, the swsusp_info page, and the stream raw or in LZO / LZ4 chunks of 32 pages. The
  * compressor is passed in (the fuzzer uses the npm packages that wrap liblzo2 and the reference LZ4 encoder, never
  * thaw's own decoders' twins). Every field and structure can be overridden, so that each kind of broken image can
  * be built with everything else consistent.
  *
+ * Both word sizes: an x86_64 kernel's image (8-byte unsigned long: u64 PFN entries, an 8-byte cmp_len) or an i386
+ * kernel's (u32 PFN entries with the v6.6+ zero flag in bit 31, a 4-byte cmp_len, the 32-bit swsusp_info and restore
+ * record); the swap header and the map are the same for both.
+ *
  * Layout: block offset (page 0 of the area), the map pages right after it, then the stream's blocks in order.
  */
 
 import * as C from "../assembly/portable/compress.js";
-import { ENTRY_END as END } from "../src/image/pfnEntry.js";
+import { packEntries } from "../src/image/pfnEntry.js";
 import { crc32Le } from "../src/util/crc32.js";
 
 const PAGE = 4096;
@@ -26,17 +30,28 @@ export interface StoredChunk {
   bytes: Uint8Array;
 }
 
+/** The kernels whose images the writer lays out. */
+export type WriterArch = "x86_64" | "i386";
+
+/** Where an arch's swsusp_info keeps its fields, and how wide they are. */
+export const INFO_LAYOUT = {
+  x86_64: { word: 8, magic: 24, numPhyspages: 400, imagePages: 416, pages: 424, size: 432 },
+  i386: { word: 4, magic: 12, numPhyspages: 396, imagePages: 404, pages: 408, size: 412 },
+} as const;
+
 /** A Linux image to write; the defaults make a consistent one. */
 export interface LinuxImageSpec {
   compression: "none" | "lzo" | "lz4";
+  /** The kernel that wrote it (default x86_64). */
+  arch?: WriterArch;
   numPhyspages: number;
-  /** PFN entries as stored (bit 63: zero page); packed by pack_pfns() rules unless `meta` is given. */
+  /** PFN entries, normalised (bit 63: zero page); packed by pack_pfns() rules in the arch's width unless `meta`. */
   entries: bigint[];
   /** Data pages in stream order. */
   data: Uint8Array[];
   /** The PFN metadata pages, raw (replaces the packing of `entries`). */
   meta?: Uint8Array;
-  /** The swsusp_info page to start from (default: an x86_64 restore record with the kernel's magic). */
+  /** The swsusp_info page to start from (default: the arch's restore record with the kernel's magic). */
   infoPage?: Uint8Array;
   /** swsusp_info fields written over the defaults (pages = 1 + meta + data, size = pages × 4096). */
   info?: Partial<Record<"pages" | "imagePages" | "size" | "numPhyspages", number | bigint>>;
@@ -46,6 +61,8 @@ export interface LinuxImageSpec {
   flags?: number;
   /** Stored CRC (default: the stream's, for compressed images; 0 otherwise). */
   crc32?: number;
+  /** swsusp_header.hw_sig (default 0; SF_HW_SIG in flags makes the kernel compare it). */
+  hwSig?: number;
   /** Block of the swap header within the device (a swap file's resume_offset). */
   offset?: number;
   /** Uncompressed bytes per chunk (default 32 pages); a non-multiple of 4096 makes chunks with a bad unc_len. */
@@ -80,21 +97,23 @@ export interface LinuxImageLayout {
   chunkStarts: number[];
 }
 
-/** packPfns - pack_pfns() pages for @entries: the list, then an all-ones end marker if the last page has room. */
-export function packPfns(entries: readonly bigint[], pageSize = PAGE): Uint8Array {
-  const perPage = pageSize / 8;
-  const pages = Math.max(1, Math.ceil(entries.length / perPage));
-  const out = new BigUint64Array(pages * perPage);
-  out.set(entries);
-  if (entries.length < out.length) out[entries.length] = END;
-  return new Uint8Array(out.buffer);
+/** packPfns - pack_pfns() pages for @entries in @arch's width: the list, then the end marker if the last page has room. */
+export function packPfns(entries: readonly bigint[], arch: WriterArch = "x86_64"): Uint8Array {
+  return packEntries(entries, PAGE, INFO_LAYOUT[arch].word);
 }
 
-/** defaultInfoPage - A swsusp_info page with the x86_64 restore record's magic and nothing else. */
-export function defaultInfoPage(): Uint8Array {
+/** defaultInfoPage - A swsusp_info page with @arch's restore record magic and nothing else. */
+export function defaultInfoPage(arch: WriterArch = "x86_64"): Uint8Array {
   const page = Buffer.alloc(PAGE);
-  page.writeBigUInt64LE(0x23456789abcdef02n, 24);
+  if (arch === "i386") page.writeUInt32LE(0x12345679, INFO_LAYOUT.i386.magic);
+  else page.writeBigUInt64LE(0x23456789abcdef02n, INFO_LAYOUT.x86_64.magic);
   return page;
+}
+
+/** writeWord - @value (cut to the word, as a C store would) at @at of @page, in @word bytes. */
+function writeWord(page: Buffer, at: number, value: number | bigint, word: 4 | 8): void {
+  if (word === 4) page.writeUInt32LE(Number(BigInt.asUintN(32, BigInt(value))), at);
+  else page.writeBigUInt64LE(BigInt.asUintN(64, BigInt(value)), at);
 }
 
 /**
@@ -105,17 +124,19 @@ export function writeLinuxImage(
   compressors?: Compressors,
 ): { device: Buffer; layout: LinuxImageLayout } {
   const offset = spec.offset ?? 0;
-  const meta = Buffer.from(spec.meta ?? packPfns(spec.entries));
+  const arch = spec.arch ?? "x86_64";
+  const layout = INFO_LAYOUT[arch];
+  const meta = Buffer.from(spec.meta ?? packPfns(spec.entries, arch));
   const stream = Buffer.concat([meta, ...spec.data.map((d) => Buffer.from(d.buffer, d.byteOffset, d.byteLength))]);
   const metaPages = Math.ceil(meta.length / PAGE);
   const pages = 1 + metaPages + spec.data.length;
-  const info = Buffer.from(spec.infoPage ?? defaultInfoPage());
+  const info = Buffer.from(spec.infoPage ?? defaultInfoPage(arch));
   const field = (at: number, value: number | bigint | undefined, fallback: number) =>
-    info.writeBigUInt64LE(BigInt.asUintN(64, BigInt(value ?? fallback)), at);
-  field(0x190, spec.info?.numPhyspages, spec.numPhyspages);
-  field(0x1a0, spec.info?.imagePages, spec.data.length);
-  field(0x1a8, spec.info?.pages, pages);
-  field(0x1b0, spec.info?.size, pages * PAGE);
+    writeWord(info, at, value ?? fallback, layout.word);
+  field(layout.numPhyspages, spec.info?.numPhyspages, spec.numPhyspages);
+  field(layout.imagePages, spec.info?.imagePages, spec.data.length);
+  field(layout.pages, spec.info?.pages, pages);
+  field(layout.size, spec.info?.size, pages * PAGE);
 
   const blocks: Buffer[] = [info];
   const chunkStarts: number[] = [];
@@ -129,9 +150,9 @@ export function writeLinuxImage(
       const bytes = compress(stream.subarray(at, Math.min(stream.length, at + size)));
       let chunk: StoredChunk = { cmpLen: bytes.length, bytes };
       if (spec.chunk) chunk = spec.chunk(index, chunk);
-      const body = Buffer.alloc(Math.ceil((C.CMP_HEADER + chunk.bytes.length) / PAGE) * PAGE, 0xa5);
-      body.writeBigUInt64LE(BigInt.asUintN(64, BigInt(chunk.cmpLen)), 0);
-      body.set(chunk.bytes, C.CMP_HEADER);
+      const body = Buffer.alloc(Math.ceil((layout.word + chunk.bytes.length) / PAGE) * PAGE, 0xa5);
+      writeWord(body, 0, chunk.cmpLen, layout.word);
+      body.set(chunk.bytes, layout.word);
       chunkStarts.push(blocks.length);
       for (let i = 0; i < body.length; i += PAGE) blocks.push(body.subarray(i, i + PAGE));
     }
@@ -160,6 +181,7 @@ export function writeLinuxImage(
   Buffer.from("0123456789abcdef", "latin1").copy(header, 1036);
   const compressed = spec.compression !== "none";
   const crc = crc32Le(stream);
+  header.writeUInt32LE((spec.hwSig ?? 0) >>> 0, 4056);
   header.writeUInt32LE((spec.crc32 ?? (compressed ? crc : 0)) >>> 0, 4060);
   header.writeBigUInt64LE(BigInt.asUintN(64, BigInt(spec.image ?? mapBlocks[0]!)), 4064);
   header.writeUInt32LE((spec.flags ?? (compressed ? 4 | (spec.compression === "lz4" ? 16 : 0) : 2)) >>> 0, 4072);

@@ -13,16 +13,24 @@
  * - `map.*`: swap map loops (self-loops included), next_swap or entries outside the device, zero, duplicate entries;
  * - `chunk.*`: cmp_len extremes, garbage chunks, unc_len not a page multiple, chunks of 33 pages or of none, the
  *   other algorithm's output;
- * - `stream.huge`: a header claiming 2^40 pages.
+ * - `stream.huge`: a header claiming 2^40 pages;
+ * and, in linuxMutators.ts, `u32.*` (images of 32-bit kernels) and `bomb.*` (count bombs); registry.ts has them all.
  * Suffixes say what was recomputed so that the error is not just a checksum: `+hdr` the thaw header checksum,
  * `+crc` the stream CRC (thaw: and the header checksum), `+stalecrc` a Linux image keeping the seed's CRC.
  */
 
 import * as C from "../assembly/portable/compress.js";
 import * as L from "../assembly/portable/layout.js";
-import { ENTRY_END as END, ENTRY_ZERO as ZERO } from "../src/image/pfnEntry.js";
+import { ENTRY_END as END, packEntries as packStored, ENTRY_ZERO as ZERO } from "../src/image/pfnEntry.js";
 import type { Random } from "../src/util/random.js";
-import { type Compressors, type LinuxImageSpec, packPfns, type StoredChunk, writeLinuxImage } from "./linuxWriter.js";
+import {
+  type Compressors,
+  INFO_LAYOUT,
+  type LinuxImageSpec,
+  packPfns,
+  type StoredChunk,
+  writeLinuxImage,
+} from "./linuxWriter.js";
 import type { LoadedSeed } from "./seeds.js";
 import {
   getField,
@@ -286,7 +294,8 @@ function inAny(ranges: readonly { start: number; end: number }[], pfn: number): 
 
 /**
  * editPfns - Apply @change to @entries / @data (a seed's PFN list and data pages) for a machine of @frames with
- * @holes and @nosave; @bootPfns: frames of the boot kernel (for "boot").
+ * @holes and @nosave; @bootPfns: frames of the boot kernel (for "boot"); @entryBytes: the width entries are stored in
+ * (the changes below the entry level write that width: an i386 image's u32 entries and end marker).
  */
 export function editPfns(
   change: PfnChange,
@@ -300,8 +309,16 @@ export function editPfns(
     bootPfns?: readonly number[];
   },
   pageSize: number,
+  entryBytes: 4 | 8 = 8,
 ): PfnEdit {
   const e = [...entries];
+  const pack = (list: readonly bigint[]) =>
+    entryBytes === 8 ? packEntries(list, pageSize) : packStored(list, pageSize, entryBytes);
+  const put = (meta: Uint8Array, index: number, value: bigint) => {
+    const view = new DataView(meta.buffer, meta.byteOffset, meta.byteLength);
+    if (entryBytes === 8) view.setBigUint64(index * 8, value, true);
+    else view.setUint32(index * 4, Number(BigInt.asUintN(32, value)), true);
+  };
   const d = [...data];
   const i = dice.int(0, e.length - 1);
   const pfnOf = (x: bigint) => Number(x & MASK);
@@ -405,17 +422,16 @@ export function editPfns(
       };
     }
     case "end-early": {
-      const meta = packEntries(e, pageSize);
-      new DataView(meta.buffer).setBigUint64(i * 8, END, true);
+      const meta = pack(e);
+      put(meta, i, END);
       return { entries: e, data: d, meta, detail: `end marker written over entry ${i} of ${e.length}` };
     }
     case "end-missing": {
-      const meta = packEntries(e, pageSize);
-      const view = new DataView(meta.buffer);
+      const meta = pack(e);
       const value = dice.chance(0.5) ? 0n : BigInt(dice.u32());
-      if (e.length * 8 < meta.length) view.setBigUint64(e.length * 8, value, true);
-      for (let at = (e.length + 1) * 8; at < meta.length && dice.chance(0.5); at += 8)
-        view.setBigUint64(at, BigInt(dice.u32()), true);
+      if (e.length * entryBytes < meta.length) put(meta, e.length, value);
+      for (let k = e.length + 1; k * entryBytes < meta.length && dice.chance(0.5); k++)
+        put(meta, k, BigInt(dice.u32()));
       return { entries: e, data: d, meta, detail: `end marker replaced by ${value} (and what follows by noise)` };
     }
     case "same": {
@@ -479,10 +495,15 @@ export function editPfns(
       };
     }
     case "garbage": {
-      const meta = packEntries(e, pageSize);
-      const at = dice.int(0, e.length - 1) * 8;
-      meta.set(dice.bytes(8), at);
-      return { entries: e, data: d, meta, detail: `entry ${at / 8} replaced by 8 random bytes` };
+      const meta = pack(e);
+      const at = dice.int(0, e.length - 1) * entryBytes;
+      meta.set(dice.bytes(entryBytes), at);
+      return {
+        entries: e,
+        data: d,
+        meta,
+        detail: `entry ${at / entryBytes} replaced by ${entryBytes} random bytes`,
+      };
     }
   }
 }
@@ -654,7 +675,13 @@ export function thawTruncationPoints(seed: ThawSeed): number[] {
 
 // ─────────────────────────────── Linux images ───────────────────────────────
 
-type LinuxSeed = LoadedSeed & { linux: NonNullable<LoadedSeed["linux"]> };
+/** A Linux seed. */
+export type LinuxSeed = LoadedSeed & { linux: NonNullable<LoadedSeed["linux"]> };
+
+/** wordOf - sizeof(unsigned long) of the kernel that wrote @seed: its PFN entries' and cmp_len's width. */
+export function wordOf(seed: LinuxSeed): 4 | 8 {
+  return INFO_LAYOUT[seed.linux.spec.arch ?? "x86_64"].word;
+}
 
 /** linuxRebuild - The seed's image rebuilt from its spec with @change applied. */
 export function linuxRebuild(seed: LinuxSeed, compressors: Compressors, change: Partial<LinuxImageSpec>): Buffer {
@@ -681,15 +708,17 @@ export function linuxFlip(
           [() => dice.int(1024, 1060), 2],
           [() => dice.int(0, 4095), 1],
         ])();
-      case "info":
+      case "info": {
+        const l = INFO_LAYOUT[linux.spec.arch ?? "x86_64"];
         return block(
           linux.entries[0]!,
           ...dice.weighted([
-            [[0x188, 0x1b7] as const, 6],
-            [[24, 39] as const, 2],
+            [[392, l.size + l.word - 1] as const, 6],
+            [[l.magic, l.magic + 2 * l.word - 1] as const, 2],
             [[0, 4095] as const, 1],
           ]),
         );
+      }
       case "map": {
         const m = dice.pick(linux.mapBlocks);
         return dice.chance(0.2) ? block(m, 4088, 4095) : block(m, 0, Math.min(4087, linux.entries.length * 8 + 15));
@@ -699,13 +728,13 @@ export function linuxFlip(
       case "data":
         return block(linux.entries[dice.int(1 + linux.metaPages, linux.entries.length - 1)]!);
       case "chunk-prefix":
-        return block(linux.entries[dice.pick(linux.chunkStarts)]!, 0, 7);
+        return block(linux.entries[dice.pick(linux.chunkStarts)]!, 0, wordOf(seed) - 1);
       case "chunk": {
         const c = dice.int(0, linux.chunkStarts.length - 1);
         const first = linux.chunkStarts[c]!;
         const last = (linux.chunkStarts[c + 1] ?? linux.entries.length) - 1;
         const b = dice.int(first, last);
-        return block(linux.entries[b]!, b === first ? 8 : 0);
+        return block(linux.entries[b]!, b === first ? wordOf(seed) : 0);
       }
     }
   };
@@ -822,12 +851,13 @@ export function linuxPfn(
     dice,
     { frames: seed.frames, holes: seed.holes, nosave: seed.nosave, ...(bootPfns && { bootPfns }) },
     PAGE,
+    wordOf(seed),
   );
   const stale = staleCrc && spec.compression !== "none" ? { crc32: seed.bytes.readUInt32LE(4060) } : {};
   const image = linuxRebuild(seed, compressors, {
     entries: edit.entries,
     data: edit.data,
-    meta: edit.meta ?? packPfns(edit.entries),
+    meta: edit.meta ?? packPfns(edit.entries, spec.arch),
     ...stale,
   });
   return { name: `pfn.${change}${staleCrc ? "+stalecrc" : ""}`, detail: edit.detail, image };
@@ -835,10 +865,11 @@ export function linuxPfn(
 
 /** linuxPfnFlip - Bytes of the PFN pages flipped inside a compressed stream (rebuilt, CRC recomputed). */
 function linuxPfnFlip(seed: LinuxSeed, dice: Dice, compressors: Compressors): Mutation {
-  const meta = Buffer.from(seed.linux.spec.meta ?? packPfns(seed.linux.spec.entries));
+  const meta = Buffer.from(seed.linux.spec.meta ?? packPfns(seed.linux.spec.entries, seed.linux.spec.arch));
+  const word = wordOf(seed);
   const changes = flipBytes(meta, dice, flipCount(dice), () =>
     dice.chance(0.7)
-      ? dice.int(0, Math.min(meta.length, seed.linux.spec.entries.length * 8 + 8) - 1)
+      ? dice.int(0, Math.min(meta.length, seed.linux.spec.entries.length * word + word) - 1)
       : dice.int(0, meta.length - 1),
   );
   return {
@@ -1037,7 +1068,7 @@ export function linuxChunk(seed: LinuxSeed, dice: Dice, compressors: Compressors
     case "other-algorithm": {
       const other = seed.linux.compression === "lz4" ? compressors.lzo : compressors.lz4;
       const stream = Buffer.concat([
-        Buffer.from(seed.linux.spec.meta ?? packPfns(seed.linux.spec.entries)),
+        Buffer.from(seed.linux.spec.meta ?? packPfns(seed.linux.spec.entries, seed.linux.spec.arch)),
         ...seed.linux.spec.data,
       ]);
       const bytes = other(stream.subarray(target * C.UNC_SIZE, Math.min(stream.length, (target + 1) * C.UNC_SIZE)));
@@ -1185,7 +1216,12 @@ export const MUTATORS: readonly Mutator[] = [
       const current = BigInt(
         field === "numPhyspages" ? spec.numPhyspages : field === "imagePages" ? spec.data.length : 0,
       );
-      return linuxInfoField(linux(c), c.compressors, field, c.dice.pick(extremes(current, 64)));
+      return linuxInfoField(
+        linux(c),
+        c.compressors,
+        field,
+        c.dice.pick(extremes(current, wordOf(linux(c)) === 4 ? 32 : 64)),
+      );
     },
   },
   {
@@ -1256,11 +1292,4 @@ export function truncationPoints(seed: LoadedSeed): number[] {
 /** truncate - @seed cut to @length bytes (the sweep's mutation). */
 export function truncate(seed: LoadedSeed, length: number): Mutation {
   return isThaw(seed) ? thawTruncate(seed, length, false) : linuxTruncate(seed as LinuxSeed, length);
-}
-
-/** mutate - One random mutation of @context's seed, from the mutators that apply to it. */
-export function mutate(context: MutationContext): Mutation {
-  const applicable = MUTATORS.filter((m) => m.applies(context.seed));
-  const mutator = context.dice.weighted(applicable.map((m) => [m, m.weight] as const));
-  return mutator.mutate(context);
 }

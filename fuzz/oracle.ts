@@ -57,6 +57,10 @@ export interface CaseVerdict {
   /** The machine the image was resumed into (absent when none was reached). */
   machine?: MachineOptions;
   ms: number;
+  /** Count bombs: how much the process's RSS grew while the case ran (sampled by the campaign). */
+  rssGrowth?: number;
+  /** Count bombs: that growth was above the bound (linuxMutators.ts: BOMB_RSS_BOUND). */
+  rssOverBound?: boolean;
 }
 
 /** Machines the fuzzer builds per case at most (frames × page size): larger ones are resumed into the seed's. */
@@ -198,6 +202,8 @@ export interface CaseSeed {
   machine: MachineOptions;
   /** The resume side's choices for a machine built from the image's header. */
   resume: ResumeMachineOptions;
+  /** Where HighMem starts in a Linux image's machine (images of i386 kernels). */
+  highmem?: string;
 }
 
 /**
@@ -226,7 +232,8 @@ export async function runCase(
   let machine: Machine | undefined;
   let bootBefore = "";
   if (options.inspect) {
-    const judged = await inspectImage(path, { workers: 0 }).then(
+    const open = { workers: 0, ...(seed.highmem && { highmem: seed.highmem }) };
+    const judged = await inspectImage(path, open).then(
       () => undefined,
       (error: unknown) => judgeError(error, undefined),
     );
@@ -240,7 +247,7 @@ export async function runCase(
   try {
     let target = seed.machine;
     if (options.target === "header") {
-      const source = await openImage(path, { workers: 0 });
+      const source = await openImage(path, { workers: 0, ...(seed.highmem && { highmem: seed.highmem }) });
       try {
         target = machineOf(source, seed.resume);
       } finally {

@@ -3,27 +3,40 @@
  *
  * - thaw images of small machines with HighMem, zero pages, holes and nosave regions, one per bitmap strategy, at
  *   page sizes from 128 to 4096 bytes (createMachine + suspendMachine);
- * - small Linux swap areas in the three encodings (uncompressed, LZO, LZ4) from the fuzzer's writer;
- * - the real images the tiny Linux 6.12 kernels wrote (test/fixtures/linux-6.12), when the checkout has them.
+ * - small Linux swap areas in the three encodings (uncompressed, LZO, LZ4) from the fuzzer's writer, of x86_64 and of
+ *   i386 kernels (u32 entries with the bit-31 zero flag, a u32 cmp_len, HighMem pages);
+ * - the real images the tiny Linux 6.12 kernels wrote (test/fixtures/linux-6.12), when the checkout has them, and one
+ *   made of the 32-bit Linux 6.1 fixture's own swsusp_info page and data pages (test/fixtures/linux-6.1-i386): its
+ *   machine of 1 GiB is too large for a fuzz case, so its pages are laid out again in a small one.
  *
  * buildCorpus() writes them to a folder with a manifest; every seed must restore with every page verified, or the
  * corpus is refused. loadSeed() reads one back with what the mutators need: its regions, its PFN list, its pages.
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import * as C from "../assembly/portable/compress.js";
 import { packageRoot } from "../src/engine/load.js";
 import { LinuxSwapSource } from "../src/image/linux/linuxImage.js";
 import { openImage } from "../src/image/open.js";
-import { ENTRY_END, encodeEntry } from "../src/image/pfnEntry.js";
+import { encodeEntry, entryPfn, readEntries } from "../src/image/pfnEntry.js";
 import { type MachineOptions, type PfnRange, resolveMachine } from "../src/machine/config.js";
 import { createMachine } from "../src/machine/machine.js";
 import { machineOf, type ResumeMachineOptions, ResumeSession } from "../src/resume.js";
 import { suspendMachine } from "../src/suspend.js";
 import { createRandom } from "../src/util/random.js";
-import { type Compressors, type LinuxImageSpec, writeLinuxImage } from "./linuxWriter.js";
+import { type Compressors, type LinuxImageSpec, type WriterArch, writeLinuxImage } from "./linuxWriter.js";
 import { type ThawParts, thawParts } from "./thawBytes.js";
 
 /** A seed as the manifest lists it. */
@@ -39,6 +52,8 @@ export interface SeedInfo {
   machine: MachineOptions;
   /** Linux: the resume side's boot kernel, allocator, bitmap and seed, for machineOf(). */
   resume?: ResumeMachineOptions;
+  /** Linux: where HighMem starts in the image's machine (OpenImageOptions.highmem), for images of i386 kernels. */
+  highmem?: string;
   /** Relative share of the cases that start from this seed. */
   weight: number;
 }
@@ -165,15 +180,27 @@ const FIXTURES = [
   ["f-tiny-lz4", "lz4"],
 ] as const;
 
+/** The seed made of the 32-bit fixture's pages. */
+const I386_FIXTURE_SEED = "i386-6.1-pages-lzo";
+
+/** Where HighMem starts in the 32-bit seeds' machines (1024 page frames). */
+export const I386_SEED_HIGHMEM = "pfn:768";
+
 /**
  * syntheticLinuxSpec - The small Linux image of the corpus: 1024 pages of memory, 160 PFNs from 300 on (every 17th
- * a zero page), data pages that mix runs, repeats and noise so that the compressors emit literals and matches.
+ * a zero page), data pages that mix runs, repeats and noise so that the compressors emit literals and matches. An
+ * @arch i386 image has 100 more PFNs from 800 on, in HighMem (I386_SEED_HIGHMEM).
  */
-export function syntheticLinuxSpec(compression: LinuxImageSpec["compression"]): LinuxImageSpec {
+export function syntheticLinuxSpec(
+  compression: LinuxImageSpec["compression"],
+  arch: WriterArch = "x86_64",
+): LinuxImageSpec {
   const random = createRandom(7, 1);
   const entries: bigint[] = [];
   const data: Uint8Array[] = [];
-  for (let pfn = 300; pfn < 460; pfn++) {
+  const pfns = Array.from({ length: 160 }, (_, i) => 300 + i);
+  if (arch === "i386") pfns.push(...Array.from({ length: 100 }, (_, i) => 800 + i));
+  for (const pfn of pfns) {
     if (pfn % 17 === 0) {
       entries.push(encodeEntry(pfn, true));
       continue;
@@ -196,7 +223,51 @@ export function syntheticLinuxSpec(compression: LinuxImageSpec["compression"]): 
     page[0] = 1;
     data.push(page);
   }
-  return { compression, numPhyspages: 1024, entries, data };
+  return { compression, arch, numPhyspages: 1024, entries, data };
+}
+
+/**
+ * i386FixtureSpec - The 32-bit Linux 6.1 fixture (d-tiny-highmem-lzo, unpacked at @path) in a small machine: its
+ * own swsusp_info page (restore record and all) and 240 of its data pages — the last 120 below HighMem and the first
+ * 120 above — at PFNs 256… and 800… of 1024 page frames, HighMem from I386_SEED_HIGHMEM.
+ */
+async function i386FixtureSpec(path: string): Promise<LinuxImageSpec> {
+  const source = await LinuxSwapSource.open(path, { workers: 0, highmem: "pfn:226814" });
+  try {
+    const reader = source.stream();
+    const meta = Buffer.alloc(source.metaPages * 4096);
+    reader.read(meta);
+    const pfns: number[] = [];
+    for (let p = 0; p < source.metaPages; p++)
+      readEntries(meta.subarray(p * 4096, (p + 1) * 4096), source.pfnEntryBytes, (e) => {
+        pfns.push(entryPfn(e));
+        return true;
+      });
+    const firstHigh = pfns.findIndex((pfn) => pfn >= 226814);
+    const pages = Buffer.alloc(source.imagePages * 4096);
+    reader.read(pages);
+    const page = (i: number) => Uint8Array.from(pages.subarray(i * 4096, (i + 1) * 4096));
+    const entries: bigint[] = [];
+    const data: Uint8Array[] = [];
+    for (let k = 0; k < 120; k++) {
+      entries.push(encodeEntry(256 + k));
+      data.push(page(firstHigh - 120 + k));
+    }
+    for (let k = 0; k < 120; k++) {
+      entries.push(encodeEntry(800 + k));
+      data.push(page(firstHigh + k));
+    }
+    const infoPage = Buffer.alloc(4096);
+    const fd = openSync(path, "r");
+    try {
+      readSync(fd, infoPage, 0, 4096, source.map.entries[0]! * 4096);
+    } finally {
+      closeSync(fd);
+    }
+    return { compression: "lzo", arch: "i386", numPhyspages: 1024, entries, data, infoPage };
+  } finally {
+    source.close();
+  }
 }
 
 async function gunzip(from: string, to: string): Promise<void> {
@@ -212,9 +283,9 @@ async function selfCheck(dir: string, seed: SeedInfo): Promise<void> {
   }
 }
 
-/** linuxMachine - The machine the Linux image at @path describes, with the resume side's @resume options. */
-async function linuxMachine(path: string, resume: ResumeMachineOptions): Promise<MachineOptions> {
-  const source = await openImage(path, { workers: 0 });
+/** linuxMachine - The machine the Linux image at @path describes (HighMem from @highmem), with @resume's choices. */
+async function linuxMachine(path: string, resume: ResumeMachineOptions, highmem?: string): Promise<MachineOptions> {
+  const source = await openImage(path, { workers: 0, ...(highmem && { highmem }) });
   try {
     return JSON.parse(JSON.stringify(machineOf(source, resume))) as MachineOptions;
   } finally {
@@ -241,21 +312,26 @@ export async function buildCorpus(
     seeds.push({ name: t.name, kind: "thaw", encoding: "thaw", file, fixture: false, machine: t.machine, weight: 10 });
   }
   const encodings = ["none", "lzo", "lz4"] as const;
-  for (const [i, encoding] of encodings.entries()) {
-    if (!wanted(`linux-${encoding}`)) continue;
-    const file = `linux-${encoding}.img`;
-    writeFileSync(join(dir, file), writeLinuxImage(syntheticLinuxSpec(encoding), compressors).device);
-    const resume = LINUX_RESUME[i]!;
-    seeds.push({
-      name: `linux-${encoding}`,
-      kind: "linux",
-      encoding,
-      file,
-      fixture: false,
-      machine: await linuxMachine(join(dir, file), resume),
-      resume,
-      weight: 10,
-    });
+  for (const arch of ["x86_64", "i386"] as const) {
+    for (const [i, encoding] of encodings.entries()) {
+      const name = arch === "i386" ? `linux32-${encoding}` : `linux-${encoding}`;
+      if (!wanted(name)) continue;
+      const file = `${name}.img`;
+      writeFileSync(join(dir, file), writeLinuxImage(syntheticLinuxSpec(encoding, arch), compressors).device);
+      const resume = LINUX_RESUME[i]!;
+      const highmem = arch === "i386" ? I386_SEED_HIGHMEM : undefined;
+      seeds.push({
+        name,
+        kind: "linux",
+        encoding,
+        file,
+        fixture: false,
+        machine: await linuxMachine(join(dir, file), resume, highmem),
+        resume,
+        ...(highmem && { highmem }),
+        weight: arch === "i386" ? 6 : 10,
+      });
+    }
   }
   if (options.fixtures !== false) {
     for (const [i, [name, encoding]] of FIXTURES.entries()) {
@@ -274,6 +350,26 @@ export async function buildCorpus(
         machine: await linuxMachine(join(dir, file), resume),
         resume,
         weight: 2,
+      });
+    }
+    const i386 = join(packageRoot(), "test", "fixtures", "linux-6.1-i386", "d-tiny-highmem-lzo", "swap.img.gz");
+    if (wanted(I386_FIXTURE_SEED) && existsSync(i386)) {
+      const unpacked = join(dir, "d-tiny-highmem-lzo.full.img");
+      await gunzip(i386, unpacked);
+      const file = `${I386_FIXTURE_SEED}.img`;
+      writeFileSync(join(dir, file), writeLinuxImage(await i386FixtureSpec(unpacked), compressors).device);
+      rmSync(unpacked);
+      const resume = LINUX_RESUME[1]!;
+      seeds.push({
+        name: I386_FIXTURE_SEED,
+        kind: "linux",
+        encoding: "lzo",
+        file,
+        fixture: true,
+        machine: await linuxMachine(join(dir, file), resume, I386_SEED_HIGHMEM),
+        resume,
+        highmem: I386_SEED_HIGHMEM,
+        weight: 3,
       });
     }
   }
@@ -338,12 +434,14 @@ async function linuxLayout(
   const source = await LinuxSwapSource.open(path, { workers: 0 });
   try {
     const entries = source.map.entries;
+    const word = source.info.wordSize;
     const chunkStarts: number[] = [];
     if (compression !== "none") {
       for (let entry = 1; entry < entries.length; ) {
         chunkStarts.push(entry);
-        const cmpLen = Number(bytes.readBigUInt64LE(entries[entry]! * 4096));
-        entry += Math.ceil((C.CMP_HEADER + cmpLen) / 4096);
+        const at = entries[entry]! * 4096;
+        const cmpLen = word === 4 ? bytes.readUInt32LE(at) : Number(bytes.readBigUInt64LE(at));
+        entry += Math.ceil((word + cmpLen) / 4096);
       }
     }
     const reader = source.stream();
@@ -356,11 +454,11 @@ async function linuxLayout(
       data.push(page);
     }
     const stored: bigint[] = [];
-    for (let at = 0; at < meta.length; at += 8) {
-      const e = meta.readBigUInt64LE(at);
-      if (e === ENTRY_END) break;
-      stored.push(e);
-    }
+    for (let p = 0; p < source.metaPages; p++)
+      readEntries(meta.subarray(p * 4096, (p + 1) * 4096), word, (e) => {
+        stored.push(e);
+        return true;
+      });
     const infoPage = bytes.subarray(entries[0]! * 4096, entries[0]! * 4096 + 4096);
     return {
       compression,
@@ -377,6 +475,7 @@ async function linuxLayout(
         meta,
         infoPage: Buffer.from(infoPage),
         flags: source.swapHeader.flags,
+        arch: source.info.arch,
       },
     };
   } finally {

@@ -60,7 +60,11 @@ port.on("message", (message: { type: "case"; index: number }) => {
     });
     const verdict = await runCase(
       path,
-      { machine: seed.info.machine, resume: seed.info.resume ?? resumeOptionsOf(seed.info.machine) },
+      {
+        machine: seed.info.machine,
+        resume: seed.info.resume ?? resumeOptionsOf(seed.info.machine),
+        ...(seed.info.highmem && { highmem: seed.info.highmem }),
+      },
       options,
       pool,
     );

@@ -8,9 +8,11 @@
 export { BITMAP_STRATEGIES } from "./engine/strategies.js";
 export type { ErrnoName, Offending } from "./errors.js";
 export { ConfigError, ResumeError } from "./errors.js";
+export type { HighmemOption } from "./image/linux/highmem.js";
+export type { OpenImageOptions } from "./image/open.js";
 export { openImage } from "./image/open.js";
 export type { ImageFormat, ImageSource, StreamReader } from "./image/source.js";
-export type { InspectReport, PfnStats } from "./inspect.js";
+export type { InspectReport, PfnStats, Refusal } from "./inspect.js";
 export { inspectImage } from "./inspect.js";
 export type {
   AllocatorOrderName,

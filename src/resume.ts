@@ -10,7 +10,7 @@
  */
 import * as L from "../assembly/portable/layout.js";
 import { ConfigError, ImageFormatError, ResumeError } from "./errors.js";
-import { openImage } from "./image/open.js";
+import { type OpenImageOptions, openImage } from "./image/open.js";
 import { entriesPerPage } from "./image/pfnEntry.js";
 import { ReadAheadThread } from "./image/readAhead.js";
 import type { ImageSource, StreamReader } from "./image/source.js";
@@ -37,11 +37,18 @@ import { formatBytes } from "./util/units.js";
  */
 export const READ_AHEAD_MIN_BYTES = 32 * 2 ** 20;
 
+/**
+ * What a machine built from an image with a contents store may take for its model (linear memory for the bitmaps,
+ * allocator and PBE chain, and the store's frame table) unless maxMemory says otherwise: every machine up to a few
+ * TiB fits, and a small image that claims a machine of 16 TiB cannot make thaw take gigabytes unasked.
+ */
+export const DEFAULT_STORE_MODEL_BYTES = 2 ** 30;
+
 /** The machine the image is resumed into: the boot kernel, allocator, bitmap strategy and seed come from here. */
 export type ResumeMachineOptions = Pick<MachineOptions, "boot" | "allocator" | "bitmap" | "seed">;
 
-/** Options of a resume. */
-export interface ResumeOptions {
+/** Options of a resume (and of opening its image: highmem, ignoreHwSig, … for Linux images). */
+export interface ResumeOptions extends OpenImageOptions {
   /** Resume into this machine (it is booted first). Default: a machine built from the image header. */
   machine?: Machine;
   /**
@@ -176,13 +183,7 @@ export class ResumeSession {
    * @throws ResumeError (checkHeader) when the header is not a valid thaw image header.
    */
   static async open(image: string | ImageSource, options: ResumeOptions = {}): Promise<ResumeSession> {
-    const source =
-      typeof image === "string"
-        ? await openImage(image, {
-            ...(options.offset !== undefined && { offset: options.offset }),
-            ...(options.workers !== undefined && { workers: options.workers }),
-          })
-        : image;
+    const source = typeof image === "string" ? await openImage(image, options) : image;
     let store: ContentsStore | undefined;
     try {
       const machine = options.machine ?? (await machineFor(source, options));
@@ -424,18 +425,22 @@ async function machineFor(source: ImageSource, options: ResumeOptions): Promise<
     throw error;
   });
   planned ??= await plan("store");
-  if (options.maxMemory !== undefined) {
-    const { layout, contents } = planned;
-    const bytes = layout.totalBytes + (contents === "store" ? FrameTable.bytesFor(2 * maxImagePages) : 0);
-    if (bytes > options.maxMemory) {
-      const frames = planned.spec.frames * planned.spec.pageSize;
-      throw new ResumeError(
-        "checkHeader",
-        "ENOMEM",
-        `the image describes a machine of ${formatBytes(frames)} whose ${contents === "store" ? "metadata and contents store need" : "model needs"} ${formatBytes(bytes)}, more than the ${formatBytes(options.maxMemory)} allowed (maxMemory)`,
-        { kind: "bytes", value: bytes, limit: options.maxMemory },
-      );
-    }
+  const { layout, contents } = planned;
+  const bytes = layout.totalBytes + (contents === "store" ? FrameTable.bytesFor(2 * maxImagePages) : 0);
+  const limit = options.maxMemory ?? (contents === "store" ? DEFAULT_STORE_MODEL_BYTES : L.MAX_MEMORY_BYTES);
+  if (bytes > limit) {
+    const machine = formatBytes(planned.spec.frames * planned.spec.pageSize);
+    const model = contents === "store" ? "metadata and contents store need" : "model needs";
+    const allowed =
+      options.maxMemory === undefined
+        ? `the ${formatBytes(limit)} thaw allows by default for a model without frame memory (give maxMemory, --max-memory, to allow more)`
+        : `the ${formatBytes(limit)} allowed (maxMemory)`;
+    throw new ResumeError(
+      "checkHeader",
+      "ENOMEM",
+      `the image describes a machine of ${machine} whose ${model} ${formatBytes(bytes)}, more than ${allowed}`,
+      { kind: "bytes", value: bytes, limit },
+    );
   }
   return Machine.create(wanted, { ...base, contents: planned.contents });
 }

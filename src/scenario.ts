@@ -1,7 +1,7 @@
 /**
  * Scenarios: a JSON file that fixes a simulation explicitly — frame count, zones, holes, nosave regions, the boot
- * kernel's PFNs, the allocator's exact order, the image's PFNs — so that a case such as §4.14 runs from the command
- * line (`thaw simulate --scenario FILE`). The schema is in the README; every key is optional.
+ * kernel's PFNs, the allocator's exact order, the image's PFNs — so that a worked case (examples/swsusp-4.14.json)
+ * runs from the command line (`thaw simulate --scenario FILE`). The schema is in the README; every key is optional.
  *
  * PFN lists take numbers and "start-end" strings (both ends included): [10, 11, "50-52"].
  * PFN ranges (holes, nosave) take [start, end) pairs or { "start": s, "end": e } objects.
@@ -87,6 +87,19 @@ function ranges(list: unknown, name: string): PfnRange[] {
 }
 
 /**
+ * distinctPfns - @list (the expansion of @name), refused when it lists a PFN twice: an image holds each page once,
+ * and the image path refuses a PFN listed twice (unpackOrigPfns), so a scenario must not merge them silently.
+ */
+function distinctPfns(list: number[], name: string): number[] {
+  const seen = new Set<number>();
+  for (const pfn of list) {
+    if (seen.has(pfn)) bad(`${name} lists PFN ${pfn} twice`, name, pfn);
+    seen.add(pfn);
+  }
+  return list;
+}
+
+/**
  * parseScenario - Turn a scenario object into simulate() options.
  * @throws ConfigError naming the key that is wrong.
  */
@@ -123,8 +136,10 @@ export function parseScenario(json: unknown): SimulateOptions {
     options.suspend = {
       ...(image.share !== undefined && { image: image.share }),
       ...(image.zero !== undefined && { zero: image.zero }),
-      ...(image.pfns !== undefined && { pfns: pfnList(image.pfns, "image.pfns") }),
-      ...(image.zeroPfns !== undefined && { zeroPfns: pfnList(image.zeroPfns, "image.zeroPfns") }),
+      ...(image.pfns !== undefined && { pfns: distinctPfns(pfnList(image.pfns, "image.pfns"), "image.pfns") }),
+      ...(image.zeroPfns !== undefined && {
+        zeroPfns: distinctPfns(pfnList(image.zeroPfns, "image.zeroPfns"), "image.zeroPfns"),
+      }),
       ...(image.seed !== undefined && { imageSeed: image.seed }),
     };
     if (image.pfns !== undefined && image.zeroPfns === undefined) options.suspend.zeroPfns = [];

@@ -52,7 +52,9 @@ export interface SuspendResult {
 function saveablePfns(machine: Machine, options: SuspendOptions): Uint32Array {
   const { spec } = machine;
   if (options.pfns) {
-    const pfns = Uint32Array.from(new Set(options.pfns)).sort();
+    const pfns = Uint32Array.from(options.pfns).sort();
+    const twice = pfns.find((pfn, i) => i > 0 && pfn === pfns[i - 1]);
+    if (twice !== undefined) throw new ConfigError(`image PFN ${twice} is listed twice`, { kind: "pfn", value: twice });
     for (const pfn of pfns) {
       if (!Number.isInteger(pfn) || pfn >= spec.frames || inRanges(spec.holes, pfn) || inRanges(spec.nosave, pfn)) {
         throw new ConfigError(

@@ -51,4 +51,13 @@ describe("scenarios", () => {
     expect(r.counts).toMatchObject({ imagePages: 10, zeroPages: 2 });
     expect(r.verify?.mismatches).toEqual([]);
   });
+
+  it("reject an image that lists a PFN twice, as the image path does, instead of merging it", async () => {
+    const scenario = { frames: 64, pageSize: 256, highmem: false, image: { pfns: [12, 12, 13] } };
+    expect(() => parseScenario(scenario)).toThrow(/scenario: image.pfns lists PFN 12 twice/);
+    expect(() => parseScenario({ ...scenario, image: { pfns: ["20-25", 22] } })).toThrow(/lists PFN 22 twice/);
+    await expect(simulate({ frames: 64, pageSize: 256, suspend: { pfns: [30, 31, 30] } })).rejects.toThrow(
+      /image PFN 30 is listed twice/,
+    );
+  });
 });

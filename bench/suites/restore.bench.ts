@@ -156,15 +156,19 @@ function fixtures() {
     ["linux-6.12", "d-tiny-nocompress"],
     ["linux-6.12", "e-tiny-lzo"],
     ["linux-6.12", "f-tiny-lz4"],
+    ["linux-6.1-i386", "b-highmem-nocompress"],
+    ["linux-6.1-i386", "c-small-lzo"],
+    ["linux-6.1-i386", "d-tiny-highmem-lzo"],
   ];
   const rows = [];
   for (const [kernel, name] of cases) {
-    const image = ["swap.img.gz", "swap.img.zst"]
-      .map((f) => join(packageRoot(), "..", "shared", "fixtures", kernel!, name!, f))
-      .find(existsSync);
+    const folder = join(packageRoot(), "..", "shared", "fixtures", kernel!, name!);
+    const image = ["swap.img.gz", "swap.img.zst"].map((f) => join(folder, f)).find(existsSync);
     if (!image) continue;
+    const truth = JSON.parse(readFileSync(join(folder, "truth.json"), "utf8"));
+    const highmem: number | undefined = truth.highmem?.["first_highmem_pfn (max_low_pfn)"];
     const t0 = performance.now();
-    const json = thaw(["resume", image]);
+    const json = thaw(["resume", image, ...(highmem === undefined ? [] : ["--highmem", `pfn:${highmem}`])]);
     rows.push({
       fixture: `${kernel}/${name}`,
       ok: json.ok === true,

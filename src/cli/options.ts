@@ -3,6 +3,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { BITMAP_STRATEGIES } from "../engine/strategies.js";
+import type { OpenImageOptions } from "../image/open.js";
 import type { AllocatorSpec, BitmapStrategy, BootProfileName, BootSpec, MachineOptions } from "../machine/config.js";
 import type { LoadMode } from "../phases/state.js";
 import { parseShare, parseSize } from "../util/units.js";
@@ -25,6 +26,8 @@ export interface ImageFlags {
   offset?: number;
   workers?: number;
   map?: string;
+  highmem?: string;
+  ignoreHwSig?: boolean;
 }
 
 /** int - A parser for a non-negative integer flag named @name. */
@@ -105,14 +108,21 @@ export function imageOptions(cmd: Command, map: string): Command {
       "decompression workers for compressed images (0: this thread; default: clamp(CPUs-1, 1, 3) above two CPUs, else 0)",
       int("--workers"),
     )
+    .option(
+      "--highmem <size|pfn:N|none>",
+      'Linux image: where HighMem starts in its machine, e.g. 0x375fe000 from the writing kernel\'s "low ram: 0 - X" boot line (default: none on x86_64, an estimate on i386)',
+    )
+    .option("--ignore-hw-sig", "Linux image: restore it even if its SF_HW_SIG firmware signature does not match")
     .option("--map <file.svg>", map);
 }
 
-/** imageOpenOptions - The library options of @flags' --offset and --workers. */
-export function imageOpenOptions(flags: ImageFlags): { offset?: number; workers?: number } {
+/** imageOpenOptions - The library options of @flags' --offset, --workers, --highmem and --ignore-hw-sig. */
+export function imageOpenOptions(flags: ImageFlags): OpenImageOptions {
   return {
     ...(flags.offset !== undefined && { offset: flags.offset }),
     ...(flags.workers !== undefined && { workers: flags.workers }),
+    ...(flags.highmem !== undefined && { highmem: flags.highmem }),
+    ...(flags.ignoreHwSig && { ignoreHwSig: true }),
   };
 }
 

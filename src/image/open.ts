@@ -19,6 +19,7 @@ import { basename, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { ResumeError } from "../errors.js";
+import type { HighmemOption } from "./linux/highmem.js";
 import { LinuxSwapSource } from "./linux/linuxImage.js";
 import { looksLikeSwapArea } from "./linux/swapHeader.js";
 import type { ImageSource } from "./source.js";
@@ -30,6 +31,16 @@ export interface OpenImageOptions {
   offset?: number;
   /** Decompression workers for compressed Linux images (0: on the calling thread; default as the kernel). */
   workers?: number;
+  /**
+   * Linux images: where HighMem starts in the machine the image came from — bytes (880MiB, 0x375fe000: the
+   * "low ram: 0 - X" line of the writing kernel's boot log), "pfn:N", or false / "none". The image does not say;
+   * default: none for x86_64, thaw's estimate for i386 (with a warning). A thaw image's header gives its own.
+   */
+  highmem?: HighmemOption;
+  /** Refuse an image whose machine needs more than this many bytes, before the work its PFN metadata would cause. */
+  maxMemory?: number;
+  /** Linux images: resume one whose SF_HW_SIG firmware signature does not match (thaw models no firmware). */
+  ignoreHwSig?: boolean;
 }
 
 function readAt(path: string, position: number, length: number): Buffer {

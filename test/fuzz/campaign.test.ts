@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { BAD_COUNTS, runCampaign } from "../../fuzz/campaign.js";
-import { MUTATORS } from "../../fuzz/mutators.js";
+import { ALL_MUTATORS } from "../../fuzz/registry.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const CASES = 1500;
@@ -28,7 +28,7 @@ describe("fuzz campaign (seed 20261125)", () => {
 
     expect(summary.ok).toBeGreaterThan(CASES * 0.1);
     expect(summary.rejected).toBeGreaterThan(CASES * 0.5);
-    const families = new Set(MUTATORS.map((m) => m.name.split(".")[0]!));
+    const families = new Set(ALL_MUTATORS.map((m) => m.name.split(".")[0]!));
     for (const family of families)
       expect(
         Object.keys(summary.mutations).some((name) => name.startsWith(family)),
@@ -40,6 +40,10 @@ describe("fuzz campaign (seed 20261125)", () => {
       "linux-none",
       "linux-lzo",
       "linux-lz4",
+      "linux32-none",
+      "linux32-lzo",
+      "linux32-lz4",
+      "i386-6.1-pages-lzo",
       "d-tiny-nocompress",
       "e-tiny-lzo",
       "f-tiny-lz4",

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type PlannedCase, writeCase } from "../../fuzz/cases.js";
 import { loadCompressors } from "../../fuzz/compressors.js";
+import { linuxBomb, linuxU32 } from "../../fuzz/linuxMutators.js";
 import type { Compressors } from "../../fuzz/linuxWriter.js";
 import {
   Dice,
@@ -283,4 +284,65 @@ describe("Linux image mutators", () => {
       await expectAll(s, [linuxInfoField(s as never, compressors, field, value)], { phase: "checkHeader" });
     }
   });
+});
+
+describe("32-bit and count-bomb mutators (linuxMutators.ts)", () => {
+  const HEADER_TARGET: CaseOptions = { ...SEED_TARGET, target: "header" };
+  const context = () => ({ compressors }) as never;
+
+  it.each(["linux32-none", "linux32-lzo", "linux32-lz4"])(
+    "%s: u32 fields, end markers and magics reach their checks",
+    async (name) => {
+      const s = seed(name) as never;
+      await expectAll(
+        seed(name),
+        draws(6, (dice) => linuxU32(s, dice, context(), "field")),
+        { phase: "checkHeader" },
+      );
+      await expectAll(
+        seed(name),
+        draws(3, (dice) => linuxU32(s, dice, context(), "magic")),
+        { phase: "checkHeader", message: /architecture specific data|swsusp_info/ },
+      );
+      await expectAll(
+        seed(name),
+        draws(3, (dice) => linuxU32(s, dice, context(), "end-missing")),
+        { phase: "unpackOrigPfns" },
+      );
+      await expectAll(
+        seed(name),
+        draws(3, (dice) => linuxU32(s, dice, context(), "zero-flag-consistent")),
+        { outcome: "ok" },
+      );
+      await expectAll(
+        seed(name),
+        draws(3, (dice) => linuxU32(s, dice, context(), "bit31-pfn")),
+        { phase: "unpackOrigPfns" },
+      );
+    },
+  );
+
+  it("linux32-lzo: cmp_len at the 32-bit bounds reaches the chunk checks, never the CRC", async () => {
+    const s = seed("linux32-lzo");
+    for (const m of draws(8, (dice) => linuxU32(s as never, dice, context(), "cmp_len"))) {
+      const v = await run(s, m);
+      expect(v.outcome, `${m.name}: ${m.detail}`).toBe("rejected");
+      expect(v.message, `${m.name}: ${m.detail}`).toMatch(/cmp_len|LZO chunk|truncated chunk|decompresses to/);
+    }
+  });
+
+  it.each(["linux-none", "linux-lzo", "linux32-lz4"])(
+    "%s: count bombs are refused in checkHeader, fast",
+    async (name) => {
+      const s = seed(name);
+      for (const m of draws(6, (dice) => linuxBomb(s as never, dice, context()))) {
+        const v = await run(s, m, HEADER_TARGET);
+        expect({ outcome: v.outcome, phase: v.phase }, `${m.name}: ${m.detail}: ${v.message}`).toEqual({
+          outcome: "rejected",
+          phase: "checkHeader",
+        });
+        expect(v.ms, `${m.name}: ${m.detail}`).toBeLessThan(5000);
+      }
+    },
+  );
 });

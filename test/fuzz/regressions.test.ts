@@ -54,7 +54,7 @@ describe("modelling the machine of a Linux image", () => {
   });
 
   it("models the same holes from the PFN list as it did from a map of every frame", async () => {
-    const entries = [...Array.from({ length: 160 }, (_, i) => BigInt(300 + i)), 2000n, 1500n | ZERO];
+    const entries = [...Array.from({ length: 160 }, (_, i) => BigInt(300 + i)), 1500n | ZERO, 2000n];
     const source = await openImage(plainImage("gaps.img", entries, 1024));
     try {
       expect(machineOf(source)).toMatchObject({

@@ -6,7 +6,7 @@ import { expect } from "vitest";
 import { ResumeError } from "../../src/errors.js";
 import type { MachineOptions } from "../../src/machine/config.js";
 import { createMachine, type Machine } from "../../src/machine/machine.js";
-import { ResumeSession } from "../../src/resume.js";
+import { type ResumeOptions, ResumeSession } from "../../src/resume.js";
 import { fileFingerprint, type RawImage, writeThawImage } from "./images.js";
 import { bootDigest, CLEAN, rollbackState } from "./machine.js";
 
@@ -38,14 +38,14 @@ export async function resumeRaw(dir: string, image: RawImage, machineOptions: Ma
   return resumeInto(machine, path);
 }
 
-/** resumeInto - Resume @path into @machine; return the error and the rollback evidence. */
-export async function resumeInto(machine: Machine, path: string) {
+/** resumeInto - Resume @path into @machine (opened with @options); return the error and the rollback evidence. */
+export async function resumeInto(machine: Machine, path: string, options: Omit<ResumeOptions, "machine"> = {}) {
   const fingerprint = fileFingerprint(path);
   let error: ResumeError | undefined;
   let session: ResumeSession | undefined;
   let bootBefore = "";
   try {
-    session = await ResumeSession.open(path, { machine });
+    session = await ResumeSession.open(path, { ...options, machine });
     bootBefore = bootDigest(machine);
     session.run();
   } catch (e) {

@@ -2,6 +2,10 @@
  * Real hibernation images written by Linux kernels (../shared/fixtures, the small ones also committed under
  * test/fixtures): every figure of each truth.json that thaw reports must match, and each image must restore with
  * every page verified. Cases whose image is not on this machine are skipped, and say so.
+ *
+ * The i386 images (a 32-bit PAE kernel, u32 PFN entries and cmp_len) have HighMem pages; where HighMem starts is not
+ * in the image, so they are read with the writing kernel's own boundary from truth.json (its "low ram: 0 - X" line):
+ * the PFNs in HighMem must be the kernel's count, and the restore must go through highmem_pblist.
  */
 
 import { createHash } from "node:crypto";
@@ -12,7 +16,7 @@ import { decompress as zstdDecompress } from "fzstd";
 import { describe, expect, it } from "vitest";
 import type { LinuxSwapSource } from "../../src/image/linux/linuxImage.js";
 import { openImage } from "../../src/image/open.js";
-import { ENTRY_END as END, ENTRY_ZERO as ZERO } from "../../src/image/pfnEntry.js";
+import { readEntries, ENTRY_ZERO as ZERO } from "../../src/image/pfnEntry.js";
 import { inspectImage } from "../../src/inspect.js";
 import { ResumeSession } from "../../src/resume.js";
 
@@ -23,6 +27,9 @@ const CASES = [
   ["linux-6.12", "d-tiny-nocompress"],
   ["linux-6.12", "e-tiny-lzo"],
   ["linux-6.12", "f-tiny-lz4"],
+  ["linux-6.1-i386", "b-highmem-nocompress"],
+  ["linux-6.1-i386", "c-small-lzo"],
+  ["linux-6.1-i386", "d-tiny-highmem-lzo"],
 ] as const;
 
 function locate(kernel: string, name: string): { image: string; truth: string } | undefined {
@@ -43,15 +50,17 @@ async function digests(path: string) {
     const reader = source.stream();
     const page = new Uint8Array(4096);
     const entries: bigint[] = [];
+    const stored = createHash("sha256");
     const stream = createHash("sha256");
     const data = createHash("sha256");
     for (let i = 0; i < source.metaPages; i++) {
       expect(reader.read(page)).toBe(1);
       stream.update(page);
-      for (const e of new BigUint64Array(page.buffer)) {
-        if (e === END) break;
+      const n = readEntries(page, source.pfnEntryBytes, (e) => {
         entries.push(e);
-      }
+        return true;
+      });
+      stored.update(page.subarray(0, n * source.pfnEntryBytes));
     }
     let dataPages = 0;
     while (reader.read(page) === 1) {
@@ -66,6 +75,7 @@ async function digests(path: string) {
     return {
       entries,
       dataPages,
+      storedSha: stored.digest("hex"),
       stream: stream.digest("hex"),
       data: data.digest("hex"),
       entriesSha: le(entries),
@@ -85,6 +95,9 @@ describe.each(CASES)("Linux fixture %s/%s", (kernel, name) => {
     return;
   }
   const truth = JSON.parse(readFileSync(found.truth, "utf8"));
+  const i386 = truth.swsusp_info.i386_restore_data_record !== undefined;
+  const highmemStart: number | undefined = truth.highmem?.["first_highmem_pfn (max_low_pfn)"];
+  const opts = highmemStart === undefined ? {} : { highmem: `pfn:${highmemStart}` };
 
   it("header, swap map and swsusp_info match truth.json", async () => {
     const source = (await openImage(found.image)) as LinuxSwapSource;
@@ -116,8 +129,9 @@ describe.each(CASES)("Linux fixture %s/%s", (kernel, name) => {
         pages: i.pages,
         size: i.size,
       });
-      const arch = i.x86_64_restore_data_record;
-      expect(source.info.arch).toMatchObject({
+      const arch = i.i386_restore_data_record ?? i.x86_64_restore_data_record;
+      expect(source.info).toMatchObject({ arch: i386 ? "i386" : "x86_64", wordSize: i386 ? 4 : 8 });
+      expect(source.info.restoreRecord).toMatchObject({
         jumpAddress: arch.jump_address,
         jumpAddressPhys: arch.jump_address_phys,
         cr3: arch.cr3,
@@ -138,6 +152,7 @@ describe.each(CASES)("Linux fixture %s/%s", (kernel, name) => {
     const pfns = truth["pfn_entries (all, as stored)"] ?? truth.pfns;
     expect(d.entries).toHaveLength(pfns.count);
     expect(d.entriesSha).toBe(pfns.sha256_le_u64_as_stored ?? pfns.sha256_le_u64);
+    if (i386) expect(d.storedSha).toBe(pfns.sha256_le_u32);
     const withData = truth["pfns (entries that have a data page)"] ?? truth.pfns;
     expect(d.withData).toBe(withData.sha256_le_u64);
     if (pfns.sha256_le_u64_zero_flagged_pfns) expect(d.zeroSha).toBe(pfns.sha256_le_u64_zero_flagged_pfns);
@@ -145,9 +160,12 @@ describe.each(CASES)("Linux fixture %s/%s", (kernel, name) => {
     expect(d.data).toBe(truth.data_pages.sha256_concat);
     expect(d.stream).toBe(truth["sha256_uncompressed_stream (meta+data pages)"]);
 
-    const report = await inspectImage(found.image);
+    const report = await inspectImage(found.image, opts);
     expect(report).toMatchObject({
       format: "linux-swap",
+      arch: i386 ? "i386" : "x86_64",
+      wordSize: i386 ? 4 : 8,
+      refusals: [],
       imagePages: truth.swsusp_info.image_pages,
       pages: truth.swsusp_info.pages,
       numPhyspages: truth.swsusp_info.num_physpages,
@@ -164,6 +182,13 @@ describe.each(CASES)("Linux fixture %s/%s", (kernel, name) => {
     expect(report.crc.computed).toBe(truth.crc32.computed_over_uncompressed_stream);
     expect(report.crc.stored).toBe(truth.crc32.stored_in_header);
     expect(report.crc.ok).toBe(truth.crc32.match);
+    if (highmemStart !== undefined) {
+      const lowmem = truth.highmem.pfns_in_lowmem;
+      expect(report.pfns.perZone).toMatchObject({ highmem: truth.highmem.pfns_in_highmem });
+      expect(report.pfns.perZone!.dma + report.pfns.perZone!.normal).toBe(lowmem);
+      expect(report).toMatchObject({ highmem: { startPfn: highmemStart, source: "given" } });
+      expect(report.warnings).toEqual([]);
+    }
     const chunks = truth.lzo ?? truth.lz4;
     if (chunks) {
       expect(report).toMatchObject({
@@ -175,22 +200,36 @@ describe.each(CASES)("Linux fixture %s/%s", (kernel, name) => {
 
   const pagesTsv = join("../shared/fixtures", kernel, name, "pages.tsv.zst");
   it.skipIf(!existsSync(pagesTsv))(
-    "thaw's per-page digest equals the fixture's pages.tsv (index, PFN, sha256 prefix, zero flag)",
+    "thaw's per-page digest equals the fixture's pages.tsv (index, PFN, sha256 prefix, zero flag, highmem on i386)",
     async () => {
       const out = join(tmpdir(), `thaw-digest-${name}-${process.pid}.tsv`);
-      await inspectImage(found.image, { digest: out });
+      await inspectImage(found.image, { ...opts, digest: out });
       const expected = Buffer.from(zstdDecompress(readFileSync(pagesTsv))).toString();
       expect(readFileSync(out, "utf8")).toBe(expected);
     },
   );
 
   it("restores into a model of its machine with every page verified", async () => {
-    const session = await ResumeSession.open(found.image);
+    const session = await ResumeSession.open(found.image, opts);
     const result = session.run();
     const pfns = truth["pfn_entries (all, as stored)"] ?? truth.pfns;
     expect(result.counts.imagePages).toBe(pfns.count);
     expect(result.counts.zeroPages).toBe(pfns.zero_flagged ?? 0);
     expect(result.verify).toMatchObject({ pages: pfns.count, mismatches: [], untouchedMismatches: [] });
     expect(result.counts.directPages + result.counts.pbes + result.counts.highmemPbes).toBe(pfns.count);
+    expect(result.warnings.filter((w) => /HighMem/.test(w))).toEqual([]);
+    if (highmemStart !== undefined) {
+      expect(session.machine.spec.highmemStartPfn).toBe(highmemStart);
+      expect(result.counts.highmemPages).toBe(truth.highmem.pfns_in_highmem);
+      expect(result.counts.highmemPbes).toBeGreaterThan(0);
+    } else expect(result.counts.highmemPages).toBe(0);
+  });
+
+  it.runIf(i386)("without --highmem: thaw's estimate of max_low_pfn, said in a warning", async () => {
+    const report = await inspectImage(found.image, { workers: 0 });
+    expect(report).toMatchObject({ highmem: { startPfn: 225278, source: "estimate" } });
+    expect(report.warnings).toEqual([
+      expect.stringMatching(/^HighMem boundary not in the image: thaw estimates PFN 225278 .*"low ram: 0 - X"/),
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Decompression of the chunks of a compressed hibernation stream (§5.6) by thaw's own LZO1X and LZ4 decoders
+ * Decompression of the chunks of a compressed hibernation stream (kernel/power/swap.c) by thaw's own LZO1X and LZ4 decoders
  * (assembly/compress/), in an engine memory of its own (the image is read before any machine exists), on worker
  * threads as the kernel does (up to three decompression threads and a CRC thread): each worker serves one slot,
  * decompresses the chunk the main thread put there and checksums it; the main thread combines the checksums in
@@ -102,7 +102,7 @@ export class ChunkPool {
     return new ChunkPool(mem, base, started);
   }
 
-  /** input - Slot @slot's input region: an 8-byte cmp_len and the compressed bytes. */
+  /** input - Slot @slot's input region: the chunk's cmp_len (4 or 8 bytes) and the compressed bytes. */
   input(slot: number): Uint8Array {
     return new Uint8Array(this.memory.buffer, this.base[slot]! + CONTROL_BYTES, INPUT_BYTES);
   }
@@ -112,12 +112,15 @@ export class ChunkPool {
     return new Uint8Array(this.memory.buffer, this.base[slot]! + CONTROL_BYTES + INPUT_BYTES, length);
   }
 
-  /** submit - Decompress the @cmpLen bytes in slot @slot's input with @algorithm (asynchronously with workers). */
-  submit(slot: number, algorithm: Compression, cmpLen: number): void {
+  /**
+   * submit - Decompress the @cmpLen bytes in slot @slot's input, after its @header-byte cmp_len (sizeof(size_t) of
+   * the kernel that wrote the image), with @algorithm (asynchronously with workers).
+   */
+  submit(slot: number, algorithm: Compression, cmpLen: number, header: number): void {
     const ctl = this.control[slot]!;
     ctl[SLOT.ALGO] = ALGO[algorithm];
     ctl[SLOT.CMP_LEN] = cmpLen;
-    ctl[SLOT.HEADER] = C.CMP_HEADER;
+    ctl[SLOT.HEADER] = header;
     if (this.workers.length === 0) {
       decompressSlot(this.mem.exports, this.mem.memory, this.base[slot]!, crc32Le);
       ctl[SLOT.STATE] = SLOT.DONE;

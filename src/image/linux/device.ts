@@ -1,11 +1,11 @@
 /**
  * A swap device (or a copy of one) opened read-only, addressed in PAGE_SIZE blocks as the kernel's swap code
- * addresses it (§5.3: byte offset = block × 4096). Reads past the end of the file return zeros: trimmed copies of a
+ * addresses it (kernel/power/swap.c: swap_read_page(), byte offset = block × 4096). Reads past the end of the file return zeros: trimmed copies of a
  * device (such as the fixtures) end after their last non-zero page.
  */
 import { ReadOnlyFile } from "../file.js";
 
-/** Bytes per swap block: the x86_64 PAGE_SIZE (§0.1). */
+/** Bytes per swap block: PAGE_SIZE of x86_64 and i386. */
 export const SWAP_BLOCK_SIZE = 4096;
 
 /** A device file, read-only. */

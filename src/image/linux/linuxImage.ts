@@ -1,22 +1,27 @@
 /**
- * A Linux hibernation image in a swap area (§5): the swsusp header in page 0, the swap map chain, the swsusp_info
- * page, the PFN metadata pages and the data pages, uncompressed (SF_NOCOMPRESS_MODE) or in LZO / LZ4 chunks — as an
- * ImageSource, so that the same phases inspect and restore it (§5.10's reader algorithm).
+ * A Linux hibernation image in a swap area (kernel/power/swap.c): the swsusp header in page 0, the swap map chain,
+ * the swsusp_info page, the PFN metadata pages and the data pages, uncompressed (SF_NOCOMPRESS_MODE) or in LZO / LZ4
+ * chunks — as an ImageSource, so that the same phases inspect and restore it. Images of x86_64 and i386 kernels:
+ * the restore record's magic gives the word size, and with it the width of PFN entries and of a chunk's cmp_len.
  */
 
 import * as C from "../../../assembly/portable/compress.js";
 import { ImageFormatError, ResumeError } from "../../errors.js";
-import type { PfnRange } from "../../machine/config.js";
 import { hex32 } from "../../util/crc32.js";
 import { crc32Combine } from "../../util/crc32Combine.js";
-import { entryPfn, readEntries as readPfnEntries } from "../pfnEntry.js";
+import { formatBytes } from "../../util/units.js";
+import type { PfnEntryBytes } from "../pfnEntry.js";
 import type { ImageSource, StreamReader } from "../source.js";
 import { ChunkPool, type Compression, defaultWorkers } from "./chunkPool.js";
 import { SWAP_BLOCK_SIZE, SwapDevice } from "./device.js";
+import { atLeast, type ExactValue, exact } from "./exact.js";
+import { estimateWarning, type HighmemBoundary, type HighmemOption, highmemBoundary } from "./highmem.js";
+import { type MachineModel, modelMachine } from "./machineModel.js";
 import {
   decodeSwapHeader,
   SF_COMPRESSION_ALG_LZ4,
   SF_CRC32_MODE,
+  SF_HW_SIG,
   SF_NOCOMPRESS_MODE,
   type SwapHeader,
 } from "./swapHeader.js";
@@ -29,17 +34,21 @@ export interface LinuxOpenOptions {
   offset?: number;
   /** Decompression workers (0: on the calling thread). Default: clamp(CPUs - 1, 1, 3), as the kernel. */
   workers?: number;
+  /** Where HighMem starts in the machine the image came from (highmem.ts); default: thaw's estimate for i386. */
+  highmem?: HighmemOption;
+  /** Refuse an image whose machine needs more than this many bytes, before reading its PFN metadata. */
+  maxMemory?: number;
+  /** Resume an image whose SF_HW_SIG signature differs from the machine's (thaw models none: 0). */
+  ignoreHwSig?: boolean;
 }
 
 const PAGE = SWAP_BLOCK_SIZE;
-/** The most address space a model of a real machine may leave as holes: 4 GiB (the x86 PCI hole is at most that). */
-export const MAX_HOLE_PAGES = 2 ** 20;
 
 function checkHeaderError(
   code: ConstructorParameters<typeof ImageFormatError>[0],
   message: string,
   name: string,
-  value: number | string,
+  value: ExactValue,
   limit?: number,
 ): ResumeError {
   return new ResumeError("checkHeader", code, message, {
@@ -55,6 +64,8 @@ export interface ChunkStats {
   chunks: number;
   compressedBytes: number;
   uncompressedBytes: number;
+  /** Map entries the stream used, the header's included. */
+  entries: number;
 }
 
 /**
@@ -62,7 +73,6 @@ export interface ChunkStats {
  */
 export class LinuxSwapSource implements ImageSource {
   readonly format = "linux-swap";
-  readonly pfnEntryBytes = 8;
   readonly pageSize = PAGE;
   readonly swapHeader: SwapHeader;
   readonly info: SwsuspInfo;
@@ -70,35 +80,40 @@ export class LinuxSwapSource implements ImageSource {
   readonly compression: Compression | "none";
   readonly offset: number;
   readonly deviceBlocks: number;
+  /** Where HighMem starts in the model of the machine, and whence the figure. */
+  readonly highmem: HighmemBoundary;
   /** Totals of the last full pass over the stream (set by readers that reach the end). */
   chunkStats: ChunkStats | undefined;
   private readonly device: SwapDevice;
   private readonly pool: ChunkPool | undefined;
-  private hints: ImageSource["machine"] | undefined;
+  private readonly options: LinuxOpenOptions;
+  private model: MachineModel | ResumeError | undefined;
 
   private constructor(
     device: SwapDevice,
-    header: SwapHeader,
-    info: SwsuspInfo,
-    map: SwapMap,
-    offset: number,
-    deviceBlocks: number,
+    read: { header: SwapHeader; info: SwsuspInfo; map: SwapMap; deviceBlocks: number; highmem: HighmemBoundary },
     pool: ChunkPool | undefined,
+    options: LinuxOpenOptions,
   ) {
+    const { header } = read;
     this.device = device;
     this.swapHeader = header;
-    this.info = info;
-    this.map = map;
-    this.offset = offset;
-    this.deviceBlocks = deviceBlocks;
+    this.info = read.info;
+    this.map = read.map;
+    this.offset = options.offset ?? 0;
+    this.deviceBlocks = read.deviceBlocks;
+    this.highmem = read.highmem;
     this.pool = pool;
+    this.options = options;
     this.compression =
       header.flags & SF_NOCOMPRESS_MODE ? "none" : header.flags & SF_COMPRESSION_ALG_LZ4 ? "lz4" : "lzo";
   }
 
   /**
-   * open - Read page 0, the swap map and the swsusp_info page of the swap area in @path.
-   * @throws ResumeError (checkHeader) naming what is not a hibernation image or what is inconsistent.
+   * open - Read page 0, the swap map and the swsusp_info page of the swap area in @path, and check every count they
+   * state against what the device and the machine can hold, before any of the work it would cause.
+   * @throws ResumeError (checkHeader) naming what is not a hibernation image or what is inconsistent, or
+   *   ConfigError for an option thaw cannot use.
    */
   static async open(path: string, options: LinuxOpenOptions = {}): Promise<LinuxSwapSource> {
     const device = new SwapDevice(path);
@@ -128,7 +143,7 @@ export class LinuxSwapSource implements ImageSource {
         );
       const sane = header.swap.lastPage > 0 && header.swap.lastPage < 2 ** 32;
       const deviceBlocks = Math.max(device.blocks, sane ? offset + header.swap.lastPage + 1 : 0);
-      if (header.image === 0 || header.image >= deviceBlocks) {
+      if (header.image === 0 || atLeast(header.image, deviceBlocks)) {
         throw checkHeaderError(
           "EINVAL",
           `swsusp_header.image is block ${header.image}, outside the device's ${deviceBlocks} blocks`,
@@ -138,24 +153,25 @@ export class LinuxSwapSource implements ImageSource {
         );
       }
       let map: SwapMap;
+      let info: SwsuspInfo;
       try {
-        map = loadSwapMap(device, header.image, deviceBlocks);
+        map = loadSwapMap(device, header.image as number, deviceBlocks);
+        if (map.entries.length === 0)
+          throw checkHeaderError("EINVAL", "the swap map is empty: no swsusp_info page", "entries", 0);
+        info = decodeSwsuspInfo(device.readBlock(map.entries[0]!));
       } catch (error) {
         throw error instanceof ImageFormatError ? error.inPhase("checkHeader") : error;
       }
-      if (map.entries.length === 0)
-        throw checkHeaderError("EINVAL", "the swap map is empty: no swsusp_info page", "entries", 0);
-      const info = decodeSwsuspInfo(device.readBlock(map.entries[0]!));
-      checkInfo(info, header, map);
+      checkStream(info, header, map);
+      if (options.maxMemory !== undefined && info.numPhyspages / 8 > options.maxMemory)
+        throw tooLarge(info.numPhyspages, options.maxMemory);
+      const highmem = highmemBoundary(info.arch, options.highmem);
       const compressed = !(header.flags & SF_NOCOMPRESS_MODE);
       return new LinuxSwapSource(
         device,
-        header,
-        info,
-        map,
-        offset,
-        deviceBlocks,
+        { header, info, map, deviceBlocks, highmem },
         compressed ? await ChunkPool.create(options.workers ?? defaultWorkers()) : undefined,
+        options,
       );
     } catch (error) {
       device.close();
@@ -178,8 +194,20 @@ export class LinuxSwapSource implements ImageSource {
   get pages() {
     return this.info.pages;
   }
+  /** Bytes of a stored PFN entry: sizeof(unsigned long) of the writing kernel. */
+  get pfnEntryBytes(): PfnEntryBytes {
+    return this.info.wordSize;
+  }
+  /** Bytes of a compressed chunk's cmp_len: sizeof(size_t) of the writing kernel (CMP_HEADER). */
+  get cmpHeader(): PfnEntryBytes {
+    return this.info.wordSize;
+  }
+  /**
+   * crc32 - The stored CRC, when the kernel would check it: SF_CRC32_MODE on a compressed image. The kernel computes
+   * and checks it only while it decompresses (load_compressed_image()); on an uncompressed image the flag is ignored.
+   */
   get crc32() {
-    return this.swapHeader.flags & SF_CRC32_MODE ? this.swapHeader.crc32 : undefined;
+    return this.swapHeader.flags & SF_CRC32_MODE && this.compression !== "none" ? this.swapHeader.crc32 : undefined;
   }
 
   get headerFields(): Record<string, unknown> {
@@ -198,6 +226,8 @@ export class LinuxSwapSource implements ImageSource {
       mapPages: this.map.mapPages.length,
       mapEntries: this.map.entries.length,
       compression: this.compression,
+      arch: this.info.arch,
+      wordSize: this.info.wordSize,
       swap: h.swap,
       swsuspInfo: this.info,
     };
@@ -210,19 +240,41 @@ export class LinuxSwapSource implements ImageSource {
    */
   get pastEndBlocks(): number {
     const fileBlocks = this.device.blocks;
-    return this.map.entries.filter((block) => block >= fileBlocks).length;
+    const used = this.compression === "none" ? this.pages : (this.chunkStats?.entries ?? this.map.entries.length);
+    let n = 0;
+    for (let i = 0; i < Math.min(used, this.map.entries.length); i++) if (this.map.entries[i]! >= fileBlocks) n++;
+    return n;
+  }
+
+  /** hwSigMismatch - True if SF_HW_SIG asks for a firmware signature other than the model's (none: 0). */
+  get hwSigMismatch(): boolean {
+    return (this.swapHeader.flags & SF_HW_SIG) !== 0 && this.swapHeader.hwSig !== 0;
   }
 
   warnings(): string[] {
+    const out: string[] = [];
     const n = this.pastEndBlocks;
-    if (n === 0) return [];
-    const check =
-      this.crc32 === undefined
-        ? "this image carries no CRC, so nothing can tell a trimmed copy from a truncated one"
-        : "the CRC check covers them";
-    return [
-      `${n} of the image's ${this.map.entries.length} blocks lie past the end of ${this.path} and read as zeros (a trimmed copy of the device, or a truncated one: ${check})`,
-    ];
+    if (n > 0) {
+      const check =
+        this.crc32 === undefined
+          ? "this image carries no CRC, so nothing can tell a trimmed copy from a truncated one"
+          : "the CRC check covers them";
+      out.push(
+        `${n} of the blocks the image's stream uses lie past the end of ${this.path} and read as zeros (a trimmed copy of the device, or a truncated one: ${check})`,
+      );
+    }
+    if (this.highmem.source === "estimate") out.push(estimateWarning(this.highmem.startPfn!));
+    if (this.highmem.source === "given" && this.info.arch === "x86_64")
+      out.push(
+        `an x86_64 kernel has no HighMem; the model has HighMem from PFN ${this.highmem.startPfn}, as asked (highmem)`,
+      );
+    if (this.swapHeader.flags & SF_CRC32_MODE && this.compression === "none")
+      out.push(
+        `flags say SF_CRC32_MODE on an uncompressed image: the kernel checks the CRC only while it decompresses, so the stored CRC ${hex32(this.swapHeader.crc32)} is not checked`,
+      );
+    if (this.hwSigMismatch)
+      out.push(`${this.hwSigMessage()}${this.options.ignoreHwSig ? "; resumed anyway, as asked (ignoreHwSig)" : ""}`);
+    return out;
   }
 
   summaryFields(): Record<string, unknown> {
@@ -231,6 +283,9 @@ export class LinuxSwapSource implements ImageSource {
       signature: this.swapHeader.signature,
       flags: this.swapHeader.flagNames,
       compression: this.compression,
+      arch: this.info.arch,
+      wordSize: this.info.wordSize,
+      highmem: { startPfn: this.highmem.startPfn ?? null, source: this.highmem.source },
       pastEndBlocks: this.pastEndBlocks,
       ...(stats && {
         chunks: stats.chunks,
@@ -241,17 +296,43 @@ export class LinuxSwapSource implements ImageSource {
   }
 
   /**
-   * machine - The machine the image came from. The image gives num_physpages (present pages) and, through its PFNs,
-   * the span they reach; the PFN span is rounded up to 2 MiB and the pages that are not present are modelled as holes:
-   * the legacy VGA/BIOS hole [640 KiB, 1 MiB) when no image PFN lies there, then the widest gaps between image PFNs.
-   * x86_64 has no HighMem; ZONE_DMA is the first 16 MiB. A PFN more than 4 GiB of holes beyond num_physpages is
-   * refused (EFAULT): no machine of that size has it.
+   * machine - The machine the image came from (machineModel.ts), with HighMem from this.highmem. Its PFN metadata is
+   * read once, every entry checked on the way (EFAULT beyond any machine of num_physpages, EINVAL out of order or
+   * twice), before any machine exists; a model larger than maxMemory is refused (ENOMEM). The verdict is kept.
+   * @throws ResumeError (checkHeader).
    */
   get machine(): ImageSource["machine"] {
-    this.hints ??= this.modelMachine();
-    return this.hints;
+    this.model ??= this.modelOrError();
+    if (this.model instanceof ResumeError) throw this.model;
+    return this.model.machine;
   }
 
+  private modelOrError(): MachineModel | ResumeError {
+    let model: MachineModel;
+    try {
+      model = modelMachine(
+        {
+          numPhyspages: this.numPhyspages,
+          metaPages: this.metaPages,
+          imagePages: this.imagePages,
+          entryBytes: this.pfnEntryBytes,
+          highmemStartPfn: this.highmem.startPfn,
+        },
+        this.stream(),
+      );
+    } catch (error) {
+      if (error instanceof ImageFormatError) return error.inPhase("checkHeader");
+      throw error;
+    }
+    const max = this.options.maxMemory;
+    return max !== undefined && model.machine.frames! / 8 > max ? tooLarge(model.machine.frames!, max) : model;
+  }
+
+  /**
+   * check - What swsusp_check() and the loader refuse before any page is placed: a uncompressed stream longer than the
+   * swap map (truncated), and an SF_HW_SIG signature that differs from the machine's (-EINVAL), unless told.
+   * @throws ResumeError (checkHeader).
+   */
   check(): void {
     if (this.compression === "none" && this.map.entries.length < this.pages) {
       throw new ResumeError(
@@ -261,6 +342,18 @@ export class LinuxSwapSource implements ImageSource {
         { kind: "pages", value: this.map.entries.length, limit: this.pages },
       );
     }
+    if (this.hwSigMismatch && !this.options.ignoreHwSig)
+      throw checkHeaderError(
+        "EINVAL",
+        `${this.hwSigMessage()}; --ignore-hw-sig (option ignoreHwSig) resumes it anyway`,
+        "hw_sig",
+        hex32(this.swapHeader.hwSig),
+        0,
+      );
+  }
+
+  private hwSigMessage(): string {
+    return `SF_HW_SIG: the image was written on firmware whose hardware signature is ${hex32(this.swapHeader.hwSig)}; thaw models no firmware, so it compares it with 0 (a machine with no ACPI FACS signature), and the kernel refuses a mismatch (swsusp_check(): -EINVAL)`;
   }
 
   fileExtents() {
@@ -285,141 +378,24 @@ export class LinuxSwapSource implements ImageSource {
     this.pool?.close();
     this.device.close();
   }
-
-  private modelMachine(): ImageSource["machine"] {
-    const entries = this.pfnEntries();
-    const pfns = Float64Array.from(new Set(entries.map(entryPfn))).sort();
-    const max = pfns.length ? pfns[pfns.length - 1]! : -1;
-    const present = this.numPhyspages;
-    if (max >= present + MAX_HOLE_PAGES) {
-      throw new ResumeError(
-        "checkHeader",
-        "EFAULT",
-        `PFN ${max} lies beyond num_physpages (${present}) plus the largest hole thaw models (${MAX_HOLE_PAGES} pages, 4 GiB)`,
-        { kind: "pfn", value: max, limit: present + MAX_HOLE_PAGES },
-      );
-    }
-    const frames = Math.max(present, Math.ceil((max + 1) / 512) * 512);
-    let budget = frames - present;
-    const holes: PfnRange[] = [];
-    const legacy = { start: 0xa0, end: 0x100 };
-    const taken: PfnRange[] = [];
-    if (
-      budget >= legacy.end - legacy.start &&
-      frames >= legacy.end &&
-      !pfns.some((pfn) => pfn >= legacy.start && pfn < legacy.end)
-    ) {
-      holes.push(legacy);
-      budget -= legacy.end - legacy.start;
-      taken.push(legacy);
-    }
-    const gaps = freeGaps(pfns, taken, frames);
-    gaps.sort((a, b) => b.end - b.start - (a.end - a.start));
-    for (const gap of gaps) {
-      if (budget === 0) break;
-      const take = Math.min(budget, gap.end - gap.start);
-      holes.push({ start: gap.end - take, end: gap.end });
-      budget -= take;
-    }
-    if (budget > 0)
-      throw checkHeaderError(
-        "EINVAL",
-        `num_physpages (${present}) leaves no room for the image's ${entries.length} PFNs`,
-        "num_physpages",
-        present,
-      );
-    return {
-      frames,
-      zones: { dmaEndPfn: Math.min(frames, 4096), highmemStartPfn: frames },
-      holes: holes.sort((a, b) => a.start - b.start),
-      nosave: [],
-    };
-  }
-
-  /** pfnEntries - Every PFN entry of the metadata pages, normalised (pfnEntry.ts). */
-  private pfnEntries(): bigint[] {
-    const reader = this.stream();
-    const out: bigint[] = [];
-    const page = new Uint8Array(PAGE);
-    for (let i = 0; i < this.metaPages; i++) {
-      let got: number;
-      try {
-        got = reader.read(page);
-      } catch (error) {
-        throw error instanceof ImageFormatError ? error.inPhase("checkHeader") : error;
-      }
-      if (got === 0) break;
-      readPfnEntries(page, this.pfnEntryBytes, (e) => {
-        out.push(e);
-        return true;
-      });
-    }
-    return out;
-  }
 }
 
 /**
- * freeGaps - The runs of [0, @frames) that hold neither a PFN of @pfns (ascending, distinct) nor a frame of @taken
- * (one range at most), in ascending order: computed from the PFNs, so its cost follows the image, not the machine.
+ * tooLarge - The refusal of a machine of @frames frames whose model could not stay within @maxMemory: even its map of
+ * one bit per frame, the least any model of it keeps (src/machine/machine.ts lays out the rest), is larger. Said
+ * before the PFN metadata is read, so a header alone cannot make thaw work on a machine it would refuse.
  */
-function freeGaps(pfns: Float64Array, taken: readonly PfnRange[], frames: number): PfnRange[] {
-  const used: PfnRange[] = Array.from(pfns, (pfn) => ({ start: pfn, end: pfn + 1 }));
-  for (const range of taken) {
-    const at = used.findIndex((u) => u.start > range.start);
-    used.splice(at < 0 ? used.length : at, 0, range);
-  }
-  const gaps: PfnRange[] = [];
-  let pfn = 0;
-  for (const u of used) {
-    if (u.start > pfn) gaps.push({ start: pfn, end: u.start });
-    pfn = Math.max(pfn, u.end);
-  }
-  if (pfn < frames) gaps.push({ start: pfn, end: frames });
-  return gaps;
+function tooLarge(frames: number, maxMemory: number): ResumeError {
+  return new ResumeError(
+    "checkHeader",
+    "ENOMEM",
+    `the image describes a machine of ${formatBytes(frames * PAGE)}, whose model needs at least ${formatBytes(frames / 8)} (a bit per frame), more than the ${formatBytes(maxMemory)} allowed (maxMemory)`,
+    { kind: "bytes", value: Math.ceil(frames / 8), limit: maxMemory },
+  );
 }
 
-function checkInfo(info: SwsuspInfo, header: SwapHeader, map: SwapMap): void {
-  if (info.numPhyspages < 1 || info.numPhyspages >= 2 ** 32)
-    throw checkHeaderError(
-      "EINVAL",
-      `swsusp_info.num_physpages is ${info.numPhyspages}`,
-      "num_physpages",
-      info.numPhyspages,
-    );
-  if (info.pages < info.imagePages + 2) {
-    throw checkHeaderError(
-      "EINVAL",
-      `swsusp_info.pages (${info.pages}) leaves no PFN metadata page beside ${info.imagePages} image pages and the header`,
-      "pages",
-      info.pages,
-      info.imagePages + 2,
-    );
-  }
-  if (info.imagePages > info.numPhyspages)
-    throw checkHeaderError(
-      "EINVAL",
-      `image_pages (${info.imagePages}) exceeds num_physpages (${info.numPhyspages})`,
-      "image_pages",
-      info.imagePages,
-      info.numPhyspages,
-    );
-  const metaPages = info.pages - info.imagePages - 1;
-  const maxMeta = Math.ceil((info.numPhyspages * 8) / PAGE) * 2 + 1;
-  if (metaPages > maxMeta)
-    throw checkHeaderError(
-      "EINVAL",
-      `${metaPages} PFN metadata pages for a machine of ${info.numPhyspages} pages`,
-      "pages",
-      info.pages,
-    );
-  if (info.size !== info.pages * PAGE)
-    throw checkHeaderError(
-      "EINVAL",
-      `swsusp_info.size is ${info.size}, not pages × 4096 = ${info.pages * PAGE}`,
-      "size",
-      info.size,
-      info.pages * PAGE,
-    );
+/** checkStream - The stream the header and the map describe can come out of the map's blocks. */
+function checkStream(info: SwsuspInfo, header: SwapHeader, map: SwapMap): void {
   if (header.flags & SF_NOCOMPRESS_MODE && header.flags & SF_COMPRESSION_ALG_LZ4) {
     throw checkHeaderError(
       "EINVAL",
@@ -456,7 +432,7 @@ function readEntries(
   }
 }
 
-/** SF_NOCOMPRESS_MODE: stream page i is at map entry i (§5.5). */
+/** SF_NOCOMPRESS_MODE: stream page i is at map entry i (kernel/power/swap.c: load_image()). */
 class PlainReader implements StreamReader {
   position = 0;
   constructor(
@@ -476,21 +452,29 @@ class PlainReader implements StreamReader {
 }
 
 /**
- * Compressed stream (§5.6): after the header page, chunks of an 8-byte cmp_len, cmp_len compressed bytes, padding
- * to whole pages; each decompresses to 1–32 whole pages. The kernel's bounds apply: 0 < cmp_len ≤
- * bytes_worst_compress(UNC_SIZE), 0 < unc_len ≤ UNC_SIZE, unc_len a multiple of the page size.
+ * Compressed stream (kernel/power/swap.c: load_compressed_image()): after the header page, chunks of a cmp_len
+ * (size_t: 8 bytes on x86_64, 4 on i386), cmp_len compressed bytes, padding to whole pages; each decompresses to 1–32
+ * whole pages. The kernel's bounds apply, the same for both word sizes: 0 < cmp_len ≤ bytes_worst_compress(UNC_SIZE)
+ * = 139333 (a chunk may thus span 35 pages, and cmp_len may exceed the 131072 bytes it decodes to), 0 < unc_len ≤
+ * UNC_SIZE, unc_len a multiple of the page size.
  *
  * The main thread reads chunks into the pool's slots ahead of use (one per worker), the workers decompress and
- * checksum them, and the reader hands the pages out in stream order, combining the checksums (crc32).
+ * checksum them, and the reader hands the pages out in stream order, combining the checksums (crc32). A chunk read
+ * ahead that turns out bad (cmp_len 0, past the map's end) fails only when the stream reaches it: what a reader
+ * decides never depends on how many workers read ahead, and a stream that ends before it never sees it.
  */
 class CompressedReader implements StreamReader {
   position = 0;
   crc32 = 0;
   private entry = 1;
   private chunk = 0;
-  private readonly queue: { slot: number; where: string }[] = [];
+  private stopped = false;
+  private readonly queue: (
+    | { slot: number; where: string; end: number; cmpLen: number }
+    | { error: ImageFormatError }
+  )[] = [];
   private current: { slot: number; pages: number; at: number } | undefined;
-  private stats: ChunkStats = { chunks: 0, compressedBytes: 0, uncompressedBytes: 0 };
+  private stats: ChunkStats = { chunks: 0, compressedBytes: 0, uncompressedBytes: 0, entries: 1 };
 
   constructor(
     private readonly source: LinuxSwapSource,
@@ -516,39 +500,53 @@ class CompressedReader implements StreamReader {
     return delivered;
   }
 
-  /** Submit chunks to free slots until every slot is busy or the map is exhausted. */
+  /** Submit chunks to free slots until every slot is busy, the map is exhausted or a chunk header is bad. */
   private fill(): void {
     const entries = this.source.map.entries;
-    const busy = new Set(this.queue.map((q) => q.slot));
+    const header = this.source.cmpHeader;
+    const busy = new Set(this.queue.flatMap((q) => ("slot" in q ? [q.slot] : [])));
     if (this.current) busy.add(this.current.slot);
-    for (let slot = 0; slot < this.pool.slots && this.entry < entries.length; slot++) {
+    for (let slot = 0; slot < this.pool.slots && this.entry < entries.length && !this.stopped; slot++) {
       if (busy.has(slot)) continue;
       const input = this.pool.input(slot);
       const where = `chunk ${this.chunk} (map entry ${this.entry})`;
       this.device.readBlocks(entries[this.entry]!, 1, input);
-      const cmpLen = Number(new DataView(input.buffer, input.byteOffset, 8).getBigUint64(0, true));
-      if (cmpLen === 0 || cmpLen > C.WORST_CMP_LEN) {
-        throw new ImageFormatError(
-          "EINVAL",
-          `${where}: cmp_len ${cmpLen} is outside 1…${C.WORST_CMP_LEN} (bytes_worst_compress(UNC_SIZE))`,
-          { kind: "field", name: "cmp_len", value: cmpLen, limit: C.WORST_CMP_LEN },
+      const view = new DataView(input.buffer, input.byteOffset, 8);
+      const cmpLen = header === 4 ? view.getUint32(0, true) : exact(view.getBigUint64(0, true));
+      if (cmpLen === 0 || atLeast(cmpLen, C.WORST_CMP_LEN + 1)) {
+        this.stop(
+          new ImageFormatError(
+            "EINVAL",
+            `${where}: cmp_len ${cmpLen} is outside 1…${C.WORST_CMP_LEN} (bytes_worst_compress(UNC_SIZE))`,
+            { kind: "field", name: "cmp_len", value: cmpLen, limit: C.WORST_CMP_LEN },
+          ),
         );
+        break;
       }
-      const cmpPages = Math.ceil((C.CMP_HEADER + cmpLen) / PAGE);
+      const length = cmpLen as number;
+      const cmpPages = Math.ceil((header + length) / PAGE);
       if (this.entry + cmpPages > entries.length) {
-        throw new ImageFormatError(
-          "ENODATA",
-          `${where}: needs ${cmpPages} map entries, only ${entries.length - this.entry} are left (truncated chunk)`,
-          { kind: "pages", value: entries.length - this.entry, limit: cmpPages },
+        this.stop(
+          new ImageFormatError(
+            "ENODATA",
+            `${where}: needs ${cmpPages} map entries, only ${entries.length - this.entry} are left (truncated chunk)`,
+            { kind: "pages", value: entries.length - this.entry, limit: cmpPages },
+          ),
         );
+        break;
       }
       if (cmpPages > 1) readEntries(this.device, entries, this.entry + 1, cmpPages - 1, input, PAGE);
-      this.pool.submit(slot, this.source.compression as Compression, cmpLen);
-      this.queue.push({ slot, where });
+      this.pool.submit(slot, this.source.compression as Compression, length, header);
+      this.queue.push({ slot, where, end: this.entry + cmpPages, cmpLen: length });
       this.entry += cmpPages;
       this.chunk++;
-      this.stats.compressedBytes += cmpLen;
     }
+  }
+
+  /** stop - Read no further chunk: @error is what the stream meets when it gets here. */
+  private stop(error: ImageFormatError): void {
+    this.queue.push({ error });
+    this.stopped = true;
   }
 
   private nextChunk(): boolean {
@@ -556,6 +554,7 @@ class CompressedReader implements StreamReader {
     this.fill();
     const next = this.queue.shift();
     if (!next) return false;
+    if ("error" in next) throw next.error;
     const { uncLen, crc } = this.pool.wait(next.slot, this.source.compression as Compression, next.where);
     if (uncLen === 0 || uncLen > C.UNC_SIZE || uncLen % PAGE !== 0) {
       throw new ImageFormatError(
@@ -568,6 +567,8 @@ class CompressedReader implements StreamReader {
     this.current = { slot: next.slot, pages: uncLen / PAGE, at: 0 };
     this.stats.chunks++;
     this.stats.uncompressedBytes += uncLen;
+    this.stats.entries = next.end;
+    this.stats.compressedBytes += next.cmpLen;
     this.fill();
     return true;
   }

@@ -1,20 +1,23 @@
 /**
- * Page 0 of a swap area (§5.1, §5.2): union swap_header (mkswap's fields) and, when the area holds a hibernation
- * image, struct swsusp_header in the same page.
+ * Page 0 of a swap area: union swap_header (include/linux/swap.h, mkswap's fields) and, when the area holds a
+ * hibernation image, struct swsusp_header (kernel/power/swap.c) in the same page — the same on x86_64 and i386
+ * (sector_t is u64 on both).
  *
- * ╒════════════ page 0 of a swap area (x86_64, packed) ════════════╕
+ * ╒════════════ page 0 of a swap area (x86_64 and i386, packed) ═══╕
  * │ bootbits                                                      │ 0
  * │ u32 version, u32 last_page, u32 nr_badpages                   │ 1024, 1028, 1032   (mkswap, SWAPSPACE2)
  * │ sws_uuid[16], sws_volume[16]                                  │ 1036, 1052
  * │ … swsusp_header.reserved                                      │
  * │ u32 hw_sig                                                    │ 4056 (0xFD8)   v5.17+
- * │ u32 crc32                                                     │ 4060 (0xFDC)   crc32_le of the stream (§5.7)
+ * │ u32 crc32                                                     │ 4060 (0xFDC)   crc32_le of the stream
  * │ u64 image     block of the first swap map page                │ 4064 (0xFE0)
  * │ u32 flags     SF_*                                            │ 4072 (0xFE8)
  * │ char orig_sig[10]  the swap signature it replaced             │ 4076 (0xFEC)
  * │ char sig[10]       "S1SUSPEND\0" …                            │ 4086 (0xFF6)
  * └───────────────────────────────────────────────────────────────┘ 4096
  */
+
+import { type ExactValue, exact } from "./exact.js";
 
 export const SWSUSP_HW_SIG = 4056;
 export const SWSUSP_CRC32 = 4060;
@@ -65,8 +68,8 @@ export interface SwapHeader {
   origSig: string;
   hwSig: number;
   crc32: number;
-  /** Block of the first swap map page. */
-  image: number;
+  /** Block of the first swap map page (sector_t, exact: text when above 2^53). */
+  image: ExactValue;
   flags: number;
   flagNames: string[];
   /** mkswap's fields. */
@@ -105,7 +108,7 @@ export function decodeSwapHeader(page: Buffer): SwapHeader {
     origSig: text(page.subarray(SWSUSP_ORIG_SIG, SWSUSP_ORIG_SIG + 10)),
     hwSig: page.readUInt32LE(SWSUSP_HW_SIG),
     crc32: page.readUInt32LE(SWSUSP_CRC32),
-    image: Number(page.readBigUInt64LE(SWSUSP_IMAGE)),
+    image: exact(page.readBigUInt64LE(SWSUSP_IMAGE)),
     flags,
     flagNames: flagNames(flags),
     swap: {
