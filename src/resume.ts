@@ -25,6 +25,7 @@ import { markUnsafePages } from "./phases/markUnsafePages.js";
 import { forEachPbe } from "./phases/pbePairs.js";
 import { prepareImage } from "./phases/prepareImage.js";
 import { restoreHighmem } from "./phases/restoreHighmem.js";
+import { StreamStage } from "./phases/stage.js";
 import type { LoadMode, ResumeState, VerifyReport } from "./phases/state.js";
 import { unpackOrigPfns } from "./phases/unpackOrigPfns.js";
 import { verify } from "./phases/verify.js";
@@ -207,20 +208,15 @@ export class ResumeSession {
         (options.crcThread ?? large) && !options.failReadAt && !options.shortReadAt
           ? source.fileExtents?.()
           : undefined;
-      const readAhead = extents ? await ReadAheadThread.start(machine.memory, extents, source.pageSize) : undefined;
+      const { ring, ringSlots } = machine.arena;
+      const slots = ringSlots >= 2 ? ringSlots : 2;
+      const base = ringSlots >= 2 ? ring : L.STAGING_START;
+      const readAhead = extents
+        ? await ReadAheadThread.start(machine.memory, extents, source.pageSize, slots)
+        : undefined;
+      const stage = new StreamStage(machine, source, reader, readAhead && { thread: readAhead, base, slots });
       return new ResumeSession(
-        {
-          machine,
-          source,
-          reader,
-          crc: 0,
-          readAhead,
-          half: 0,
-          pending: undefined,
-          onProgress: options.onProgress,
-          mode,
-          store,
-        },
+        { machine, source, stage, readAhead, onProgress: options.onProgress, mode, store },
         options.verify ?? true,
       );
     } catch (error) {

@@ -1,24 +1,31 @@
 /**
  * ReadAheadThread - A worker thread that reads an image's stream from its file into the machine's memory ahead of
- * use and checksums it (crc32_le), so that reading and checksumming overlap the placing of pages (double-buffered
- * through the two staging halves). Jobs ("the next N stream pages, to this address") are served in order.
+ * use and checksums it (crc32_le), so that reading and checksumming overlap the placing of pages — as the kernel reads
+ * asynchronously and checksums on a thread of its own (kernel/power/swap.c: hib_submit_io(), crc32_threadfn()). Jobs
+ * ("the next N stream pages, to this address") are served in order; as many may wait as the control block has room
+ * for, so that the thread can run a long way ahead (src/phases/stage.ts posts a whole ring of batches at once).
  *
  * ╒════ control (Int32 words) ════╕
  * │ POSTED  jobs posted           │ 0
  * │ DONE    jobs finished         │ 1
  * │ CRC     crc32_le so far       │ 2
  * │ EXIT    1 to stop             │ 3
+ * │ SLOTS   jobs it can hold      │ 4
  * │ jobs    Float64 (addr, pages) │ JOBS_OFFSET, SLOTS of them
- * │ results Int32 pages read      │ RESULTS_OFFSET
+ * │ results Int32 pages read      │ after the jobs
  * └───────────────────────────────┘
  */
 import type { Worker } from "node:worker_threads";
 import { startWorker, workerReady } from "../engine/worker.js";
 import type { FileExtents } from "./source.js";
 
-/** Jobs in flight at most, and the control block's words (shared with readAheadWorker.ts). */
-export const SLOTS = 8;
-export const WORDS = { POSTED: 0, DONE: 1, CRC: 2, EXIT: 3, JOBS_OFFSET: 64, RESULTS_OFFSET: 64 + SLOTS * 16 } as const;
+/** The control block's words (shared with readAheadWorker.ts). */
+export const WORDS = { POSTED: 0, DONE: 1, CRC: 2, EXIT: 3, SLOTS: 4, JOBS_OFFSET: 64 } as const;
+
+/** resultsOffset - Byte offset of the results in a control block of @slots jobs. */
+export function resultsOffset(slots: number): number {
+  return WORDS.JOBS_OFFSET + slots * 16;
+}
 
 /** What the worker is given. */
 export interface ReadAheadWorkerData {
@@ -32,22 +39,34 @@ export interface ReadAheadWorkerData {
 
 /** ReadAheadThread - See the file comment. */
 export class ReadAheadThread {
+  /** Jobs that may be posted and not yet waited for. */
+  readonly slots: number;
   private readonly ctl: Int32Array;
   private readonly jobs: Float64Array;
   private readonly results: Int32Array;
   private readonly worker: Worker;
   private posted = 0;
 
-  private constructor(control: SharedArrayBuffer, worker: Worker) {
+  private constructor(control: SharedArrayBuffer, worker: Worker, slots: number) {
+    this.slots = slots;
     this.ctl = new Int32Array(control);
-    this.jobs = new Float64Array(control, WORDS.JOBS_OFFSET, SLOTS * 2);
-    this.results = new Int32Array(control, WORDS.RESULTS_OFFSET, SLOTS);
+    this.jobs = new Float64Array(control, WORDS.JOBS_OFFSET, slots * 2);
+    this.results = new Int32Array(control, resultsOffset(slots), slots);
     this.worker = worker;
   }
 
-  /** start - A thread reading the stream stored at @file into @memory, from stream page 1 on. */
-  static async start(memory: WebAssembly.Memory, file: FileExtents, pageSize: number): Promise<ReadAheadThread> {
-    const control = new SharedArrayBuffer(WORDS.RESULTS_OFFSET + SLOTS * 4);
+  /**
+   * start - A thread reading the stream stored at @file into @memory, from stream page 1 on, with room for @slots
+   * jobs at a time.
+   */
+  static async start(
+    memory: WebAssembly.Memory,
+    file: FileExtents,
+    pageSize: number,
+    slots = 8,
+  ): Promise<ReadAheadThread> {
+    const control = new SharedArrayBuffer(resultsOffset(slots) + slots * 4);
+    new Int32Array(control)[WORDS.SLOTS] = slots;
     const workerData: ReadAheadWorkerData = {
       data: memory.buffer as unknown as SharedArrayBuffer,
       control,
@@ -59,13 +78,13 @@ export class ReadAheadThread {
     const worker = startWorker("./readAheadWorker", import.meta.url, { workerData });
     await workerReady(worker);
     worker.unref();
-    return new ReadAheadThread(control, worker);
+    return new ReadAheadThread(control, worker, slots);
   }
 
   /** post - Read the next @pages stream pages to @addr (after every job posted before); returns the job's number. */
   post(addr: number, pages: number): number {
-    if (this.posted - Atomics.load(this.ctl, WORDS.DONE) >= SLOTS) this.waitFor(this.posted - SLOTS);
-    const slot = this.posted % SLOTS;
+    if (this.posted - Atomics.load(this.ctl, WORDS.DONE) >= this.slots) this.waitFor(this.posted - this.slots);
+    const slot = this.posted % this.slots;
     this.jobs[slot * 2] = addr;
     this.jobs[slot * 2 + 1] = pages;
     this.posted++;
@@ -78,7 +97,7 @@ export class ReadAheadThread {
   waitFor(job: number): number {
     for (;;) {
       const done = Atomics.load(this.ctl, WORDS.DONE);
-      if (done > job) return this.results[job % SLOTS]!;
+      if (done > job) return this.results[job % this.slots]!;
       Atomics.wait(this.ctl, WORDS.DONE, done);
     }
   }

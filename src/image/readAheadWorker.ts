@@ -8,12 +8,13 @@
 import { openSync, readSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { crc32Le } from "../util/crc32.js";
-import { type ReadAheadWorkerData, SLOTS, WORDS } from "./readAhead.js";
+import { type ReadAheadWorkerData, resultsOffset, WORDS } from "./readAhead.js";
 
 const { data, control, path, extents, pageSize, zeroFill } = workerData as ReadAheadWorkerData;
 const ctl = new Int32Array(control);
+const SLOTS = ctl[WORDS.SLOTS]!;
 const jobs = new Float64Array(control, WORDS.JOBS_OFFSET, SLOTS * 2);
-const results = new Int32Array(control, WORDS.RESULTS_OFFSET, SLOTS);
+const results = new Int32Array(control, resultsOffset(SLOTS), SLOTS);
 const bytes = new Uint8Array(data);
 const fd = openSync(path, "r");
 let extent = 0;

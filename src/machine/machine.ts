@@ -45,6 +45,13 @@ export type FrameContents = "memory" | "none" | "store";
 /** Destinations planned per engine call (planImage()): one staging batch at the smallest page size, at most. */
 export const PLAN_BATCH = 65536;
 
+/**
+ * Slots of the read-ahead ring (each half of STAGING, 2 MiB): 128 MiB, as far as a read-ahead thread may run ahead
+ * of the phases — through checkHeader, unpackOrigPfns and prepareImage, so that loading finds the stream read.
+ */
+export const RING_SLOTS = 64;
+const RING_SLOT_BYTES = L.STAGING_SIZE / 2;
+
 /** How a machine's arena is laid out beyond its spec. */
 export interface ArenaOptions {
   contents: FrameContents;
@@ -81,6 +88,12 @@ export interface ArenaLayout {
   pfnList: number;
   pfnListCapacity: number;
   mismatches: number;
+  /**
+   * The read-ahead ring: ringSlots slots of half the STAGING region each, that a read-ahead thread fills ahead of the
+   * phases (src/phases/stage.ts); 0 slots when the machine leaves no room for two (STAGING is used instead).
+   */
+  ring: number;
+  ringSlots: number;
   /** planImage()'s output: PLAN_BATCH destination PFNs, then PLAN_BATCH frames of zero pages. */
   plan: number;
   zeroPlan: number;
@@ -153,6 +166,10 @@ export function arenaLayout(
   const bmSlotSize = sizes.slotBytes;
   const bmStorageSize = sizes.storageBytes;
   const bmSlots = take(nrSlots * bmSlotSize, 4096);
+  const beforeRing = contents ? alignUp(arena.end, L.WASM_PAGE_SIZE) + spec.frames * spec.pageSize : arena.end;
+  const room = Math.floor((L.MAX_MEMORY_BYTES - beforeRing - RING_SLOT_BYTES) / RING_SLOT_BYTES);
+  const ringSlots = Math.max(0, Math.min(RING_SLOTS, room));
+  const ring = ringSlots >= 2 ? take(ringSlots * RING_SLOT_BYTES, L.WASM_PAGE_SIZE) : 0;
   const framesBase = contents ? alignUp(arena.end, L.WASM_PAGE_SIZE) : 0;
   const totalBytes = contents ? framesBase + spec.frames * spec.pageSize : arena.end;
   return {
@@ -175,6 +192,8 @@ export function arenaLayout(
     mismatches,
     plan,
     zeroPlan,
+    ring,
+    ringSlots: ring ? ringSlots : 0,
     bmSlots,
     bmSlotSize,
     bmStorageSize,

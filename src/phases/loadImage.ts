@@ -2,7 +2,7 @@ import * as L from "../../assembly/portable/layout.js";
 import { ResumeError } from "../errors.js";
 import { PLAN_BATCH } from "../machine/machine.js";
 import { hex32 } from "../util/crc32.js";
-import { engineError, type ResumeState, readInto, readPages, stagingBatch, streamCrc } from "./state.js";
+import { engineError, type ResumeState } from "./state.js";
 
 /** Runs of at least this many data pages bound for consecutive frames are read straight into the frames. */
 export const DIRECT_RUN_PAGES = 8;
@@ -34,7 +34,7 @@ export function loadImage(state: ResumeState): void {
   const ret = machine.engine.snapshotWriteFinalize();
   if (ret < 0) throw engineError(machine, "loadImage", ret, (o) => finalizeText(ret, o?.value, source.imagePages));
   if (machine.contents === "none") return;
-  const crc = streamCrc(state);
+  const crc = state.stage.crc32();
   if (source.crc32 !== undefined && crc !== source.crc32) {
     throw new ResumeError(
       "loadImage",
@@ -52,14 +52,18 @@ function finalizeText(ret: number, value: number | string | undefined, dataPages
   return `the stream ends before every image page has its data (at image page ${value}; ${dataPages} data pages read)${ret ? "" : ""}`;
 }
 
+/** The label of data page batches, for errors. */
+function dataPages(state: ResumeState, first: number) {
+  return { phase: "loadImage" as const, what: "data page", first, total: state.source.imagePages };
+}
+
 /** loadFaithful - The kernel's order: staged batches placed one page at a time by loadImagePages(). */
 function loadFaithful(state: ResumeState): void {
   const { machine, source } = state;
-  const batch = stagingBatch(state);
+  const batch = state.stage.batch;
   for (let done = 0; done < source.imagePages; ) {
     const count = Math.min(batch, source.imagePages - done);
-    const next = Math.min(batch, source.imagePages - done - count);
-    const view = readPages(state, "loadImage", count, "data page", done, source.imagePages, next);
+    const view = state.stage.take(count, dataPages(state, done));
     const ret = machine.engine.loadImagePages(view.byteOffset, count);
     if (ret < 0) throw engineError(machine, "loadImage", ret);
     done += count;
@@ -117,7 +121,7 @@ function loadPlanned(state: ResumeState): void {
   const { machine, source } = state;
   const { pageSize } = machine.spec;
   const { plan, framesBase } = machine.arena;
-  const batch = Math.min(stagingBatch(state), PLAN_BATCH);
+  const batch = Math.min(state.stage.batch, PLAN_BATCH);
   const total = source.imagePages;
   let done = 0;
   for (;;) {
@@ -125,20 +129,15 @@ function loadPlanned(state: ResumeState): void {
     const count = Math.min(step.count, total - done);
     if (step.count > total - done) throw noHome(done + step.count, total);
     if (count > 0) {
-      const next = step.done ? 0 : Math.min(batch, total - done - count);
-      if (state.readAhead) {
-        const view = readPages(state, "loadImage", count, "data page", done, total, next);
+      if (state.stage.readsAhead) {
+        const view = state.stage.take(count, dataPages(state, done));
         machine.engine.loadPlannedPages(plan, view.byteOffset, count);
       } else {
         const dest = machine.mem.u32s(plan, count);
         copyRuns(state, dest, count, done, (first, run) =>
-          readInto(
-            state,
-            "loadImage",
+          state.stage.read(
             machine.bytes(framesBase + dest[first]! * pageSize, run * pageSize),
-            "data page",
-            done + first,
-            total,
+            dataPages(state, done + first),
           ),
         );
       }
@@ -162,12 +161,12 @@ function copyRuns(
   first: number,
   direct: (index: number, run: number) => void,
 ): void {
-  const { machine, source } = state;
+  const { machine } = state;
   let staged = 0;
   let stagedFrom = 0;
   const flush = () => {
     if (staged === 0) return;
-    const view = readPages(state, "loadImage", staged, "data page", first + stagedFrom, source.imagePages);
+    const view = state.stage.take(staged, dataPages(state, first + stagedFrom));
     machine.engine.loadPlannedPages(machine.arena.plan + stagedFrom * 4, view.byteOffset, staged);
     staged = 0;
   };
@@ -198,7 +197,7 @@ function loadIntoStore(state: ResumeState): void {
   const store = state.store!;
   const { plan, zeroPlan } = machine.arena;
   const { pageSize } = machine.spec;
-  const batch = Math.min(stagingBatch(state), PLAN_BATCH);
+  const batch = Math.min(state.stage.batch, PLAN_BATCH);
   const total = source.imagePages;
   const step = (max: number) => {
     const s = planBatch(state, max, zeroPlan);
@@ -208,7 +207,7 @@ function loadIntoStore(state: ResumeState): void {
   let finished = false;
   for (let done = 0; done < total; ) {
     const count = Math.min(batch, total - done);
-    const view = readPages(state, "loadImage", count, "data page", done, total, Math.min(batch, total - done - count));
+    const view = state.stage.take(count, dataPages(state, done));
     for (let placed = 0; placed < count; ) {
       const s = step(count - placed);
       if (s.count === 0 && s.done) throw noHome(done + placed, total);

@@ -2,7 +2,7 @@ import { EINVAL } from "../../assembly/portable/errno.js";
 import * as L from "../../assembly/portable/layout.js";
 import { ResumeError } from "../errors.js";
 import { metaPagesFor } from "../image/pfnEntry.js";
-import { engineError, type ResumeState, readPages, stagingBatch } from "./state.js";
+import { engineError, type ResumeState } from "./state.js";
 
 /**
  * unpackOrigPfns - unpack_orig_pfns() over every PFN metadata page (§4.3): the image PFNs into copy_bm, zero-flagged
@@ -16,14 +16,11 @@ import { engineError, type ResumeState, readPages, stagingBatch } from "./state.
 export function unpackOrigPfns(state: ResumeState): void {
   const { machine, source } = state;
   const { pageSize } = machine.spec;
-  const batch = stagingBatch(state);
+  const batch = state.stage.batch;
+  const label = { phase: "unpackOrigPfns" as const, what: "PFN metadata page", total: source.metaPages };
   for (let page = 0; page < source.metaPages; page += batch) {
     const count = Math.min(batch, source.metaPages - page);
-    const next =
-      page + count < source.metaPages
-        ? Math.min(batch, source.metaPages - page - count)
-        : Math.min(batch, source.imagePages);
-    const view = readPages(state, "unpackOrigPfns", count, "PFN metadata page", 1 + page, source.metaPages, next);
+    const view = state.stage.take(count, { ...label, first: 1 + page });
     const ret = machine.engine.unpackOrigPfns(view.byteOffset, count, source.pfnEntryBytes);
     if (ret < 0) {
       throw engineError(machine, "unpackOrigPfns", ret, (o) => {
