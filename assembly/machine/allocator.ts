@@ -61,8 +61,7 @@ import { ENOMEM } from "../portable/errno";
  * walked until the value falls inside (it does within a few steps: the domain is less than four times n).
  */
 function feistel(i: u32, n: u32, key: u32): u32 {
-  let bits: u32 = 2;
-  while (bits < 32 && (<u64>1 << <u64>bits) < <u64>n) bits += 2;
+  const bits = n <= 4 ? <u32>2 : (33 - <u32>clz(n - 1)) & ~1;
   const half = bits >> 1;
   const mask: u32 = (1 << half) - 1;
   let x = <u64>i;
