@@ -209,7 +209,7 @@ export class ResumeSession {
           ? source.fileExtents?.()
           : undefined;
       const { ring, ringSlots } = machine.arena;
-      const slots = ringSlots >= 2 ? ringSlots : 2;
+      const slots = Math.max(ringSlots, 2);
       const base = ringSlots >= 2 ? ring : L.STAGING_START;
       const readAhead = extents
         ? await ReadAheadThread.start(machine.memory, extents, source.pageSize, slots)
