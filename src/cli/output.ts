@@ -16,10 +16,11 @@ export function print(json: boolean | undefined, object: unknown, text: () => st
 export function fail(json: boolean | undefined, error: unknown): void {
   process.exitCode = 1;
   if (error instanceof ResumeError) {
+    const restore = error.phase !== "inspect" && error.phase !== "open";
     if (json) print(true, { ok: false, error: error.toJSON() }, () => "");
     else
       process.stderr.write(
-        `thaw: ${error.phase === "inspect" ? "" : `resume failed in ${error.phase}: `}${error.message}\n${error.phase === "inspect" ? "" : "  nothing was committed: every frame the restore took is free again and the boot kernel's frames are intact\n"}`,
+        `thaw: ${restore ? `resume failed in ${error.phase}: ` : ""}${error.message}\n${restore ? "  nothing was committed: every frame the restore took is free again and the boot kernel's frames are intact\n" : ""}`,
       );
     return;
   }
@@ -42,10 +43,14 @@ export function fail(json: boolean | undefined, error: unknown): void {
     return;
   }
   const message = (error as Error)?.message ?? String(error);
+  const system = (error as { code?: unknown })?.code;
   if (json)
     print(
       true,
-      { ok: false, error: { phase: "io", code: (error as { code?: string }).code ?? "EIO", message } },
+      {
+        ok: false,
+        error: { phase: "io", code: typeof system === "string" && /^E[A-Z]+$/.test(system) ? system : "EIO", message },
+      },
       () => "",
     );
   else process.stderr.write(`thaw: ${message}\n`);
