@@ -250,10 +250,15 @@ export class ResumeSession {
     const before = this.machine.ctx(L.CTX_NR_COPIED);
     try {
       RUN[name](this.state);
+      if (name === "loadImage" || name === "verify") this.source.checkUnchanged?.();
     } catch (error) {
       if (PHASES.findIndex((p) => p.name === name) < PHASES.findIndex((p) => p.name === "atomicCopy")) this.undo();
       this.failed =
-        error instanceof ResumeError ? error : new ResumeError(name, "EIO", (error as Error).message, undefined, error);
+        error instanceof ResumeError
+          ? error
+          : error instanceof ImageFormatError
+            ? error.inPhase(name)
+            : new ResumeError(name, "EIO", (error as Error).message, undefined, error);
       this.close();
       throw this.failed;
     }

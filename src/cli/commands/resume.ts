@@ -10,7 +10,7 @@ import {
   machineOptions,
   toMachine,
 } from "../options.js";
-import { print, resumeJson, runCommand } from "../output.js";
+import { mapOutput, print, resumeJson, runCommand } from "../output.js";
 import { describeMachine, resumeReport, verifyOk } from "../report.js";
 
 /** resumeCommand - `thaw resume IMAGE`: restore a thaw or Linux image into a model of its machine, then verify. */
@@ -49,6 +49,7 @@ export function resumeCommand(program: Command): void {
         ImageFlags & { verify: boolean; maxMemory?: number; contents: "auto" | "memory" | "store"; storeDir?: string },
     ) =>
       runCommand(flags.json, async (progress) => {
+        const map = flags.map ? mapOutput(path, flags) : undefined;
         const session = await ResumeSession.open(path, {
           machineOptions: toMachine(flags),
           verify: flags.verify,
@@ -67,6 +68,7 @@ export function resumeCommand(program: Command): void {
             restoreMap(session.machine),
             `thaw resume ${path}: restore map`,
             session.machine.spec.pageSize,
+            map,
           );
         const ok = verifyOk(result.verify, result.counts.imagePages);
         if (!ok) process.exitCode = 2;
