@@ -175,6 +175,8 @@ export class ResumeSession {
   private readonly runVerify: boolean;
   private next = 0;
   private failed: ResumeError | undefined;
+  /** True when open() built the machine (no options.machine): dispose() then disposes of it too. */
+  private ownsMachine = false;
 
   private constructor(state: ResumeState, runVerify: boolean) {
     this.state = state;
@@ -191,8 +193,9 @@ export class ResumeSession {
     const options = checkOptions(given, "ResumeSession.open");
     const source = typeof image === "string" ? await openImage(image, options) : image;
     let store: ContentsStore | undefined;
+    let built: Machine | undefined;
     try {
-      const machine = options.machine ?? (await machineFor(source, options));
+      const machine = options.machine ?? (built = await machineFor(source, options));
       machine.bootIfUsed();
       machine.markUsed();
       const mode = options.mode ?? "planned";
@@ -220,13 +223,16 @@ export class ResumeSession {
         ? await ReadAheadThread.start(machine.memory, extents, source.pageSize, slots)
         : undefined;
       const stage = new StreamStage(machine, source, reader, readAhead && { thread: readAhead, base, slots });
-      return new ResumeSession(
+      const session = new ResumeSession(
         { machine, source, stage, readAhead, onProgress: options.onProgress, mode, store },
         options.verify ?? true,
       );
+      session.ownsMachine = options.machine === undefined;
+      return session;
     } catch (error) {
       store?.close();
       source.close();
+      if (!options.machine) built?.dispose();
       throw error;
     }
   }
@@ -366,9 +372,18 @@ export class ResumeSession {
     this.state.store?.close();
   }
 
-  /** Symbol.dispose - close(), for `using`. */
-  [Symbol.dispose](): void {
+  /**
+   * dispose - close(), and when the session built its machine, dispose of the machine too (Machine.dispose(): its
+   * memory is given back for reuse). Nothing may use session.machine afterwards. Idempotent.
+   */
+  dispose(): void {
     this.close();
+    if (this.ownsMachine) this.machine.dispose();
+  }
+
+  /** Symbol.dispose - dispose(), for `using`. */
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 
   private undo(): void {
