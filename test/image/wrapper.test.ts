@@ -3,11 +3,11 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
+import { zstdFrame } from "../../fuzz/zstdFrame.js";
 import { SWAP_LAST_PAGE } from "../../src/image/linux/swapHeader.js";
 import { inspectImage } from "../../src/inspect.js";
 import { resumeImage } from "../../src/resume.js";
 import { tempDir } from "../helpers/tmp.js";
-import { zstdFrame } from "../helpers/zstdFrame.js";
 
 const dir = tempDir();
 const temp = join(dir, "tmp");
