@@ -92,6 +92,15 @@ describe("thaw (the CLI) on hostile input", () => {
     }
   });
 
+  it("simulate --keep X --map X: the map would replace the kept image, refused before any work", () => {
+    const same = join(dir, "same.out");
+    expect(jsonFailure("simulate", "--memory", "8MiB", "--keep", same, "--map", same)).toMatchObject({
+      phase: "config",
+      offending: { name: "--map", value: same },
+    });
+    expect(existsSync(same)).toBe(false);
+  });
+
   it("an existing output is refused unless --force; --force replaces it whole", () => {
     const path = copy("out.img.gz");
     const digest = join(dir, "digest.tsv");
