@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { EngineMemory, holdMemory } from "../src/engine/memory.js";
 import { createMachine } from "../src/machine/machine.js";
 import { ResumeSession, resumeImage } from "../src/resume.js";
 import { suspendMachine } from "../src/suspend.js";
@@ -60,5 +61,26 @@ describe("sessions and machines that can be released", () => {
     expect(() => machine.ctx(0)).not.toThrow();
     machine.dispose();
     await expect(resumeImage(path)).resolves.toMatchObject({ ok: true });
+  });
+
+  it("a memory a thread may still write into is pooled only once that thread has exited", async () => {
+    const first = await EngineMemory.create(2 ** 20);
+    let exited: () => void = () => {};
+    holdMemory(first.memory, new Promise<void>((resolve) => (exited = resolve)));
+    first.release();
+    const second = await EngineMemory.create(2 ** 20);
+    expect(second.memory).not.toBe(first.memory);
+    exited();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const third = await EngineMemory.create(2 ** 20);
+    expect(third.memory).toBe(first.memory);
+  });
+
+  it("with the read-ahead thread: dispose, then the next session of the size restores and verifies", async () => {
+    const path = await image("thread.thaw", "8MiB");
+    for (let i = 0; i < 4; i++) {
+      using session = await ResumeSession.open(path, { crcThread: true });
+      expect(session.run().verify?.mismatches).toEqual([]);
+    }
   });
 });

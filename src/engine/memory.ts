@@ -77,6 +77,25 @@ export const POOLED_MEMORY_MAX_BYTES = 512 * 2 ** 20;
 /** Most memories kept for reuse. */
 export const POOLED_MEMORIES = 2;
 
+/** Threads that may still write into a memory (a read-ahead thread being terminated): it is pooled after they exit. */
+const holds = new WeakMap<WebAssembly.Memory, Promise<unknown>[]>();
+
+/**
+ * holdMemory - Keep @memory out of the pool until @until settles (a thread over it exits: a blocking read it was in
+ * still lands in the memory after terminate() is called).
+ */
+export function holdMemory(memory: WebAssembly.Memory, until: Promise<unknown>): void {
+  const list = holds.get(memory) ?? [];
+  list.push(until);
+  holds.set(memory, list);
+}
+
+function pool(memory: WebAssembly.Memory): void {
+  if (pooled.includes(memory)) return;
+  pooled.push(memory);
+  if (pooled.length > POOLED_MEMORIES) pooled.shift();
+}
+
 /** takePooled - A released memory of exactly @pages pages, zeroed as a fresh one is, or undefined. */
 function takePooled(pages: number): WebAssembly.Memory | undefined {
   const i = pooled.findIndex((m) => m.buffer.byteLength === pages * L.WASM_PAGE_SIZE);
@@ -132,13 +151,16 @@ export class EngineMemory {
 
   /**
    * release - Give the memory back for reuse by the next EngineMemory of its size (small memories only; larger ones
-   * are left to the garbage collector). Nothing may use this EngineMemory, its engine or a view of it afterwards, and
+   * are left to the garbage collector), once every thread held over it (holdMemory) has exited. Nothing may use this EngineMemory, its engine or a view of it afterwards, and
    * no thread may still run over it.
    */
   release(): void {
-    if (this.memory.buffer.byteLength > POOLED_MEMORY_MAX_BYTES || pooled.includes(this.memory)) return;
-    pooled.push(this.memory);
-    if (pooled.length > POOLED_MEMORIES) pooled.shift();
+    const memory = this.memory;
+    if (memory.buffer.byteLength > POOLED_MEMORY_MAX_BYTES) return;
+    const pending = holds.get(memory);
+    holds.delete(memory);
+    if (!pending) pool(memory);
+    else void Promise.allSettled(pending).then(() => pool(memory));
   }
 
   /** Bytes of linear memory. */
