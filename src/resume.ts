@@ -194,6 +194,7 @@ export class ResumeSession {
     const source = typeof image === "string" ? await openImage(image, options) : image;
     let store: ContentsStore | undefined;
     let built: Machine | undefined;
+    let readAhead: ReadAheadThread | undefined;
     try {
       const machine = options.machine ?? (built = await machineFor(source, options));
       machine.bootIfUsed();
@@ -219,9 +220,7 @@ export class ResumeSession {
       const { ring, ringSlots } = machine.arena;
       const slots = Math.max(ringSlots, 2);
       const base = ringSlots >= 2 ? ring : L.STAGING_START;
-      const readAhead = extents
-        ? await ReadAheadThread.start(machine.memory, extents, source.pageSize, slots)
-        : undefined;
+      readAhead = extents ? await ReadAheadThread.start(machine.memory, extents, source.pageSize, slots) : undefined;
       const stage = new StreamStage(machine, source, reader, readAhead && { thread: readAhead, base, slots });
       const session = new ResumeSession(
         { machine, source, stage, readAhead, onProgress: options.onProgress, mode, store },
@@ -230,9 +229,10 @@ export class ResumeSession {
       session.ownsMachine = options.machine === undefined;
       return session;
     } catch (error) {
+      readAhead?.stop();
       store?.close();
       source.close();
-      if (!options.machine) built?.dispose();
+      built?.dispose();
       throw error;
     }
   }
