@@ -1,6 +1,7 @@
 /**
- * What a failed resume must leave as it found (§4.12), read from the machine and the file: the boot kernel's frames,
- * every frame the restore never took, the allocator's free counts, the bitmaps and restore_pblist, and the image.
+ * What a failed resume must leave as it found (kernel/power/hibernate.c: load_image_and_restore()), read from the
+ * machine and the file: the boot kernel's frames, every frame the restore never took, the allocator's free counts, the
+ * bitmaps and restore_pblist, and the image.
  */
 import { createHash } from "node:crypto";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
