@@ -31,7 +31,7 @@ export interface RollbackState {
 /** rollbackState - @machine's rollback evidence; all zero when a failed resume lost nothing. */
 export function rollbackState(machine: Machine): RollbackState {
   machine.setCtx(L.CTX_NR_MISMATCHES, 0);
-  const changed = machine.engine.verifyUntouchedFrames(machine.arena.pfnList, 0);
+  const changed = machine.engine.verifyUntouchedFrames(machine.arena.pfnList, 0, 1);
   return {
     freeLow: machine.ctx(L.CTX_NR_FREE_LOW) - machine.ctx(L.CTX_START_FREE_LOW),
     freeHigh: machine.ctx(L.CTX_NR_FREE_HIGH) - machine.ctx(L.CTX_START_FREE_HIGH),
