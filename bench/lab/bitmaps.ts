@@ -25,7 +25,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { BitmapLab } from "../../src/bitmap/index.js";
+import { BitmapArena } from "../../src/bitmap/index.js";
 import { packageRoot } from "../../src/engine/load.js";
 import { BITMAP_STRATEGIES } from "../../src/engine/strategies.js";
 import type { BitmapStrategy } from "../../src/machine/config.js";
@@ -383,27 +383,26 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
 
     const outCap = 64 * 1024;
     const arrays = [random, ascending, clustered, misses, seeks];
-    const scratchBytes = arrays.reduce((sum, a) => sum + a.byteLength, 0) + 4 * outCap + 4096 * arrays.length;
-    const lab = await BitmapLab.create({
+    const arrayBytes = arrays.reduce((sum, a) => sum + a.byteLength + 64, 0) + 4 * outCap + 64;
+    const arena = await BitmapArena.create({
       pfns,
       strategies,
       slots: 2 * strategies.length,
-      scratchBytes,
+      arrayBytes,
       flavour: "release",
     });
-    let at = 0;
     const stage = (a: Uint32Array): Batch => {
-      const addr = lab.stage(a, at);
-      at += Math.ceil(a.byteLength / 4096) * 4096;
-      return { pfns: a, addr };
+      const inArena = arena.pfnArray(a.length);
+      inArena.set(a);
+      return { pfns: a, inArena };
     };
     const [bRandom, bAscending, bClustered, bMisses, bSeeks] = arrays.map(stage) as [Batch, Batch, Batch, Batch, Batch];
-    const io = { out: lab.scratch + at, outCap };
+    const out = arena.pfnArray(outCap);
 
     const subjects: Subject[] = [];
     for (const s of strategies) {
-      const bulk = new ThawSubject(lab, s, "thaw-bulk", io);
-      subjects.push(bulk, new ThawSubject(lab, s, "thaw-call", io, bulk));
+      const bulk = new ThawSubject(arena, s, "thaw-bulk", out);
+      subjects.push(bulk, new ThawSubject(arena, s, "thaw-call", out, bulk));
     }
     for (const p of peers) if ("make" in p) subjects.push(p.make(pfns));
     const owners = subjects.filter((s) => !(s instanceof ThawSubject && s.family === "thaw-call"));
