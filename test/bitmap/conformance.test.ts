@@ -620,3 +620,25 @@ describe("the public API's options", () => {
     expect(() => none.pfnArray(1)).toThrow("1 PFNs do not fit the arena's arrays");
   });
 });
+
+describe("a slot used again", () => {
+  it("gives every strategy an empty bitmap in a slot that any strategy filled before (only written bytes cleared)", async () => {
+    const pfns = 3 * 32768 + 77;
+    const arena = await BitmapArena.create({ pfns, slots: 1, scratchBytes: 1 << 20 });
+    const all = Uint32Array.from({ length: pfns }, (_, i) => i);
+    for (const before of STRATEGIES) {
+      for (const after of STRATEGIES) {
+        const full = arena.create(before);
+        full.setMany(all);
+        expect(full.count()).toBe(pfns);
+        full.free();
+        const bm = arena.create(after);
+        expect(bm.check()).toBe(0);
+        expect(bm.count()).toBe(0);
+        expect(bm.nextSet(0)).toBe(END_OF_MAP);
+        expect(bm.testCount(all)).toBe(0);
+        bm.free();
+      }
+    }
+  });
+});
