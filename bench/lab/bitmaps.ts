@@ -778,8 +778,8 @@ export function writeBitmapBenchReport(
   for (const c of charts) writeFileSync(join(resultsDir, c.file), `${c.svg}\n`);
   const markdown = join(dir, "RESULTS.md");
   const title = result.quick
-    ? "## Memory bitmaps, quick run (`thaw bench bitmaps --quick`, `npm run bench -- --quick`)"
-    : "## Memory bitmaps (`npm run bench`, `thaw bench bitmaps`)";
+    ? "## Memory bitmaps, quick run (`npm run bench -- --only bitmaps --quick`)"
+    : "## Memory bitmaps (`npm run bench -- --only bitmaps`)";
   const start = `<!-- ${kind}:start -->`;
   const end = `<!-- ${kind}:end -->`;
   let doc = existsSync(markdown) ? readFileSync(markdown, "utf8") : RESULTS_HEADER;
