@@ -17,6 +17,8 @@ export function fail(json: boolean | undefined, error: unknown): void {
   process.exitCode = 1;
   if (error instanceof ResumeError) {
     if (json) print(true, { ok: false, error: error.toJSON() }, () => "");
+    else if (error.phase === "dump")
+      process.stderr.write(`thaw: ${error.message}\n  no partial dump was left behind\n`);
     else
       process.stderr.write(
         `thaw: ${error.phase === "inspect" ? "" : `resume failed in ${error.phase}: `}${error.message}\n${error.phase === "inspect" ? "" : "  nothing was committed: every frame the restore took is free again and the boot kernel's frames are intact\n"}`,

@@ -7,7 +7,7 @@
  * (src/util/outputFile.ts): an existing file is refused unless overwriting was asked for, the image being read is
  * refused always, and a failure (disk full, an I/O error, a signal) removes the temporary file, leaving nothing.
  */
-import { accessSync, constants, ftruncateSync } from "node:fs";
+import { accessSync, constants, ftruncateSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { ConfigError, errnoNamed, ResumeError } from "../errors.js";
 import type { ImageSource } from "../image/source.js";
@@ -71,12 +71,13 @@ export interface DumpInput {
 
 /**
  * checkDumpOutput - Refuse @options.path before a resume starts: it is the image (by device and inode), or it exists
- * and force was not given, or it is not a regular file; or its format is unknown.
- * @throws ConfigError naming the option and the file.
+ * and force was not given, or it is not a regular file, or its format is unknown; or its folder takes no new file.
+ * @throws ConfigError naming the option and the file; ResumeError (dump) with the errno for the folder.
  */
 export function checkDumpOutput(options: DumpOptions): DumpFormat {
   const format = formatOf(options.path, options.format);
   checkOutputPath(options.path, outputOptions(options, []));
+  writableFolder(options.path);
   return format;
 }
 
@@ -115,9 +116,9 @@ export function dumpMemory(input: DumpInput, options: DumpOptions): DumpResult {
   const file = OutputFile.create(options.path, outputs);
   const writer = new DumpWriter(file, options);
   try {
-    writer.run("size", () => ftruncateSync(file.descriptor, plan.fileSize), 0);
     for (const chunk of plan.headers()) writer.write(chunk.bytes, chunk.position);
     writePages(writer, input, layout, plan, options.onProgress);
+    writer.run("extend", () => ftruncateSync(file.descriptor, plan.fileSize), plan.fileSize);
     writer.run("rename", () => file.commit(), plan.fileSize);
   } catch (error) {
     file.abort();
@@ -140,10 +141,14 @@ export function dumpMemory(input: DumpInput, options: DumpOptions): DumpResult {
 
 /** writableFolder - The folder of @path takes new files. @throws ResumeError (dump) with the errno otherwise. */
 function writableFolder(path: string): void {
+  const folder = dirname(path);
   try {
-    accessSync(dirname(path), constants.W_OK | constants.X_OK);
+    if (!statSync(folder).isDirectory()) {
+      throw Object.assign(new Error(`${folder} is not a folder`), { code: "ENOTDIR" });
+    }
+    accessSync(folder, constants.W_OK | constants.X_OK);
   } catch (error) {
-    throw dumpError(error, `cannot create ${path} in ${dirname(path)}`, 0);
+    throw dumpError(error, `cannot create ${path} in ${folder}`, 0);
   }
 }
 
@@ -199,7 +204,7 @@ class DumpWriter {
 /**
  * writePages - Every data page of @layout at its place in @plan, a batch of consecutive frames per write: straight
  * from linear memory for a machine with frame memory, through the contents store's references otherwise. Zero pages
- * are not written (the file was sized first: they read as zeros).
+ * are not written: they are holes, and the file is extended to its full size last.
  */
 function writePages(
   writer: DumpWriter,

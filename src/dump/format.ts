@@ -26,7 +26,10 @@ export interface DumpPlan {
   fileSize: number;
   /** runOffset - The file offset of run @r's first page; the run's pages follow it contiguously. */
   runOffset(r: number): number;
-  /** headers - Every byte that is not a page (ELF headers, LiME range headers), in bounded chunks. */
+  /**
+   * headers - Every byte that is not a page (ELF headers, LiME range headers), in bounded chunks; a chunk's bytes may
+   * be reused for the next one, so write each before taking the next.
+   */
   headers(): Iterable<DumpChunk>;
 }
 
