@@ -26,6 +26,7 @@ const FIXTURES = [
 ] as const;
 const FORMATS = ["raw", "elf", "lime"] as const;
 const hasReadelf = spawnSync("readelf", ["--version"]).status === 0;
+const hasGdb = spawnSync("gdb", ["--version"]).status === 0;
 
 interface Fixture {
   image: string;
@@ -145,6 +146,28 @@ describe.each(FIXTURES)("the restored memory of %s", (name) => {
     const [, , vaddr, paddr] = loads[0]!.trim().split(/\s+/);
     expect(Number(paddr)).toBe(first * 4096);
     expect(Number(vaddr)).toBe(first * 4096);
+  });
+});
+
+describe("an ELF core in gdb", () => {
+  it.skipIf(!hasGdb)("reads physical addresses: gdb's x at a page's address gives the page's first words", async () => {
+    const f = await fixture("linux-6.12/e-tiny-lzo");
+    const out = join(dir, "gdb.elf");
+    await resumeImage(f.image, { workers: 0, verify: false, out: { path: out } });
+    const view = openDump(out, "elf");
+    try {
+      const pfns = [...f.data.keys()].filter((pfn) => view.page(pfn)!.readBigUInt64LE(0) !== 0n).slice(0, 3);
+      expect(pfns).toHaveLength(3);
+      const args = ["-batch", "-nx", "-c", out, ...pfns.flatMap((pfn) => ["-ex", `x/2xg ${pfn * 4096}`])];
+      const text = execFileSync("gdb", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+      for (const pfn of pfns) {
+        const page = view.page(pfn)!;
+        const hex = (at: number) => `0x${page.readBigUInt64LE(at).toString(16).padStart(16, "0")}`;
+        expect(text).toContain(`0x${(pfn * 4096).toString(16)}:\t${hex(0)}\t${hex(8)}`);
+      }
+    } finally {
+      view.close();
+    }
   });
 });
 
