@@ -156,12 +156,13 @@ describe("an ELF core in gdb", () => {
     await resumeImage(f.image, { workers: 0, verify: false, out: { path: out } });
     const view = openDump(out, "elf");
     try {
-      const pfns = [...f.data.keys()].filter((pfn) => view.page(pfn)!.readBigUInt64LE(0) !== 0n).slice(0, 3);
+      const first = (pfn: number) => Buffer.from(view.page(pfn)!).readBigUInt64LE(0);
+      const pfns = [...f.data.keys()].filter((pfn) => first(pfn) !== 0n).slice(0, 3);
       expect(pfns).toHaveLength(3);
       const args = ["-batch", "-nx", "-c", out, ...pfns.flatMap((pfn) => ["-ex", `x/2xg ${pfn * 4096}`])];
       const text = execFileSync("gdb", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
       for (const pfn of pfns) {
-        const page = view.page(pfn)!;
+        const page = Buffer.from(view.page(pfn)!);
         const hex = (at: number) => `0x${page.readBigUInt64LE(at).toString(16).padStart(16, "0")}`;
         expect(text).toContain(`0x${(pfn * 4096).toString(16)}:\t${hex(0)}\t${hex(8)}`);
       }
