@@ -20,6 +20,11 @@ export function errnoName(code: number): ErrnoName {
   return NAMES.get(Math.abs(code)) ?? "EINVAL";
 }
 
+/** errnoNamed - @code ("ENOSPC", from a Node fs error) when it is an errno thaw reports, else undefined. */
+export function errnoNamed(code: string | undefined): ErrnoName | undefined {
+  return code !== undefined && Object.hasOwn(ERRNO, code) ? (code as ErrnoName) : undefined;
+}
+
 /** What the offending value of an error is. */
 export type OffendingKind = "pfn" | "page" | "field" | "pages" | "bytes" | "option";
 
@@ -33,8 +38,8 @@ export interface Offending {
   limit?: number;
 }
 
-/** Where an error arose: a resume phase, or `thaw inspect` reading an image. */
-export type ErrorPhase = PhaseName | "inspect";
+/** Where an error arose: a resume phase, `thaw inspect` reading an image, or writing the restored memory (dump). */
+export type ErrorPhase = PhaseName | "inspect" | "dump";
 
 /**
  * ImageFormatError - An image's bytes are wrong (a header field, a swap map entry, a compressed chunk). Raised by the

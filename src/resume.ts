@@ -9,6 +9,7 @@
  * The image file is opened read-only and never written.
  */
 import * as L from "../assembly/portable/layout.js";
+import { checkDumpOutput, type DumpOptions, type DumpResult, dumpMemory } from "./dump/dump.js";
 import { ConfigError, ImageFormatError, ResumeError } from "./errors.js";
 import { type OpenImageOptions, openImage } from "./image/open.js";
 import { entriesPerPage } from "./image/pfnEntry.js";
@@ -88,7 +89,12 @@ export interface ResumeOptions extends OpenImageOptions {
   /** Fault injection: make the k-th read of the image stream come back one page short. */
   shortReadAt?: number;
   onProgress?: ProgressListener;
+  /** resumeImage: write the restored memory to this file once the resume is complete (src/dump/dump.ts). */
+  out?: ResumeOutOptions;
 }
+
+/** Where resumeImage writes the restored memory: the file, its format, whether it may replace one. */
+export type ResumeOutOptions = Pick<DumpOptions, "path" | "format" | "force">;
 
 /** The counts of a resume (the JSON contract's `counts`). */
 export interface ResumeCounts {
@@ -147,6 +153,8 @@ export interface ResumeResult {
   counts: ResumeCounts;
   phases: PhaseRecord[];
   verify: VerifyReport | undefined;
+  /** The dump resumeImage wrote when given `out`. */
+  dump?: DumpResult;
 }
 
 const RUN: Record<PhaseName, (state: ResumeState) => unknown> = {
@@ -340,6 +348,16 @@ export class ResumeSession {
     return store ? store.readFrame(pfn, target) !== undefined : false;
   }
 
+  /**
+   * dump - Write the memory this resume restored to @options.path (raw, ELF core or LiME): every frame the image
+   * holds, where the atomic copy left it. Progress goes to the session's listener unless @options gives one.
+   * @throws ConfigError before writing (output refused, resume not complete, placement-only machine); ResumeError in
+   * phase "dump" naming the file and errno when writing fails, leaving nothing behind.
+   */
+  dump(options: DumpOptions): DumpResult {
+    return dumpMemory(this, { onProgress: this.state.onProgress, ...options });
+  }
+
   /** release - Let go of the image file and the read-ahead thread once the last phase ran (idempotent). */
   private release(): void {
     this.state.readAhead?.stop();
@@ -473,10 +491,16 @@ export function machineOf(source: ImageSource, options: ResumeMachineOptions = {
 }
 
 /**
- * resumeImage - Resume the thaw image at @path: open, run every phase, verify.
+ * resumeImage - Resume the image at @path: open, run every phase, verify; with @options.out, write the restored
+ * memory to that file (refused before the resume starts if it exists without force, or is the image).
  * @throws ResumeError naming the phase, errno and offending value.
  */
 export async function resumeImage(path: string, options: ResumeOptions = {}): Promise<ResumeResult> {
+  const out = options.out && { ...options.out, inputs: [path] };
+  if (out) checkDumpOutput(out);
   const session = await ResumeSession.open(path, options);
-  return session.run();
+  if (!out) return session.run();
+  using _ = session;
+  const result = session.run();
+  return { ...result, dump: session.dump(out) };
 }

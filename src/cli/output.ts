@@ -24,6 +24,8 @@ export function fail(json: boolean | undefined, error: unknown, verb: "resume" |
       process.stderr.write(
         `thaw: ${error.phase === "inspect" ? "" : `inspect failed in ${error.phase}: `}${error.message}\n`,
       );
+    else if (error.phase === "dump")
+      process.stderr.write(`thaw: ${error.message}\n  no partial dump was left behind\n`);
     else
       process.stderr.write(
         `thaw: resume failed in ${error.phase}: ${error.message}\n  nothing was committed: every frame the restore took is free again and the boot kernel's frames are intact\n`,

@@ -1,4 +1,6 @@
 import { type Command, Option } from "commander";
+import { checkDumpOutput } from "../../dump/dump.js";
+import { DUMP_FORMATS, type DumpFormat } from "../../dump/format.js";
 import { restoreMap, writeSvg } from "../../map.js";
 import { ResumeSession } from "../../resume.js";
 import { parseSize } from "../../util/units.js";
@@ -11,7 +13,7 @@ import {
   toMachine,
 } from "../options.js";
 import { print, resumeJson, runCommand } from "../output.js";
-import { describeMachine, resumeReport, verifyOk } from "../report.js";
+import { describeMachine, dumpLine, resumeReport, verifyOk } from "../report.js";
 
 /** resumeCommand - `thaw resume IMAGE`: restore a thaw or Linux image into a model of its machine, then verify. */
 export function resumeCommand(program: Command): void {
@@ -34,7 +36,15 @@ export function resumeCommand(program: Command): void {
         .option(
           "--store-dir <dir>",
           "folder of the contents store's page file (default: the system's temporary folder)",
-        ),
+        )
+        .option("--out <file>", "write the restored memory (every frame the image holds) to this file")
+        .addOption(
+          new Option(
+            "--format <format>",
+            "format of --out: raw, elf (core) or lime (default: from the extension, else raw)",
+          ).choices(DUMP_FORMATS),
+        )
+        .option("--force", "let --out replace an existing file (never the image)"),
       "draw the restore map: what the restore did with every frame",
     ),
     { resume: true },
@@ -42,9 +52,19 @@ export function resumeCommand(program: Command): void {
     (
       path: string,
       flags: MachineFlags &
-        ImageFlags & { verify: boolean; maxMemory?: string; contents: "auto" | "memory" | "store"; storeDir?: string },
+        ImageFlags & {
+          verify: boolean;
+          maxMemory?: string;
+          contents: "auto" | "memory" | "store";
+          storeDir?: string;
+          out?: string;
+          format?: DumpFormat;
+          force?: boolean;
+        },
     ) =>
       runCommand(flags.json, async (progress) => {
+        const out = flags.out && { path: flags.out, format: flags.format, force: flags.force, inputs: [path] };
+        if (out) checkDumpOutput(out);
         const session = await ResumeSession.open(path, {
           machineOptions: toMachine(flags),
           verify: flags.verify,
@@ -66,13 +86,16 @@ export function resumeCommand(program: Command): void {
           );
         const ok = verifyOk(result.verify, result.counts.imagePages);
         if (!ok) process.exitCode = 2;
-        print(flags.json, resumeJson(result, { ok, format: session.source.format }), () =>
+        const dump = out && ok ? session.dump(out) : undefined;
+        print(flags.json, resumeJson(result, { ok, format: session.source.format, ...(dump && { dump }) }), () =>
           resumeReport(
             [
               describeMachine(session.machine.spec),
               ...(session.store ? [`frames: in a contents store (page file in ${session.machine.storeDir})`] : []),
               `image: ${path} (${session.source.format}, ${session.source.pages} pages)`,
               ...result.warnings.map((w) => `warning: ${w}`),
+              ...(dump ? [dumpLine(dump)] : []),
+              ...(out && !ok ? [`dump: not written to ${out.path}: the restored memory failed verification`] : []),
             ],
             result,
           ),
