@@ -86,11 +86,11 @@ export interface ResumeOptions extends OpenImageOptions {
   offset?: number;
   /** Decompression workers for a compressed Linux image (0: on the main thread). */
   workers?: number;
-  /** Fault injection: make the k-th page allocation of the resume fail. */
+  /** Fault injection: make the k-th page allocation of the resume fail (0: none). */
   failAllocationAt?: number;
-  /** Fault injection: make the k-th read of the image stream fail (EIO). */
+  /** Fault injection: make the k-th read of the image stream fail (EIO; 0: none). */
   failReadAt?: number;
-  /** Fault injection: make the k-th read of the image stream come back one page short. */
+  /** Fault injection: make the k-th read of the image stream come back one page short (0: none). */
   shortReadAt?: number;
   onProgress?: ProgressListener;
   /** resumeImage: write the restored memory to this file once the resume is complete (src/dump/dump.ts). */
