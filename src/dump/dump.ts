@@ -106,6 +106,12 @@ export function dumpMemory(input: DumpInput, options: DumpOptions): DumpResult {
       { kind: "option", name: "out", value: options.path },
     );
   }
+  if (store?.closed) {
+    throw new ConfigError(
+      `out ${options.path}: the session was closed, and with it the contents store that held the restored pages (dump before close())`,
+      { kind: "option", name: "out", value: options.path },
+    );
+  }
   const t0 = performance.now();
   const { pageSize } = machine.spec;
   const layout = imageLayout(machine);

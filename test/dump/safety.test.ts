@@ -7,7 +7,9 @@ import { linkSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "n
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, ResumeError } from "../../src/errors.js";
+import { DrawnImageSource } from "../../src/image/drawn.js";
 import { encodeEntry } from "../../src/image/pfnEntry.js";
+import { Machine } from "../../src/machine/machine.js";
 import { ResumeSession, resumeImage } from "../../src/resume.js";
 import { openDump } from "../helpers/dumpReader.js";
 import { pageOf, writeThawImage } from "../helpers/images.js";
@@ -96,6 +98,29 @@ describe("the output of a dump", () => {
     try {
       session.step();
       expect(() => session.dump({ path: join(dir, "m.raw") })).toThrow(/has not run its atomic copy/);
+    } finally {
+      session.close();
+    }
+    expect(files(dir)).toEqual(["swap.img"]);
+  });
+
+  it("is refused once the session closed its contents store", async () => {
+    const { dir, image } = setup();
+    const session = await ResumeSession.open(image, { contents: "store", storeDir: dir });
+    session.run();
+    session.close();
+    expect(() => session.dump({ path: join(dir, "m.raw") })).toThrow(/the session was closed/);
+    expect(files(dir)).toEqual(["swap.img"]);
+  });
+
+  it("is refused for a placement-only machine, which keeps no page contents", async () => {
+    const { dir } = setup();
+    const machine = await Machine.create({ memory: "64MiB" }, { contents: "none", maxImagePages: 2048 });
+    const source = DrawnImageSource.draw(machine, { pfns: [300, 301, 302], zeroPfns: [301] });
+    const session = await ResumeSession.open(source, { machine });
+    try {
+      session.run();
+      expect(() => session.dump({ path: join(dir, "m.raw") })).toThrow(/placement-only machine keeps no page contents/);
     } finally {
       session.close();
     }
