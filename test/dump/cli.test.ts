@@ -56,6 +56,14 @@ describe("thaw resume --out", () => {
     );
   });
 
+  it("refuses --format and --force without --out", () => {
+    for (const flags of [["--format", "elf"], ["--force"]]) {
+      const run = thaw(["resume", IMAGE, ...flags, "--json"]);
+      expect(run.status).toBe(1);
+      expect(JSON.parse(run.stdout).error.message).toMatch(/applies to the dump --out writes, and no --out was given/);
+    }
+  });
+
   it("refuses a format it does not know", () => {
     const run = thaw(["resume", IMAGE, "--out", join(dir, "x.raw"), "--format", "vmem"]);
     expect(run.status).not.toBe(0);
