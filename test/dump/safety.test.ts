@@ -10,6 +10,7 @@ import { ConfigError, ResumeError } from "../../src/errors.js";
 import { DrawnImageSource } from "../../src/image/drawn.js";
 import { encodeEntry } from "../../src/image/pfnEntry.js";
 import { Machine } from "../../src/machine/machine.js";
+import type { ProgressEvent } from "../../src/progress.js";
 import { ResumeSession, resumeImage } from "../../src/resume.js";
 import { openDump } from "../helpers/dumpReader.js";
 import { pageOf, writeThawImage } from "../helpers/images.js";
@@ -161,6 +162,17 @@ describe("the output of a dump", () => {
       }
     },
   );
+
+  it("reports its progress in phase dump, up to every image frame", async () => {
+    const { dir, image, pfns } = setup();
+    const events: ProgressEvent[] = [];
+    await resumeImage(image, { onProgress: (e) => events.push(e), out: { path: join(dir, "m.lime") } });
+    const dump = events.filter((e) => e.phase === "dump");
+    expect(dump.length).toBeGreaterThan(1);
+    expect(dump.every((e) => e.total === pfns.length)).toBe(true);
+    expect(dump.map((e) => e.done)).toEqual([...dump.map((e) => e.done)].sort((a, b) => a - b));
+    expect(dump.at(-1)!.done).toBe(pfns.length);
+  });
 
   it("holds an image's pages in PFN order when the image lists them out of order", async () => {
     const { dir, image, pfns, zero } = setup("descending");
