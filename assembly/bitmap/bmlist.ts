@@ -46,6 +46,7 @@ import {
 } from "../portable/layout";
 import { ctx32, DEBUG } from "../common";
 import { emitWord, topBit } from "./emit";
+import { storageClear } from "./storage";
 
 // @ts-ignore: decorator
 @inline const HDR_ZONES: usize = 0;
@@ -155,7 +156,7 @@ export function bmlistInit(bm: usize): void {
   const used = data + <usize>nrBlocks * <usize>pageSize - storage;
   const room = <usize>ctx32(CTX_BM_STORAGE_SIZE);
   if (DEBUG) assert(used <= room || room == 0, "bmlist: storage too small");
-  memory.fill(storage, 0, used);
+  storageClear(bm, storage, storage + used);
   store<u32>(storage, <u32>zones, HDR_ZONES);
   store<u32>(storage, nrZones, HDR_NR_ZONES);
   store<u32>(storage, nrBlocks, HDR_NR_BLOCKS);

@@ -47,6 +47,7 @@ import {
 } from "../portable/layout";
 import { ctx32, DEBUG } from "../common";
 import { emitWord, topBit } from "./emit";
+import { storageClear } from "./storage";
 
 // @ts-ignore: decorator
 @inline const HDR_ZONES: usize = 0;
@@ -195,7 +196,7 @@ export function rtreeInit(bm: usize): void {
   const used = pages + (<usize>nodes << <usize>pageShift) - storage;
   const room = <usize>ctx32(CTX_BM_STORAGE_SIZE);
   if (DEBUG) assert(used <= room || room == 0, "rtree: storage too small");
-  memory.fill(storage, 0, used);
+  storageClear(bm, storage, storage + used);
   store<u32>(storage, <u32>zone, HDR_ZONES);
   store<u32>(storage, pageShift, HDR_PAGE_SHIFT);
   store<u32>(storage, nodes, HDR_NR_NODES);

@@ -202,7 +202,9 @@ export const NR_BM_KINDS = 4;
 // │ nr_charged    frames charged to this bitmap            │ +24  BMD_NR_CHARGED
 // │ charged       address of the charged PFN list (u32)    │ +28  BMD_CHARGED
 // │ in_use        1 while created                          │ +32  BMD_IN_USE
-// │ aux0..aux5    strategy-private cursor state            │ +36  BMD_AUX
+// │ dirty_end     end of the slot's bytes written since    │ +36  BMD_DIRTY_END
+// │               the memory was made (0: none; zero past) │
+// │ aux0..aux5    strategy-private cursor state            │ +40  BMD_AUX
 // └────────────────────────────────────────────────────────┘ 64   BMD_SIZE
 export const BMD_KIND = 0;
 export const BMD_STORAGE = 4;
@@ -213,7 +215,8 @@ export const BMD_CUR_PFN = 20;
 export const BMD_NR_CHARGED = 24;
 export const BMD_CHARGED = 28;
 export const BMD_IN_USE = 32;
-export const BMD_AUX = 36;
+export const BMD_DIRTY_END = 36;
+export const BMD_AUX = 40;
 export const BMD_SIZE = 64;
 
 // ╒══════ struct linked_page (one frame) ══════╕

@@ -445,7 +445,13 @@ export class Machine {
       this.engine.resetWrittenFrames();
     }
     if (arena.arrays) this.bytes(arena.touchedMap, arena.mapBytes).fill(0);
-    for (let i = 0; i < arena.nrSlots; i++) this.bytes(arena.bmSlots + i * arena.bmSlotSize, L.BMD_SIZE).fill(0);
+    // Every descriptor but its dirty_end: the slot's storage keeps what an earlier bitmap wrote, and the next
+    // memory_bm_create() clears up to there (assembly/bitmap/storage.ts).
+    for (let i = 0; i < arena.nrSlots; i++) {
+      const descriptor = this.bytes(arena.bmSlots + i * arena.bmSlotSize, L.BMD_SIZE);
+      descriptor.fill(0, 0, L.BMD_DIRTY_END);
+      descriptor.fill(0, L.BMD_DIRTY_END + 4);
+    }
     const set = (field: number, value: number) => this.setCtx(field, value);
     set(L.CTX_PAGE_SHIFT, spec.pageShift);
     set(L.CTX_PAGE_SIZE, spec.pageSize);

@@ -9,7 +9,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { LabBitmap } from "../../src/bitmap/index.js";
+import type { Bitmap } from "../../src/bitmap/index.js";
 import type { BitmapStrategy } from "../../src/machine/config.js";
 import { END, END_BEHAVIOUR, firstAtOrAfter, type Geometry, lab, STRATEGIES, sorted } from "./helpers.js";
 
@@ -110,7 +110,7 @@ class Model {
   }
 }
 
-function run(bm: LabBitmap, other: LabBitmap, model: Model, ops: readonly Op[]): void {
+function run(bm: Bitmap, other: Bitmap, model: Model, ops: readonly Op[]): void {
   const n = model.n;
   const clamp = (v: number) => ((v % n) + n) % n;
   const trusted = () => model.pos !== null;

@@ -3,8 +3,8 @@ import { checkDumpOutput } from "../../dump/dump.js";
 import { DUMP_FORMATS, type DumpFormat } from "../../dump/format.js";
 import { ConfigError } from "../../errors.js";
 import { restoreMap, writeSvg } from "../../map.js";
+import { checkMaxMemory } from "../../options.js";
 import { ResumeSession } from "../../resume.js";
-import { parseSize } from "../../util/units.js";
 import {
   type ImageFlags,
   imageOpenOptions,
@@ -25,7 +25,11 @@ export function resumeCommand(program: Command): void {
         .description("resume an image into a model of the machine its header describes, then verify every page")
         .argument("<image>", "thaw image or Linux swap device copy (opened read-only; .gz and .zst are unpacked first)")
         .option("--no-verify", "skip the verify phase")
-        .option("--max-memory <size>", "refuse an image whose machine needs more memory than this (e.g. 1GiB)")
+        .option(
+          "--max-memory <size>",
+          "refuse an image whose machine needs more memory than this (e.g. 1GiB)",
+          (value: string) => checkMaxMemory(value, "--max-memory"),
+        )
         .addOption(
           new Option(
             "--contents <where>",
@@ -55,7 +59,7 @@ export function resumeCommand(program: Command): void {
       flags: MachineFlags &
         ImageFlags & {
           verify: boolean;
-          maxMemory?: string;
+          maxMemory?: number;
           contents: "auto" | "memory" | "store";
           storeDir?: string;
           out?: string;
@@ -80,7 +84,7 @@ export function resumeCommand(program: Command): void {
           contents: flags.contents,
           ...(flags.storeDir && { storeDir: flags.storeDir }),
           ...(flags.mode && { mode: flags.mode }),
-          ...(flags.maxMemory && { maxMemory: parseSize(flags.maxMemory) }),
+          ...(flags.maxMemory && { maxMemory: flags.maxMemory }),
           ...imageOpenOptions(flags),
           ...progress,
         });
