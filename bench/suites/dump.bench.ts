@@ -323,6 +323,4 @@ function writeSection(name: string, body: string): void {
   const before = text.slice(0, text.indexOf(start) + start.length);
   const after = text.slice(text.indexOf(end));
   writeFileSync(path, `${before}\n${body}\n${after}`);
-  // Biome formats Markdown tables (the lint gate checks RESULTS.md): align the new table as it would.
-  spawnSync(join(packageRoot(), "node_modules", ".bin", "biome"), ["format", "--write", path], { stdio: "ignore" });
 }
