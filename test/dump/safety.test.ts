@@ -90,6 +90,20 @@ describe("the output of a dump", () => {
     expect(files(dir)).toEqual(["swap.img"]);
   });
 
+  it("refuses out options that are not a path, a format and a flag, before the resume", async () => {
+    const { dir, image } = setup();
+    const bad: [unknown, RegExp][] = [
+      ["m.raw", /out.path is undefined; it must be a file name/],
+      [{ path: "" }, /out.path is ""; it must be a file name/],
+      [{ path: join(dir, "m.raw"), force: "yes" }, /out.force is "yes"; it must be true or false/],
+      [{ path: join(dir, "m.raw"), failWriteAt: -1 }, /out.failWriteAt is -1/],
+    ];
+    for (const [out, message] of bad) {
+      await expect(resumeImage(image, { out: out as { path: string } })).rejects.toThrow(message);
+    }
+    expect(files(dir)).toEqual(["swap.img"]);
+  });
+
   it("refuses an unknown format and a resume that has not reached the atomic copy", async () => {
     const { dir, image } = setup();
     await expect(resumeImage(image, { out: { path: join(dir, "m.bin"), format: "vmem" as "raw" } })).rejects.toThrow(
