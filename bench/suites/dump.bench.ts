@@ -1,10 +1,10 @@
 /**
  * Dump benchmarks: `thaw resume IMAGE --out FILE` in each format, its dump's GB/s against a sequential write of the
  * same number of bytes into the same folder measured in the same run (interleaved, medians: the ratio is what the
- * dump keeps of what this disk and page cache take), and the peak RSS of the whole resume + dump against the size
- * of the machine. Cases: the largest kernel-written fixture (linux-6.12-big/h-6gib-lzo, a 6 GiB guest) and a
+ * dump keeps of what this disk and page cache take), and the peak RSS of a whole `thaw resume --out` against the
+ * size of the machine. Cases: the largest kernel-written fixture (linux-6.12-big/h-6gib-lzo, a 6 GiB guest) and a
  * synthetic thaw image of a 16 GiB machine with a 3 GiB image (placement and contents through the contents store);
- * --quick: a tiny fixture and a 16 GiB machine with a 64 MiB image, one round. Writes bench/results/dump-*.json and
+ * --quick: a tiny fixture and a 16 GiB machine with a 64 MiB image, three rounds. Writes bench/results/dump-*.json and
  * the "dump" section of bench/RESULTS.md. Never part of `npm test`.
  */
 import { spawnSync } from "node:child_process";
@@ -23,10 +23,12 @@ import {
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import * as L from "../../assembly/portable/layout.js";
+import type { DumpResult } from "../../src/dump/dump.js";
 import { DUMP_FORMATS } from "../../src/dump/format.js";
 import { packageRoot } from "../../src/engine/load.js";
 import { ENTRY_END, ENTRY_ZERO } from "../../src/image/pfnEntry.js";
 import { encodeHeader } from "../../src/image/thaw/thawImage.js";
+import { type ResumeOptions, ResumeSession } from "../../src/resume.js";
 import { crc32Le } from "../../src/util/crc32.js";
 
 interface Options {
@@ -47,7 +49,9 @@ interface Case {
   image: string;
   /** Bytes of the machine's RAM (its PFN span). */
   machineBytes: number;
+  /** The same options for the CLI and the library. */
   args: string[];
+  options: ResumeOptions;
 }
 
 /**
@@ -168,43 +172,54 @@ function sequentialWrite(dir: string, bytes: number, buffer: Uint8Array): number
   return ms;
 }
 
-/** measure - Each format of @c, @rounds times, each dump followed by the sequential write of its bytes. */
-function measure(c: Case, rounds: number, dir: string) {
+/**
+ * measure - Each format of @c: `thaw resume --out` once in a child process (the peak RSS of resume + dump, and the
+ * GB/s of a dump in a fresh process); then, in this process, one resume and @rounds dumps per format, each followed
+ * by the sequential write of as many bytes into the same folder (interleaved; medians).
+ */
+async function measure(c: Case, rounds: number, dir: string) {
   const buffer = new Uint8Array(CHUNK);
   for (let j = 0; j < buffer.length; j++) buffer[j] = (j * 131 + 7) & 0xff;
-  return DUMP_FORMATS.map((format) => {
-    const dumps: number[] = [];
-    const writes: number[] = [];
-    let last: ReturnType<typeof dumpRun> | undefined;
-    let peak = 0;
-    for (let r = 0; r < rounds; r++) {
-      const run = dumpRun(c, format, dir);
-      if (!run.ok)
-        return { format, ok: false as const, error: JSON.stringify(run.json.error ?? run.json).slice(0, 300) };
-      last = run;
-      peak = Math.max(peak, run.peakRssBytes);
-      const writeMs = sequentialWrite(dir, run.dump.written, buffer);
-      dumps.push(run.dump.written / run.dump.ms / 1e6);
-      writes.push(run.dump.written / writeMs / 1e6);
-    }
-    const dumpGbps = median(dumps);
-    const writeGbps = median(writes);
-    return {
-      format,
-      ok: true as const,
-      pages: last!.dump.pages,
-      runs: last!.dump.runs,
-      fileBytes: last!.dump.bytes,
-      written: last!.dump.written,
-      dumpMs: last!.dump.ms,
-      wallMs: last!.wallMs,
-      dumpGbps,
-      writeGbps,
-      ratio: dumpGbps / writeGbps,
-      peakRssBytes: peak,
-      rssRatio: peak / c.machineBytes,
-    };
-  });
+  const children = DUMP_FORMATS.map((format) => dumpRun(c, format, dir));
+  const session = await ResumeSession.open(c.image, { ...c.options, storeDir: dir, verify: false });
+  try {
+    session.run();
+    return DUMP_FORMATS.map((format, i) => {
+      const child = children[i]!;
+      if (!child.ok)
+        return { format, ok: false as const, error: JSON.stringify(child.json.error ?? child.json).slice(0, 300) };
+      const dumps: number[] = [];
+      const writes: number[] = [];
+      let last: DumpResult | undefined;
+      for (let r = 0; r < rounds; r++) {
+        const out = join(dir, `dump.${format}`);
+        last = session.dump({ path: out, format });
+        rmSync(out);
+        const writeMs = sequentialWrite(dir, last.written, buffer);
+        dumps.push(last.gbps);
+        writes.push(last.written / writeMs / 1e6);
+      }
+      const dumpGbps = median(dumps);
+      const writeGbps = median(writes);
+      return {
+        format,
+        ok: true as const,
+        pages: last!.pages,
+        runs: last!.runs,
+        fileBytes: last!.bytes,
+        written: last!.written,
+        dumpGbps,
+        writeGbps,
+        ratio: dumpGbps / writeGbps,
+        freshProcessGbps: child.dump.gbps,
+        wallMs: child.wallMs,
+        peakRssBytes: child.peakRssBytes,
+        rssRatio: child.peakRssBytes / c.machineBytes,
+      };
+    });
+  } finally {
+    session.close();
+  }
 }
 
 /** run - The dump benchmarks; @options.quick keeps them to a minute or so. */
@@ -229,6 +244,7 @@ export async function run(options: Options): Promise<void> {
         image: fixtureImage,
         machineBytes: pages * PAGE,
         args: [],
+        options: {},
       });
     }
     const frames = 16 * 2 ** 18;
@@ -244,9 +260,12 @@ export async function run(options: Options): Promise<void> {
       image: synthetic,
       machineBytes: frames * PAGE,
       args: ["--max-memory", "2GiB"],
+      options: { maxMemory: 2 ** 31 },
     });
-    const rounds = options.quick ? 1 : 3;
-    const rows = cases.map((c) => ({ case: c.name, machineBytes: c.machineBytes, formats: measure(c, rounds, dir) }));
+    const rounds = options.quick ? 3 : 5;
+    const rows = [];
+    for (const c of cases)
+      rows.push({ case: c.name, machineBytes: c.machineBytes, formats: await measure(c, rounds, dir) });
     const result = {
       date: started.toISOString(),
       command: options.command,
@@ -268,19 +287,19 @@ export async function run(options: Options): Promise<void> {
     const lines = [
       `Run ${result.date} with \`${options.command}\`${options.quick ? " (quick)" : ""}, ${rounds} round(s) per format, medians. Machine: ${result.machine.nproc} CPUs, ${result.machine.cpu}, ${(result.machine.memory / 2 ** 30).toFixed(0)} GiB, Node ${result.machine.node}; 1-minute load average ${load.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end.`,
       "",
-      "Dump GB/s = bytes written (headers and data pages; zero pages and frames outside the image are holes) / the dump's time (layout, reads from frame memory or the contents store, writes, rename). Sequential write = the same number of bytes written 4 MiB at a time to a new file in the same folder right after each dump. Peak RSS is the whole `thaw resume --out` process (resume, contents store, dump) against the machine's RAM.",
+      "Dump GB/s = bytes written (headers and data pages; zero pages and frames outside the image are holes) / the dump's time (layout, reads from frame memory or the contents store, writes, rename), for dumps of one resumed session in the bench's process; sequential write = as many bytes written 4 MiB at a time to a new file in the same folder right after each dump; ratio = dump / sequential write. Fresh process = the one dump of `thaw resume --out` in a child process, whose peak RSS (resume, contents store, dump) is set against the machine's RAM.",
       "",
-      "| case | format | pages | runs | written | file | dump GB/s | sequential write GB/s | ratio | peak RSS | RSS / machine |",
-      "|---|---|---|---|---|---|---|---|---|---|---|",
+      "| case | format | pages | runs | written | file | dump GB/s | sequential write GB/s | ratio | fresh process GB/s | peak RSS | RSS / machine |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ];
     for (const row of rows) {
       for (const f of row.formats) {
         if (!f.ok) {
-          lines.push(`| ${row.case} | ${f.format} | FAILED: ${f.error} | | | | | | | | |`);
+          lines.push(`| ${row.case} | ${f.format} | FAILED: ${f.error} | | | | | | | | | |`);
           continue;
         }
         lines.push(
-          `| ${row.case} | ${f.format} | ${f.pages} | ${f.runs} | ${fmtBytes(f.written)} | ${fmtBytes(f.fileBytes)} | ${f.dumpGbps.toFixed(2)} | ${f.writeGbps.toFixed(2)} | **${f.ratio.toFixed(2)}** | ${fmtBytes(f.peakRssBytes)} | ${f.rssRatio.toFixed(3)} of ${fmtBytes(row.machineBytes)} |`,
+          `| ${row.case} | ${f.format} | ${f.pages} | ${f.runs} | ${fmtBytes(f.written)} | ${fmtBytes(f.fileBytes)} | ${f.dumpGbps.toFixed(2)} | ${f.writeGbps.toFixed(2)} | **${f.ratio.toFixed(2)}** | ${f.freshProcessGbps.toFixed(2)} | ${fmtBytes(f.peakRssBytes)} | ${f.rssRatio.toFixed(3)} of ${fmtBytes(row.machineBytes)} |`,
         );
       }
     }

@@ -75,10 +75,33 @@ export interface DumpInput {
  * @throws ConfigError naming the option and the file; ResumeError (dump) with the errno for the folder.
  */
 export function checkDumpOutput(options: DumpOptions): DumpFormat {
-  const format = formatOf(options.path, options.format);
+  const format = checkDumpOptions(options);
   checkOutputPath(options.path, outputOptions(options, []));
   writableFolder(options.path);
   return format;
+}
+
+/**
+ * checkDumpOptions - @options as a library caller may give them: an object with a non-empty path, a known format (or
+ * none), force and failWriteAt of their types. Returns the format.
+ * @throws ConfigError naming the option, the value and what is allowed.
+ */
+function checkDumpOptions(options: DumpOptions): DumpFormat {
+  const refuse = (name: string, value: unknown, allowed: string) =>
+    new ConfigError(`${name} is ${JSON.stringify(value) ?? String(value)}; it must be ${allowed}`, {
+      kind: "option",
+      name,
+      value: String(value),
+    });
+  if (typeof options !== "object" || options === null)
+    throw refuse("out", options, "an object { path, format, force }");
+  const { path, force, failWriteAt } = options;
+  if (typeof path !== "string" || path === "") throw refuse("out.path", path, "a file name");
+  if (force !== undefined && typeof force !== "boolean") throw refuse("out.force", force, "true or false");
+  if (failWriteAt !== undefined && !(Number.isSafeInteger(failWriteAt) && failWriteAt >= 0)) {
+    throw refuse("out.failWriteAt", failWriteAt, "an integer ≥ 0 (0: never)");
+  }
+  return formatOf(path, options.format);
 }
 
 function outputOptions(options: DumpOptions, inputs: readonly string[]): OutputFileOptions {
@@ -93,7 +116,7 @@ function outputOptions(options: DumpOptions, inputs: readonly string[]): OutputF
  */
 export function dumpMemory(input: DumpInput, options: DumpOptions): DumpResult {
   const { machine, source, store } = input;
-  const format = formatOf(options.path, options.format);
+  const format = checkDumpOptions(options);
   if (!input.phases.some((p) => p.name === "atomicCopy")) {
     throw new ConfigError(
       `out ${options.path}: the resume has not run its atomic copy, so the memory is not restored yet`,
@@ -103,6 +126,12 @@ export function dumpMemory(input: DumpInput, options: DumpOptions): DumpResult {
   if (machine.contents === "none" || (machine.contents === "store" && !store)) {
     throw new ConfigError(
       `out ${options.path}: a placement-only machine keeps no page contents to dump (resume into a machine with frame memory or a contents store)`,
+      { kind: "option", name: "out", value: options.path },
+    );
+  }
+  if (store?.closed) {
+    throw new ConfigError(
+      `out ${options.path}: the session was closed, and with it the contents store that held the restored pages (dump before close())`,
       { kind: "option", name: "out", value: options.path },
     );
   }

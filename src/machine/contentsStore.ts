@@ -143,6 +143,11 @@ export class ContentsStore {
     return this.slots;
   }
 
+  /** True once close() removed the page file. */
+  get closed(): boolean {
+    return this.fd === undefined;
+  }
+
   private get descriptor(): number {
     if (this.fd === undefined) throw new Error(`contents store ${this.path} is closed`);
     return this.fd;

@@ -47,6 +47,23 @@ describe("thaw resume --out", () => {
     expect(readFileSync(out).subarray(0, 4).toString("latin1")).toBe("\x7fELF");
   });
 
+  it("says on a terminal what it wrote", () => {
+    const out = join(dir, "memory.raw");
+    const run = thaw(["resume", IMAGE, "--out", out]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain(
+      `dump: ${out} (raw, page of PFN p at p × page size): 3444 frames (664 zero) in 11 runs`,
+    );
+  });
+
+  it("refuses --format and --force without --out", () => {
+    for (const flags of [["--format", "elf"], ["--force"]]) {
+      const run = thaw(["resume", IMAGE, ...flags, "--json"]);
+      expect(run.status).toBe(1);
+      expect(JSON.parse(run.stdout).error.message).toMatch(/applies to the dump --out writes, and no --out was given/);
+    }
+  });
+
   it("refuses a format it does not know", () => {
     const run = thaw(["resume", IMAGE, "--out", join(dir, "x.raw"), "--format", "vmem"]);
     expect(run.status).not.toBe(0);

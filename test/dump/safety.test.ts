@@ -7,7 +7,10 @@ import { linkSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "n
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, ResumeError } from "../../src/errors.js";
+import { DrawnImageSource } from "../../src/image/drawn.js";
 import { encodeEntry } from "../../src/image/pfnEntry.js";
+import { Machine } from "../../src/machine/machine.js";
+import type { ProgressEvent } from "../../src/progress.js";
 import { ResumeSession, resumeImage } from "../../src/resume.js";
 import { openDump } from "../helpers/dumpReader.js";
 import { pageOf, writeThawImage } from "../helpers/images.js";
@@ -87,6 +90,20 @@ describe("the output of a dump", () => {
     expect(files(dir)).toEqual(["swap.img"]);
   });
 
+  it("refuses out options that are not a path, a format and a flag, before the resume", async () => {
+    const { dir, image } = setup();
+    const bad: [unknown, RegExp][] = [
+      ["m.raw", /out.path is undefined; it must be a file name/],
+      [{ path: "" }, /out.path is ""; it must be a file name/],
+      [{ path: join(dir, "m.raw"), force: "yes" }, /out.force is "yes"; it must be true or false/],
+      [{ path: join(dir, "m.raw"), failWriteAt: -1 }, /out.failWriteAt is -1/],
+    ];
+    for (const [out, message] of bad) {
+      await expect(resumeImage(image, { out: out as { path: string } })).rejects.toThrow(message);
+    }
+    expect(files(dir)).toEqual(["swap.img"]);
+  });
+
   it("refuses an unknown format and a resume that has not reached the atomic copy", async () => {
     const { dir, image } = setup();
     await expect(resumeImage(image, { out: { path: join(dir, "m.bin"), format: "vmem" as "raw" } })).rejects.toThrow(
@@ -96,6 +113,29 @@ describe("the output of a dump", () => {
     try {
       session.step();
       expect(() => session.dump({ path: join(dir, "m.raw") })).toThrow(/has not run its atomic copy/);
+    } finally {
+      session.close();
+    }
+    expect(files(dir)).toEqual(["swap.img"]);
+  });
+
+  it("is refused once the session closed its contents store", async () => {
+    const { dir, image } = setup();
+    const session = await ResumeSession.open(image, { contents: "store", storeDir: dir });
+    session.run();
+    session.close();
+    expect(() => session.dump({ path: join(dir, "m.raw") })).toThrow(/the session was closed/);
+    expect(files(dir)).toEqual(["swap.img"]);
+  });
+
+  it("is refused for a placement-only machine, which keeps no page contents", async () => {
+    const { dir } = setup();
+    const machine = await Machine.create({ memory: "64MiB" }, { contents: "none", maxImagePages: 2048 });
+    const source = DrawnImageSource.draw(machine, { pfns: [300, 301, 302], zeroPfns: [301] });
+    const session = await ResumeSession.open(source, { machine });
+    try {
+      session.run();
+      expect(() => session.dump({ path: join(dir, "m.raw") })).toThrow(/placement-only machine keeps no page contents/);
     } finally {
       session.close();
     }
@@ -136,6 +176,17 @@ describe("the output of a dump", () => {
       }
     },
   );
+
+  it("reports its progress in phase dump, up to every image frame", async () => {
+    const { dir, image, pfns } = setup();
+    const events: ProgressEvent[] = [];
+    await resumeImage(image, { onProgress: (e) => events.push(e), out: { path: join(dir, "m.lime") } });
+    const dump = events.filter((e) => e.phase === "dump");
+    expect(dump.length).toBeGreaterThan(1);
+    expect(dump.every((e) => e.total === pfns.length)).toBe(true);
+    expect(dump.map((e) => e.done)).toEqual([...dump.map((e) => e.done)].sort((a, b) => a - b));
+    expect(dump.at(-1)!.done).toBe(pfns.length);
+  });
 
   it("holds an image's pages in PFN order when the image lists them out of order", async () => {
     const { dir, image, pfns, zero } = setup("descending");

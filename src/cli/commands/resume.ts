@@ -1,6 +1,7 @@
 import { type Command, Option } from "commander";
 import { checkDumpOutput } from "../../dump/dump.js";
 import { DUMP_FORMATS, type DumpFormat } from "../../dump/format.js";
+import { ConfigError } from "../../errors.js";
 import { restoreMap, writeSvg } from "../../map.js";
 import { checkMaxMemory } from "../../options.js";
 import { ResumeSession } from "../../resume.js";
@@ -67,6 +68,14 @@ export function resumeCommand(program: Command): void {
         },
     ) =>
       runCommand(flags.json, async (progress) => {
+        if (!flags.out && (flags.format || flags.force)) {
+          const name = flags.format ? "format" : "force";
+          throw new ConfigError(`--${name} applies to the dump --out writes, and no --out was given`, {
+            kind: "option",
+            name,
+            value: String(flags.format ?? flags.force),
+          });
+        }
         const out = flags.out && { path: flags.out, format: flags.format, force: flags.force, inputs: [path] };
         if (out) checkDumpOutput(out);
         const session = await ResumeSession.open(path, {
