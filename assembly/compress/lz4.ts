@@ -155,25 +155,28 @@ function decodeFast(ip: usize, ipEnd: usize, dst: usize, opEnd: usize): usize {
     p += 2;
     const m = o - offset;
     if (offset - 1 >= o - dst) break;
+    // o lies at least 50 bytes before opEnd: room for a short match and a wild copy's slack.
     let ml = token & 15;
-    if (ml != 15 && offset >= 8) {
-      store<u64>(o, load<u64>(m));
-      store<u64>(o, load<u64>(m, 8), 8);
-      store<u16>(o, load<u16>(m, 16), 16);
+    if (ml != 15) {
+      ml += MINMATCH;
+      if (offset >= 8) {
+        store<u64>(o, load<u64>(m));
+        store<u64>(o, load<u64>(m, 8), 8);
+        store<u16>(o, load<u16>(m, 16), 16);
+      } else {
+        copyMatchWild(o, offset, o + ml);
+      }
       ip = p;
-      op = o + ml + MINMATCH;
+      op = o + ml;
       continue;
     }
-    if (ml == 15) {
-      // o lies at least 50 bytes before opEnd.
-      const cap = opEnd - o - (MINMATCH + FAST_MATCH_SLACK);
-      let b: usize = 255;
-      while (b == 255 && p < ipEnd && ml <= cap) {
-        b = <usize>load<u8>(p++);
-        ml += b;
-      }
-      if (b == 255 || ml > cap) break;
+    const cap = opEnd - o - (MINMATCH + FAST_MATCH_SLACK);
+    let b: usize = 255;
+    while (b == 255 && p < ipEnd && ml <= cap) {
+      b = <usize>load<u8>(p++);
+      ml += b;
     }
+    if (b == 255 || ml > cap) break;
     ml += MINMATCH;
     if (offset >= 16) {
       if (ml >= LONG_RUN && offset >= ml) memory.copy(o, m, ml);
