@@ -41,10 +41,6 @@ import {
 // @ts-ignore: decorator
 @inline const FAST_MATCH_SLACK: usize = 32;
 
-/** decodeFast moves runs at least this long with one memory.copy. */
-// @ts-ignore: decorator
-@inline const LONG_RUN: usize = 256;
-
 /**
  * LZ4_decompress_safe - Decompress one raw LZ4 block, checking every read and write.
  * @src: address of the block (a chunk's data after its 8-byte cmp_len, §5.6).
@@ -146,8 +142,7 @@ function decodeFast(ip: usize, ipEnd: usize, dst: usize, opEnd: usize): usize {
         lit += b;
       }
       if (b == 255 || lit > cap || lit > ipLimit - p) break;
-      if (lit >= LONG_RUN) memory.copy(o, p, lit);
-      else copy32(o, p, o + lit);
+      copy32(o, p, o + lit);
     }
     p += lit;
     o += lit;
@@ -164,7 +159,7 @@ function decodeFast(ip: usize, ipEnd: usize, dst: usize, opEnd: usize): usize {
         store<u64>(o, load<u64>(m, 8), 8);
         store<u16>(o, load<u16>(m, 16), 16);
       } else {
-        copyMatchWild(o, offset, o + ml);
+        copyMatchWild(o, offset, o + ml, false);
       }
       ip = p;
       op = o + ml;
@@ -179,10 +174,9 @@ function decodeFast(ip: usize, ipEnd: usize, dst: usize, opEnd: usize): usize {
     if (b == 255 || ml > cap) break;
     ml += MINMATCH;
     if (offset >= 16) {
-      if (ml >= LONG_RUN && offset >= ml) memory.copy(o, m, ml);
-      else copy32(o, m, o + ml);
+      copy32(o, m, o + ml);
     } else {
-      copyMatchWild(o, offset, o + ml);
+      copyMatchWild(o, offset, o + ml, false);
     }
     ip = p;
     op = o + ml;
@@ -193,7 +187,8 @@ function decodeFast(ip: usize, ipEnd: usize, dst: usize, opEnd: usize): usize {
 
 /**
  * copy32 - Copy 32 bytes at a time from @s to @d until @d reaches @end (at least once), as lz4's LZ4_wildCopy32():
- * a literal run, or a match at least 16 bytes back. Writes up to 31 bytes past @end.
+ * a literal run, or a match at least 16 bytes back. Writes up to 31 bytes past @end. Long runs too: memory.copy
+ * would be a call, around which decodeFast would have to keep its values on the stack.
  */
 // @ts-ignore: decorator
 @inline function copy32(d: usize, s: usize, end: usize): void {
