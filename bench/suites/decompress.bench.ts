@@ -9,7 +9,7 @@
  * bytes. The output of one pass is checked against truth.json's stream sha256 before anything is timed. The native
  * side needs gcc and the liblzo2-dev / liblz4-dev headers; without them it is skipped, saying why.
  *
- * Each round times 2 passes of thaw, 2 of native, 2 of native on 2 threads, and 4 each with one and two workers,
+ * Each round times 4 passes of thaw, 4 of native, 2 of native on 2 threads, and 4 each with one and two workers,
  * alternating, so that all of them see the same load on a shared machine. Throughput figures are medians over the
  * rounds, and for thaw against native on one thread also the best pass and the sum over the chunks of each chunk's
  * shortest time in any pass (each call timed on its own, in C and in JavaScript alike): on a machine that other work
@@ -413,9 +413,9 @@ export async function runDecompressBench(args: DecompressArgs): Promise<Decompre
       let library: string | null = null;
       try {
         for (let r = 0; r < rounds; r++) {
-          wasm.push(...wasmOneThread(w, p, engine, memory, 2, r === 0));
+          wasm.push(...wasmOneThread(w, p, engine, memory, 4, r === 0));
           if (file) {
-            const n = nativeRun(native.exe!, file, w, 2);
+            const n = nativeRun(native.exe!, file, w, 4);
             library = n.library;
             nat.push(...n.passes);
             nat2.push(...nativeRun(native.exe!, file, w, 2, 2).passes);
