@@ -135,10 +135,8 @@ function decodeFast(ip: usize, ipEnd: usize, dst: usize, opEnd: usize): usize {
     if (lit != 15) {
       v128.store(o, v128.load(p));
     } else {
-      // p <= ipLimit: the first length byte is there to read.
       const cap = opLimit - op;
-      let b = <usize>load<u8>(p++);
-      lit += b;
+      let b: usize = 255;
       while (b == 255 && p < ipLimit && lit <= cap) {
         b = <usize>load<u8>(p++);
         lit += b;
@@ -167,10 +165,8 @@ function decodeFast(ip: usize, ipEnd: usize, dst: usize, opEnd: usize): usize {
       op = o + ml;
       continue;
     }
-    // p lies at least 15 bytes before ipEnd: the first length byte is there to read.
     const cap = opEnd - o - (MINMATCH + FAST_MATCH_SLACK);
-    let b = <usize>load<u8>(p++);
-    ml += b;
+    let b: usize = 255;
     while (b == 255 && p < ipEnd && ml <= cap) {
       b = <usize>load<u8>(p++);
       ml += b;
