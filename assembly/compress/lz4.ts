@@ -41,10 +41,6 @@ import {
 // @ts-ignore: decorator
 @inline const FAST_MATCH_SLACK: usize = 32;
 
-/** decodeFast moves runs at least this long with one memory.copy. */
-// @ts-ignore: decorator
-@inline const LONG_RUN: usize = 256;
-
 /**
  * LZ4_decompress_safe - Decompress one raw LZ4 block, checking every read and write.
  * @src: address of the block (a chunk's data after its 8-byte cmp_len, kernel/power/swap.c: load_image_lzo()).
@@ -146,8 +142,7 @@ function decodeFast(ip: usize, ipEnd: usize, dst: usize, opEnd: usize): usize {
         lit += b;
       }
       if (b == 255 || lit > cap || lit > ipLimit - p) break;
-      if (lit >= LONG_RUN) memory.copy(o, p, lit);
-      else copy32(o, p, o + lit);
+      copy32(o, p, o + lit);
     }
     p += lit;
     o += lit;
@@ -155,31 +150,33 @@ function decodeFast(ip: usize, ipEnd: usize, dst: usize, opEnd: usize): usize {
     p += 2;
     const m = o - offset;
     if (offset - 1 >= o - dst) break;
+    // o lies at least 50 bytes before opEnd: room for a short match and a wild copy's slack.
     let ml = token & 15;
-    if (ml != 15 && offset >= 8) {
-      store<u64>(o, load<u64>(m));
-      store<u64>(o, load<u64>(m, 8), 8);
-      store<u16>(o, load<u16>(m, 16), 16);
+    if (ml != 15) {
+      ml += MINMATCH;
+      if (offset >= 8) {
+        store<u64>(o, load<u64>(m));
+        store<u64>(o, load<u64>(m, 8), 8);
+        store<u16>(o, load<u16>(m, 16), 16);
+      } else {
+        copyMatchWild(o, offset, o + ml, false);
+      }
       ip = p;
-      op = o + ml + MINMATCH;
+      op = o + ml;
       continue;
     }
-    if (ml == 15) {
-      // o lies at least 50 bytes before opEnd.
-      const cap = opEnd - o - (MINMATCH + FAST_MATCH_SLACK);
-      let b: usize = 255;
-      while (b == 255 && p < ipEnd && ml <= cap) {
-        b = <usize>load<u8>(p++);
-        ml += b;
-      }
-      if (b == 255 || ml > cap) break;
+    const cap = opEnd - o - (MINMATCH + FAST_MATCH_SLACK);
+    let b: usize = 255;
+    while (b == 255 && p < ipEnd && ml <= cap) {
+      b = <usize>load<u8>(p++);
+      ml += b;
     }
+    if (b == 255 || ml > cap) break;
     ml += MINMATCH;
     if (offset >= 16) {
-      if (ml >= LONG_RUN && offset >= ml) memory.copy(o, m, ml);
-      else copy32(o, m, o + ml);
+      copy32(o, m, o + ml);
     } else {
-      copyMatchWild(o, offset, o + ml);
+      copyMatchWild(o, offset, o + ml, false);
     }
     ip = p;
     op = o + ml;
@@ -190,7 +187,8 @@ function decodeFast(ip: usize, ipEnd: usize, dst: usize, opEnd: usize): usize {
 
 /**
  * copy32 - Copy 32 bytes at a time from @s to @d until @d reaches @end (at least once), as lz4's LZ4_wildCopy32():
- * a literal run, or a match at least 16 bytes back. Writes up to 31 bytes past @end.
+ * a literal run, or a match at least 16 bytes back. Writes up to 31 bytes past @end. Long runs too: memory.copy
+ * would be a call, around which decodeFast would have to keep its values on the stack.
  */
 // @ts-ignore: decorator
 @inline function copy32(d: usize, s: usize, end: usize): void {
