@@ -804,6 +804,16 @@ export function judgeTargets(result: Pick<BitmapBenchResult, "rows" | "memory">)
     }
   }
 
+  for (const s of STRATEGIES) {
+    for (const workload of ["set.random", "test.hit"] as const) {
+      const mine = find(at, workload, `thaw ${s} (per call)`);
+      const js = find(at, workload, "JS Uint32Array bitmap");
+      const name = `${s} per call (public API) within 2× of a plain JS bitmap, ${workload} at 32M PFNs`;
+      if (!mine || !js) targets.push({ target: name, met: null, figures: "not measured" });
+      else targets.push({ target: name, met: mine.nsMin! / js.nsMin! <= 2, figures: versus(mine, js, js.subject) });
+    }
+  }
+
   const big = 256 * M;
   const seekName = "summary ≥ 3× faster than rtree on seeks in a 1 %-dense 256M-PFN map, ≤ 5 % more memory than flat";
   const sumSeek = find(big, "seek.1", bulk("summary"));
