@@ -1,7 +1,7 @@
 /**
- * The fuzzer's judge: resume one image and say whether thaw kept its promise (issue 6, §4.12). A case ends `ok`
- * (restored, every page verified, every untouched frame unchanged) or `rejected` (a typed ResumeError or ConfigError
- * before the commit point) — anything else is a finding:
+ * The fuzzer's judge: resume one image and say whether thaw kept its promise (issue 6, kernel/power/hibernate.c:
+ * load_image_and_restore()). A case ends `ok` (restored, every page verified, every untouched frame unchanged) or
+ * `rejected` (a typed ResumeError or ConfigError before the commit point) — anything else is a finding:
  * - `crash`: any other exception, including one the resume wrapped into a ResumeError (EIO) on its way out;
  * - `trap`: the engine trapped (unreachable, an out-of-bounds access, an assertion of the debug build), seen at the
  *   engine's exports or in the error that came out;

@@ -1,4 +1,4 @@
-// Byte movers and failure bookkeeping shared by the LZO1X and LZ4 decoders (linux-swsusp.md §5.6).
+// Byte movers and failure bookkeeping shared by the LZO1X and LZ4 decoders (kernel/power/swap.c: load_image_lzo()).
 //
 // Both formats are LZ77: literal runs copied from the input, and matches copied from earlier output, `dist` bytes
 // back, which overlap their own destination whenever dist < len. The decoders check every length and distance first;

@@ -1,6 +1,6 @@
 // LZ4 block decompression, the safe variant: what the resuming kernel (v6.9+, SF_COMPRESSION_ALG_LZ4) runs on every
-// chunk of an LZ4-compressed hibernation image (linux-swsusp.md §5.6). The chunk holds one raw block (crypto "lz4",
-// LZ4_compress_default: no frame, no size prefix), a sequence of sequences:
+// chunk of an LZ4-compressed hibernation image (kernel/power/swap.c: load_image_lzo()). The chunk holds one raw block
+// (crypto "lz4", LZ4_compress_default: no frame, no size prefix), a sequence of sequences:
 //
 // ╒═════════════════════════════ LZ4 sequence ═════════════════════════════╕
 // │ token         high nibble L: literal count; low nibble M: match length  │ 1 byte
@@ -25,7 +25,7 @@ import {
 
 /**
  * LZ4_decompress_safe - Decompress one raw LZ4 block, checking every read and write.
- * @src: address of the block (a chunk's data after its 8-byte cmp_len, §5.6).
+ * @src: address of the block (a chunk's data after its 8-byte cmp_len, kernel/power/swap.c: load_image_lzo()).
  * @srcLen: its exact length (cmp_len): the last sequence's literals must end there.
  * @dst: address of the output buffer.
  * @dstCap: its size; nothing outside [dst, dst+dstCap) is written (bytes past the returned length may be).

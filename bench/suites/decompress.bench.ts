@@ -2,7 +2,8 @@
  * Decompression benchmark (`npm run bench -- --only decompress [--quick] [--json]`, or `npx tsx
  * bench/suites/decompress.bench.ts [--quick] [--json]`): thaw's LZO1X and LZ4 decoders (release build) against
  * liblzo2 / liblz4 built with gcc -O2 in the same run, on the chunks of real kernel-written hibernation streams
- * (linux-swsusp.md §5.6), then 1 worker against 2 over one shared memory. Writes its section of bench/RESULTS.md.
+ * (kernel/power/swap.c: load_image_lzo()), then 1 worker against 2 over one shared memory. Writes its section of
+ * bench/RESULTS.md.
  *
  * Streams: linux-6.1/b-lzo (LZO) and linux-6.12/c-lz4 (LZ4) from ../shared/fixtures, else the committed tiny 6.12
  * images. Every chunk goes into one UNC_SIZE buffer per thread, as in the kernel; throughput counts uncompressed

@@ -88,7 +88,7 @@ export function verifyLine(v: VerifyReport | undefined, imagePages: number): str
     parts.push(
       v.untouchedMismatches.length
         ? `${v.untouchedMismatches.length} of ${v.untouchedFrames} untouched frames CHANGED`
-        : `${v.untouchedFrames} untouched frames unchanged`,
+        : `${v.untouchedFrames} untouched frames unchanged${v.untouchedRead !== undefined && v.untouchedRead < v.untouchedFrames ? ` (${v.untouchedRead} read, the rest never written)` : ""}`,
     );
   }
   let line = parts.join("; ");

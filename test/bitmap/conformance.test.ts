@@ -3,8 +3,9 @@
  *
  * All strategies agree on every bit, every count and the order of iteration. Where the kernel's designs differ, each
  * strategy keeps its era's behaviour and the suite pins it down:
- * - the end of the map: flat, rtree and summary stay at the end until a reset (§1.5.5); bmlist wraps to the start,
- *   so the call after BM_END_OF_MAP begins again (§1.3, §4.15 item 8);
+ * - the end of the map: flat, rtree and summary stay at the end until a reset (kernel/power/snapshot.c:
+ * memory_bm_next_pfn()); bmlist wraps to the start,
+ *   so the call after BM_END_OF_MAP begins again (kernel/power/snapshot.c: struct bm_block (v2.6.19));
  * - memory_bm_clear_current: rtree clears bit max(node_bit - 1, 0) of the cursor's leaf, as the kernel does, even when
  *   a lookup moved the cursor's leaf since; the others clear the bit returned last, and nothing when there is none;
  * - memory_bm_get_current: rtree's lookups set cur_pfn (the kernel since v6.6); the others report only next_pfn.
@@ -307,7 +308,8 @@ describe.each(STRATEGIES)("memory bitmap strategy %s", (strategy) => {
         expect(bm.next()).toBe(10);
         expect(bm.next()).toBe(END);
         bm.set(5);
-        // rtree: set_bit's lookup put the cursor on leaf 0 and left node_bit at 0 (§1.5.4), so next_pfn finds 5.
+        // rtree: set_bit's lookup put the cursor on leaf 0 and left node_bit at 0 (kernel/power/snapshot.c:
+        // memory_bm_find_bit()), so next_pfn finds 5.
         expect(bm.next()).toBe({ flat: END, summary: END, bmlist: 5, rtree: 5 }[strategy]);
       } finally {
         bm.free();
@@ -323,7 +325,7 @@ describe.each(STRATEGIES)("memory bitmap strategy %s", (strategy) => {
         expect(bm.next()).toBe(g.pfns - 600);
         expect(bm.next()).toBe(END);
         bm.set(last);
-        // bmlist wrapped to the start, but set_bit's lookup moved the cursor's zone to HighMem (S-2007 stores the zone
+        // bmlist wrapped to the start, but set_bit's lookup moved the cursor's zone to HighMem (v2.6.22 stores the zone
         // found in bm->cur.zone_bm), so the reset cursor's first block is followed by HighMem's successor: none.
         expect(bm.next()).toBe({ flat: END, summary: END, rtree: last, bmlist: END }[strategy]);
       } finally {

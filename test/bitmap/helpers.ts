@@ -54,7 +54,7 @@ export function firstAtOrAfter(values: readonly number[], pfn: number): number {
   return lo < values.length ? values[lo]! : END;
 }
 
-/** How each strategy ends an iteration (§1.3, §1.5.5, §4.15 item 8). */
+/** How each strategy ends an iteration (kernel/power/snapshot.c: struct bm_block (v2.6.19), memory_bm_next_pfn()). */
 export const END_BEHAVIOUR: Record<BitmapStrategy, "stays" | "wraps"> = {
   flat: "stays",
   bmlist: "wraps",

@@ -1,10 +1,10 @@
 /**
  * Property tests: random operation sequences on every strategy against a JS Set and a cursor model.
  *
- * The sequences keep the kernel's discipline (§1.5.4): after a random-access operation the cursor is not trusted
- * until a reset or a seek, since the eras disagree on what a lookup does to it (conformance.test.ts pins each
- * down). Within that discipline every strategy must answer exactly as the model does, one call at a time and through
- * the bulk entry points, and must end the map as its era did.
+ * The sequences keep the kernel's discipline (kernel/power/snapshot.c: memory_bm_find_bit()): after a random-access
+ * operation the cursor is not trusted until a reset or a seek, since the eras disagree on what a lookup does to it
+ * (conformance.test.ts pins each down). Within that discipline every strategy must answer exactly as the model does,
+ * one call at a time and through the bulk entry points, and must end the map as its era did.
  */
 
 import fc from "fast-check";
