@@ -79,7 +79,7 @@ export interface BitmapBenchOptions {
   group?: SubjectGroup;
 }
 
-/** The groups of subjects, each measured in a process of its own: thaw's strategies, the plain JS maps, each package. */
+/** The groups of subjects, each measured in a process of its own: thaw's strategies, the JS maps, each package. */
 export const SUBJECT_GROUPS = ["thaw", "js", "typedfastbitset", "roaring-wasm", "roaring"] as const;
 
 /** One of SUBJECT_GROUPS. */

@@ -211,7 +211,7 @@ export class BitmapArena {
   }
 
   /**
-   * create - memory_bm_create(): an empty bitmap of @strategy in a free slot.
+   * create - kernel/power/snapshot.c: memory_bm_create(): an empty bitmap of @strategy in a free slot.
    * @throws ConfigError when @strategy is not one of BITMAP_STRATEGIES or does not fit the arena's slots, or every
    *   slot is in use.
    */
@@ -327,9 +327,8 @@ export class Bitmap {
   private reject(pfn: unknown, index?: number): never {
     this.alive();
     const where = index === undefined ? "" : ` (index ${index})`;
-    throw new RangeError(
-      `bitmap: PFN ${typeof pfn === "number" ? pfn : JSON.stringify(pfn)}${where} is outside the bitmap [0, ${this.limit})`,
-    );
+    const shown = typeof pfn === "number" ? pfn : JSON.stringify(pfn);
+    throw new RangeError(`bitmap: PFN ${shown}${where} is outside the bitmap [0, ${this.limit})`);
   }
 
   private alive(): void {
@@ -348,7 +347,7 @@ export class Bitmap {
   }
 
   /**
-   * clear - memory_bm_clear_bit(): clear the bit of @pfn.
+   * clear - kernel/power/snapshot.c: memory_bm_clear_bit(): clear the bit of @pfn.
    * @throws RangeError when @pfn is not a whole number in [0, pfns); TypeError once freed.
    */
   clear(pfn: number): void {
@@ -359,8 +358,8 @@ export class Bitmap {
   }
 
   /**
-   * test - memory_bm_test_bit(): the bit of @pfn. Like every lookup it moves rtree's and bmlist's cursors, as in the
-   * kernel.
+   * test - kernel/power/snapshot.c: memory_bm_test_bit(): the bit of @pfn. Like every lookup it moves rtree's and
+   * bmlist's cursors, as in the kernel.
    * @throws RangeError when @pfn is not a whole number in [0, pfns); TypeError once freed.
    */
   test(pfn: number): boolean {
@@ -382,13 +381,13 @@ export class Bitmap {
     return this.e.bmNextPfn(this.addr);
   }
 
-  /** next - memory_bm_next_pfn(): the next set PFN after the cursor, or END_OF_MAP. reset() first. */
+  /** next - kernel/power/snapshot.c: memory_bm_next_pfn(): the next set PFN after the cursor, or END_OF_MAP. */
   next(): number {
     this.alive();
     return this.e.bmNextPfn(this.addr);
   }
 
-  /** reset - memory_bm_position_reset(): the cursor before the first bit. */
+  /** reset - kernel/power/snapshot.c: memory_bm_position_reset(): the cursor before the first bit. */
   reset(): void {
     this.alive();
     this.e.memoryBmPositionReset(this.addr);
@@ -404,13 +403,19 @@ export class Bitmap {
     this.e.bmSeek(this.addr, pfn);
   }
 
-  /** current - memory_bm_get_current(): the PFN next() returned last (END_OF_MAP after a reset or seek). */
+  /**
+   * current - kernel/power/snapshot.c: memory_bm_get_current(): the PFN next() returned last (END_OF_MAP after a reset
+   * or seek).
+   */
   current(): number {
     this.alive();
     return this.e.bmGetCurrent(this.addr);
   }
 
-  /** clearCurrent - memory_bm_clear_current(): clear the bit next() returned last (rtree: as the kernel does). */
+  /**
+   * clearCurrent - kernel/power/snapshot.c: memory_bm_clear_current(): clear the bit next() returned last (rtree: as
+   * the kernel does).
+   */
   clearCurrent(): void {
     this.alive();
     this.e.bmClearCurrent(this.addr);
@@ -435,8 +440,8 @@ export class Bitmap {
   }
 
   /**
-   * duplicateFrom - duplicate_memory_bitmap(this, @src): set every bit set in @src (a union), word by word when both
-   * are of one strategy, bit by bit otherwise.
+   * duplicateFrom - kernel/power/snapshot.c: duplicate_memory_bitmap(this, @src): set every bit set in @src (a
+   * union), word by word when both are of one strategy, bit by bit otherwise.
    * @throws ConfigError when @src belongs to another arena; TypeError when either is freed.
    */
   duplicateFrom(src: Bitmap): void {
@@ -642,7 +647,10 @@ export class Bitmap {
     return found;
   }
 
-  /** free - memory_bm_free(): give the slot back. Using the bitmap afterwards is a TypeError; a second free() is not. */
+  /**
+   * free - kernel/power/snapshot.c: memory_bm_free(): give the slot back. Using the bitmap afterwards is a TypeError;
+   * a second free() is not.
+   */
   free(): void {
     if (this.limit === 0) return;
     this.e.memoryBmFree(this.addr, L.PG_UNSAFE_KEEP);
