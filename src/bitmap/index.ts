@@ -27,6 +27,9 @@ import { ConfigError } from "../errors.js";
 export type { BitmapStrategy } from "../engine/strategies.js";
 export { BITMAP_STRATEGIES } from "../engine/strategies.js";
 
+/** assembly/bitmap/summary.ts: HDR_LEVEL, where its storage header keeps the address of each level (level 0 first). */
+const SUMMARY_HDR_LEVEL = 8;
+
 /** BM_END_OF_MAP: what memory_bm_next_pfn() and nextSet() return when no set bit is left (0xffffffff). */
 export const END_OF_MAP: number = L.BM_END_OF_MAP;
 
@@ -290,11 +293,15 @@ export class Bitmap {
   /** pfns while alive, 0 once freed: one comparison checks both. */
   private limit: number;
   /**
-   * A flat bitmap's words (assembly/bitmap/flat.ts: bit i in bit i & 63 of little-endian u64 word i >> 6, so bit
-   * i & 31 of u32 word i >> 5), for set/clear/test in JS: a flat bit operation is one load and one store, cheaper
-   * than the call into the engine, and flat keeps no other state a lookup would change. null for the others.
+   * The words of a flat bitmap, or level 0 of a summary bitmap (assembly/bitmap/flat.ts, summary.ts: bit i in bit
+   * i & 63 of little-endian u64 word i >> 6, so bit i & 31 of u32 word i >> 5), for set/clear/test in JS: a bit
+   * operation is one load and one store, cheaper than the call into the engine, and neither strategy keeps state a
+   * lookup would change. A summary bitmap's set that turns a zero u64 word non-zero, or clear that turns one zero,
+   * goes to the engine, which climbs the summary levels. null for bmlist and rtree.
    */
   private readonly words: Uint32Array | null;
+  /** The words are a summary bitmap's level 0. */
+  private readonly summary: boolean;
   private readonly setBit: EngineExports["bmSetBit"];
   private readonly clearBit: EngineExports["bmClearBit"];
   private readonly testBit: EngineExports["bmTestBit"];
@@ -310,8 +317,16 @@ export class Bitmap {
     this.setBit = this.e.bmSetBit;
     this.clearBit = this.e.bmClearBit;
     this.testBit = this.e.bmTestBit;
-    const storage = new DataView(arena.memory.buffer).getUint32(addr + L.BMD_STORAGE, true);
-    this.words = strategy === "flat" ? new Uint32Array(arena.memory.buffer, storage, Math.ceil(arena.pfns / 32)) : null;
+    const view = new DataView(arena.memory.buffer);
+    const storage = view.getUint32(addr + L.BMD_STORAGE, true);
+    const u32s = 2 * Math.ceil(arena.pfns / 64);
+    this.summary = strategy === "summary";
+    this.words =
+      strategy === "flat"
+        ? new Uint32Array(arena.memory.buffer, storage, u32s)
+        : this.summary
+          ? new Uint32Array(arena.memory.buffer, view.getUint32(storage + SUMMARY_HDR_LEVEL, true), u32s)
+          : null;
   }
 
   /** PFNs the bitmap covers: [0, pfns). */
@@ -342,8 +357,8 @@ export class Bitmap {
   set(pfn: number): void {
     if (!(pfn < this.limit) || pfn >>> 0 !== pfn) this.reject(pfn);
     const w = this.words;
-    if (w !== null) w[pfn >>> 5]! |= 1 << (pfn & 31);
-    else this.setBit(this.addr, pfn);
+    if (w === null || (this.summary && (w[pfn >>> 5]! | w[(pfn >>> 5) ^ 1]!) === 0)) this.setBit(this.addr, pfn);
+    else w[pfn >>> 5]! |= 1 << (pfn & 31);
   }
 
   /**
@@ -353,8 +368,14 @@ export class Bitmap {
   clear(pfn: number): void {
     if (!(pfn < this.limit) || pfn >>> 0 !== pfn) this.reject(pfn);
     const w = this.words;
-    if (w !== null) w[pfn >>> 5]! &= ~(1 << (pfn & 31));
-    else this.clearBit(this.addr, pfn);
+    if (w === null) {
+      this.clearBit(this.addr, pfn);
+      return;
+    }
+    const i = pfn >>> 5;
+    const now = w[i]! & ~(1 << (pfn & 31));
+    if (this.summary && now === 0 && w[i] !== 0 && w[i ^ 1] === 0) this.clearBit(this.addr, pfn);
+    else w[i] = now;
   }
 
   /**
