@@ -1,9 +1,9 @@
 /**
- * SLOW (about 30 s: it builds the package): the package as a user gets it. A copy of the checkout (without
+ * SLOW (30-70 s: it builds the package): the package as a user gets it. A copy of the checkout (without
  * node_modules, .git and dist, so that the build never replaces the WASM or dist/ under the other tests) is packed
- * with `npm pack`, which builds it (the "prepare" script); a scratch project installs the tarball, and from there `thaw simulate`, `thaw resume` of a real
- * Linux image and the README's bitmap example (importing "thaw/bitmap") run. The tarball must hold no fuzzer, bench,
- * test or TypeScript source files. The temporary folder is always removed.
+ * with `npm pack`, which builds it (the "prepare" script); a scratch project installs the tarball, and from there
+ * `thaw simulate`, `thaw resume` of a real Linux image and the README's bitmap example (importing "thaw/bitmap") run.
+ * The tarball must hold no fuzzer, bench, test or TypeScript source files. The temporary folder is always removed.
  *
  * Installing is `npm install --offline` of the tarball; where the npm cache lacks thaw's dependencies (a checkout
  * installed by `npm ci` from a lock file need not have them cached), the tarball is unpacked into node_modules/thaw

@@ -25,10 +25,11 @@
  * harness, not the peer, is what was measured (the result says which).
  */
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { BitmapArena } from "../../src/bitmap/index.js";
 import { packageRoot } from "../../src/engine/load.js";
 import { BITMAP_STRATEGIES } from "../../src/engine/strategies.js";
@@ -46,7 +47,7 @@ import {
   type Workload,
 } from "./results.js";
 import type { StandaloneFigure } from "./standalone.js";
-import { type Batch, loadPeers, type Subject, ThawSubject } from "./subjects.js";
+import { type Batch, loadPeers, type PeerName, type Subject, ThawSubject } from "./subjects.js";
 import { clusteredPfns, densityWords, popcount, randomPfns, xorshift } from "./workloads.js";
 
 /** Options of runBitmapBench(). */
@@ -67,7 +68,30 @@ export interface BitmapBenchOptions {
   command?: string;
   /** Also simulate() the default scenario (64 MiB with --quick) with each strategy, phase times side by side. */
   endToEnd?: boolean;
+  /**
+   * Run each group of subjects (SUBJECT_GROUPS) in a process of its own (default true): a peer's package loaded into
+   * the process slows the others' loops (measured: the plain JS bitmap's set 2.6 ns alone, 3.2-4 ns with
+   * typedfastbitset or roaring-wasm loaded, 4-18 ns with the native roaring), so no subject shares a process with
+   * another group's code. false: every group in this process.
+   */
+  isolate?: boolean;
+  /** Run only this group's subjects, in this process (what each isolated process does). */
+  group?: SubjectGroup;
 }
+
+/** The groups of subjects, each measured in a process of its own: thaw's strategies, the JS maps, each package. */
+export const SUBJECT_GROUPS = ["thaw", "js", "typedfastbitset", "roaring-wasm", "roaring"] as const;
+
+/** One of SUBJECT_GROUPS. */
+export type SubjectGroup = (typeof SUBJECT_GROUPS)[number];
+
+const GROUP_PEERS: Record<SubjectGroup, readonly PeerName[]> = {
+  thaw: [],
+  js: ["JS Set", "JS Uint32Array bitmap"],
+  typedfastbitset: ["typedfastbitset"],
+  "roaring-wasm": ["roaring-wasm"],
+  roaring: ["roaring (native)"],
+};
 
 /** Progress of a run. */
 export type BitmapBenchProgress =
@@ -158,6 +182,9 @@ interface Case {
  * @options: quick, json, onProgress, sizes, strategies, c (see BitmapBenchOptions).
  */
 export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<BitmapBenchResult> {
+  if (options.group === undefined && options.isolate !== false) return runIsolated(options);
+  const groups: readonly SubjectGroup[] = options.group ? [options.group] : SUBJECT_GROUPS;
+  const whole = options.group === undefined;
   const started = performance.now();
   const loadAtStart = loadavg()[0]!;
   const quick = options.quick ?? false;
@@ -177,7 +204,7 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
     progress({ type: "note", message });
   };
 
-  const peers = await loadPeers();
+  const peers = await loadPeers(groups.flatMap((g) => GROUP_PEERS[g]));
   for (const p of peers) if ("missing" in p) note(`${p.name} not available, skipped: ${p.missing.split("\n")[0]}`);
 
   const rows: BenchRow[] = [];
@@ -309,7 +336,7 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
     const out = arena.pfnArray(outCap);
 
     const subjects: Subject[] = [];
-    for (const s of strategies) {
+    for (const s of groups.includes("thaw") ? strategies : []) {
       const bulk = new ThawSubject(arena, s, "thaw-bulk", out);
       subjects.push(bulk, new ThawSubject(arena, s, "thaw-call", out, bulk));
     }
@@ -392,11 +419,7 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
       "test.miss",
       holdsRandom.map((s) => arrayCase("test.miss", s, bMisses, (b, n) => s.test(b, n))),
     );
-    crossCheck.push(...standaloneCheck(pfns, random.length, seed, harness.minSamples, rows));
-    for (const c of crossCheck.filter((x) => x.pfns === pfns && !x.agrees))
-      note(
-        `cross-check at ${sizeLabel(pfns)} PFNs, ${c.op}: the lab's JS Uint32Array bitmap ${c.labNsMin.toFixed(2)} ns vs ${c.standaloneNsMin.toFixed(2)} ns alone (${c.ratio.toFixed(2)}×): not within 20 %`,
-      );
+    if (whole) checkAgainstStandalone(pfns, random.length, seed, harness.minSamples, rows, crossCheck, note);
 
     clearAll("set.ascending");
     await runSuite(
@@ -493,30 +516,8 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
       }
     }
 
-    if (options.c !== false) {
-      const c = runC(pfns, random.length, quick ? 5 : 11, seed);
-      if (c === null) {
-        if (index === 0) note("C baseline skipped: gcc or bench/c/flatbitmap.c not found");
-      } else {
-        for (const [workload, [median, min]] of [
-          ["set.random", c.set],
-          ["test.hit", c.test],
-        ] as const) {
-          record({
-            pfns,
-            workload,
-            subject: "C -O2 flat bitmap",
-            family: "c",
-            nsPerOp: median,
-            nsMin: min,
-            opsPerCall: random.length,
-            samples: quick ? 5 : 11,
-            rme: null,
-            method: "c",
-          });
-        }
-      }
-    }
+    if (whole && options.c !== false)
+      for (const row of cRows(pfns, random.length, seed, quick, index, note)) record(row);
   }
 
   const result: BitmapBenchResult = {
@@ -536,7 +537,7 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
     memory,
     crossCheck,
     targets: [],
-    endToEnd: options.endToEnd === false ? [] : await runEndToEnd(strategies, quick, progress),
+    endToEnd: options.endToEnd === false || !whole ? [] : await runEndToEnd(strategies, quick, progress),
     notes,
     durationMs: 0,
   };
@@ -545,6 +546,141 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
   if (sink === 0.5) note("unreachable: keeps the measured results alive");
   return result;
 }
+
+/** cRows - The C -O2 baseline's rows at @pfns (none, with a note at the first size, without gcc). */
+function cRows(
+  pfns: number,
+  batch: number,
+  seed: number,
+  quick: boolean,
+  index: number,
+  note: (message: string) => void,
+): BenchRow[] {
+  const c = runC(pfns, batch, quick ? 5 : 11, seed);
+  if (c === null) {
+    if (index === 0) note("C baseline skipped: gcc or bench/c/flatbitmap.c not found");
+    return [];
+  }
+  return (
+    [
+      ["set.random", c.set],
+      ["test.hit", c.test],
+    ] as const
+  ).map(([workload, [median, min]]) => ({
+    pfns,
+    workload,
+    subject: "C -O2 flat bitmap",
+    family: "c" as const,
+    nsPerOp: median,
+    nsMin: min,
+    opsPerCall: batch,
+    samples: quick ? 5 : 11,
+    rme: null,
+    method: "c" as const,
+  }));
+}
+
+/** checkAgainstStandalone - standaloneCheck() at @pfns into @out, with a note for each figure that disagrees. */
+function checkAgainstStandalone(
+  pfns: number,
+  batch: number,
+  seed: number,
+  samples: number,
+  rows: readonly BenchRow[],
+  out: CrossCheckRow[],
+  note: (message: string) => void,
+): void {
+  const checks = standaloneCheck(pfns, batch, seed, samples, rows);
+  out.push(...checks);
+  for (const c of checks.filter((x) => !x.agrees))
+    note(
+      `cross-check at ${sizeLabel(pfns)} PFNs, ${c.op}: the lab's JS Uint32Array bitmap ${c.labNsMin.toFixed(2)} ns vs ${c.standaloneNsMin.toFixed(2)} ns alone (${c.ratio.toFixed(2)}×): not within 20 %`,
+    );
+}
+
+/**
+ * runIsolated - runBitmapBench() with each subject group in a child process (bench/lab/child.ts) over the same sizes
+ * and workloads, merged; then the cross-check, the C baseline, the end-to-end runs and the targets here.
+ */
+async function runIsolated(options: BitmapBenchOptions): Promise<BitmapBenchResult> {
+  const started = performance.now();
+  const loadAtStart = loadavg()[0]!;
+  const progress = options.onProgress ?? (() => {});
+  const quick = options.quick ?? false;
+  const notes: string[] = [];
+  const note = (message: string) => {
+    notes.push(message);
+    progress({ type: "note", message });
+  };
+  const parts: BitmapBenchResult[] = [];
+  const childOptions = { quick, sizes: options.sizes, strategies: options.strategies };
+  for (const group of SUBJECT_GROUPS) {
+    note(`subjects of group ${group}, in a process of their own`);
+    parts.push(await runChild({ ...childOptions, group }, progress));
+  }
+  const first = parts[0]!;
+  const rows = parts.flatMap((p) => p.rows);
+  const crossCheck: CrossCheckRow[] = [];
+  const batchSize = first.config.batch;
+  for (const [index, pfns] of first.config.sizes.entries()) {
+    const seed = 0x9e3779b9 ^ pfns;
+    const batch = Math.min(batchSize, pfns);
+    checkAgainstStandalone(pfns, batch, seed, first.config.minSamples, rows, crossCheck, note);
+    if (options.c !== false) rows.push(...cRows(pfns, batch, seed, quick, index, note));
+  }
+  const strategies = options.strategies ?? STRATEGIES;
+  const result: BitmapBenchResult = {
+    ...first,
+    date: new Date().toISOString(),
+    command: options.command ?? "runBitmapBench",
+    machine: { ...machineInfo(), loadavg: [loadAtStart, loadavg()[0]!] },
+    rows,
+    memory: parts.flatMap((p) => p.memory),
+    crossCheck,
+    targets: [],
+    endToEnd: options.endToEnd === false ? [] : await runEndToEnd(strategies, quick, progress),
+    notes: [...new Set([...parts.flatMap((p) => p.notes), ...notes])],
+    durationMs: 0,
+  };
+  result.targets = judgeTargets(result);
+  result.durationMs = Math.round(performance.now() - started);
+  return result;
+}
+
+/**
+ * runChild - runBitmapBench(@options) in a child process: its progress events come back one JSON line each on
+ * stderr, its result as JSON on stdout.
+ * @throws Error when the child fails.
+ */
+function runChild(
+  options: Pick<BitmapBenchOptions, "quick" | "sizes" | "strategies" | "group">,
+  progress: (event: BitmapBenchProgress) => void,
+): Promise<BitmapBenchResult> {
+  const script = join(packageRoot(), "bench", "lab", "child.ts");
+  const child = spawn(process.execPath, ["--import", "tsx", script, JSON.stringify(options)], {
+    cwd: packageRoot(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+  });
+  const other: string[] = [];
+  createInterface({ input: child.stderr }).on("line", (line) => {
+    if (line.startsWith(PROGRESS_PREFIX)) progress(JSON.parse(line.slice(PROGRESS_PREFIX.length)));
+    else other.push(line);
+  });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve(JSON.parse(stdout) as BitmapBenchResult);
+      else reject(new Error(`bitmap lab, group ${options.group}: exit ${code}\n${other.join("\n")}`));
+    });
+  });
+}
+
+/** The prefix of a child's progress lines on stderr. */
+export const PROGRESS_PREFIX = "thaw-bench-progress ";
 
 /**
  * standaloneCheck - Time the plain JS bitmap's set and test of the same batch alone, in a process of its own
@@ -665,6 +801,16 @@ export function judgeTargets(result: Pick<BitmapBenchResult, "rows" | "memory">)
         continue;
       }
       targets.push({ target: name, met: best.nsMin! / mine.nsMin! >= 2, figures: versus(mine, best, best.subject) });
+    }
+  }
+
+  for (const s of STRATEGIES) {
+    for (const workload of ["set.random", "test.hit"] as const) {
+      const mine = find(at, workload, `thaw ${s} (per call)`);
+      const js = find(at, workload, "JS Uint32Array bitmap");
+      const name = `${s} per call (public API) within 2× of a plain JS bitmap, ${workload} at 32M PFNs`;
+      if (!mine || !js) targets.push({ target: name, met: null, figures: "not measured" });
+      else targets.push({ target: name, met: mine.nsMin! / js.nsMin! <= 2, figures: versus(mine, js, js.subject) });
     }
   }
 

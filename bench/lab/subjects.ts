@@ -571,43 +571,64 @@ class RoaringSubject implements Subject {
   }
 }
 
-/** A peer's maker, or why it is missing. */
-export type PeerFactory = { name: string; make: (pfns: number) => Subject } | { name: string; missing: string };
+/** The peers, by name. */
+export const PEER_NAMES = [
+  "JS Set",
+  "JS Uint32Array bitmap",
+  "typedfastbitset",
+  "roaring-wasm",
+  "roaring (native)",
+] as const;
 
-/** loadPeers - The peers that can be loaded here: JS Set and Uint32Array always, the packages when installed. */
-export async function loadPeers(): Promise<PeerFactory[]> {
-  const peers: PeerFactory[] = [
-    { name: "JS Set", make: () => new JsSetSubject() },
-    { name: "JS Uint32Array bitmap", make: (pfns) => new Uint32Subject(pfns) },
-  ];
-  try {
-    const { TypedFastBitSet } = (await import("typedfastbitset")) as unknown as {
-      TypedFastBitSet: TypedFastBitSetClass;
-    };
-    peers.push({ name: "typedfastbitset", make: (pfns) => new TypedFastBitSetSubject(TypedFastBitSet, pfns) });
-  } catch (error) {
-    peers.push({ name: "typedfastbitset", missing: (error as Error).message });
+/** One of PEER_NAMES. */
+export type PeerName = (typeof PEER_NAMES)[number];
+
+/** A peer's maker, or why it is missing. */
+export type PeerFactory = { name: PeerName; make: (pfns: number) => Subject } | { name: PeerName; missing: string };
+
+/**
+ * loadPeers - The peers named in @names (default: all) that can be loaded here: JS Set and Uint32Array always, the
+ * packages when installed. A package not named is not imported.
+ */
+export async function loadPeers(names: readonly PeerName[] = PEER_NAMES): Promise<PeerFactory[]> {
+  const peers: PeerFactory[] = [];
+  if (names.includes("JS Set")) peers.push({ name: "JS Set", make: () => new JsSetSubject() });
+  if (names.includes("JS Uint32Array bitmap"))
+    peers.push({ name: "JS Uint32Array bitmap", make: (pfns) => new Uint32Subject(pfns) });
+  if (names.includes("typedfastbitset")) {
+    try {
+      const { TypedFastBitSet } = (await import("typedfastbitset")) as unknown as {
+        TypedFastBitSet: TypedFastBitSetClass;
+      };
+      peers.push({ name: "typedfastbitset", make: (pfns) => new TypedFastBitSetSubject(TypedFastBitSet, pfns) });
+    } catch (error) {
+      peers.push({ name: "typedfastbitset", missing: (error as Error).message });
+    }
   }
-  try {
-    const mod = (await import("roaring-wasm")) as unknown as {
-      RoaringBitmap32: new () => RoaringLike;
-      roaringLibraryInitialize(): Promise<void>;
-    };
-    await mod.roaringLibraryInitialize();
-    peers.push({ name: "roaring-wasm", make: () => new RoaringSubject("roaring-wasm", mod.RoaringBitmap32, true) });
-  } catch (error) {
-    peers.push({ name: "roaring-wasm", missing: (error as Error).message });
+  if (names.includes("roaring-wasm")) {
+    try {
+      const mod = (await import("roaring-wasm")) as unknown as {
+        RoaringBitmap32: new () => RoaringLike;
+        roaringLibraryInitialize(): Promise<void>;
+      };
+      await mod.roaringLibraryInitialize();
+      peers.push({ name: "roaring-wasm", make: () => new RoaringSubject("roaring-wasm", mod.RoaringBitmap32, true) });
+    } catch (error) {
+      peers.push({ name: "roaring-wasm", missing: (error as Error).message });
+    }
   }
-  try {
-    const require = createRequire(import.meta.url);
-    const mod = require("roaring") as { RoaringBitmap32: new () => RoaringLike };
-    new mod.RoaringBitmap32();
-    peers.push({
-      name: "roaring (native)",
-      make: () => new RoaringSubject("roaring (native)", mod.RoaringBitmap32, false),
-    });
-  } catch (error) {
-    peers.push({ name: "roaring (native)", missing: (error as Error).message });
+  if (names.includes("roaring (native)")) {
+    try {
+      const require = createRequire(import.meta.url);
+      const mod = require("roaring") as { RoaringBitmap32: new () => RoaringLike };
+      new mod.RoaringBitmap32();
+      peers.push({
+        name: "roaring (native)",
+        make: () => new RoaringSubject("roaring (native)", mod.RoaringBitmap32, false),
+      });
+    } catch (error) {
+      peers.push({ name: "roaring (native)", missing: (error as Error).message });
+    }
   }
   return peers;
 }

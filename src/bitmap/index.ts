@@ -27,6 +27,9 @@ import { ConfigError } from "../errors.js";
 export type { BitmapStrategy } from "../engine/strategies.js";
 export { BITMAP_STRATEGIES } from "../engine/strategies.js";
 
+/** assembly/bitmap/summary.ts: HDR_LEVEL, where its storage header keeps the address of each level (level 0 first). */
+const SUMMARY_HDR_LEVEL = 8;
+
 /** BM_END_OF_MAP: what memory_bm_next_pfn() and nextSet() return when no set bit is left (0xffffffff). */
 export const END_OF_MAP: number = L.BM_END_OF_MAP;
 
@@ -211,7 +214,7 @@ export class BitmapArena {
   }
 
   /**
-   * create - memory_bm_create(): an empty bitmap of @strategy in a free slot.
+   * create - kernel/power/snapshot.c: memory_bm_create(): an empty bitmap of @strategy in a free slot.
    * @throws ConfigError when @strategy is not one of BITMAP_STRATEGIES or does not fit the arena's slots, or every
    *   slot is in use.
    */
@@ -289,6 +292,16 @@ export class Bitmap {
   readonly addr: number;
   /** pfns while alive, 0 once freed: one comparison checks both. */
   private limit: number;
+  /**
+   * The words of a flat bitmap, or level 0 of a summary bitmap (assembly/bitmap/flat.ts, summary.ts: bit i in bit
+   * i & 63 of little-endian u64 word i >> 6, so bit i & 31 of u32 word i >> 5), for set/clear/test in JS: a bit
+   * operation is one load and one store, cheaper than the call into the engine, and neither strategy keeps state a
+   * lookup would change. A summary bitmap's set that turns a zero u64 word non-zero, or clear that turns one zero,
+   * goes to the engine, which climbs the summary levels. null for bmlist and rtree.
+   */
+  private readonly words: Uint32Array | null;
+  /** The words are a summary bitmap's level 0. */
+  private readonly summary: boolean;
   private readonly setBit: EngineExports["bmSetBit"];
   private readonly clearBit: EngineExports["bmClearBit"];
   private readonly testBit: EngineExports["bmTestBit"];
@@ -304,6 +317,16 @@ export class Bitmap {
     this.setBit = this.e.bmSetBit;
     this.clearBit = this.e.bmClearBit;
     this.testBit = this.e.bmTestBit;
+    const view = new DataView(arena.memory.buffer);
+    const storage = view.getUint32(addr + L.BMD_STORAGE, true);
+    const u32s = 2 * Math.ceil(arena.pfns / 64);
+    this.summary = strategy === "summary";
+    this.words =
+      strategy === "flat"
+        ? new Uint32Array(arena.memory.buffer, storage, u32s)
+        : this.summary
+          ? new Uint32Array(arena.memory.buffer, view.getUint32(storage + SUMMARY_HDR_LEVEL, true), u32s)
+          : null;
   }
 
   /** PFNs the bitmap covers: [0, pfns). */
@@ -319,9 +342,8 @@ export class Bitmap {
   private reject(pfn: unknown, index?: number): never {
     this.alive();
     const where = index === undefined ? "" : ` (index ${index})`;
-    throw new RangeError(
-      `bitmap: PFN ${typeof pfn === "number" ? pfn : JSON.stringify(pfn)}${where} is outside the bitmap [0, ${this.limit})`,
-    );
+    const shown = typeof pfn === "number" ? pfn : JSON.stringify(pfn);
+    throw new RangeError(`bitmap: PFN ${shown}${where} is outside the bitmap [0, ${this.limit})`);
   }
 
   private alive(): void {
@@ -334,25 +356,37 @@ export class Bitmap {
    */
   set(pfn: number): void {
     if (!(pfn < this.limit) || pfn >>> 0 !== pfn) this.reject(pfn);
-    this.setBit(this.addr, pfn);
+    const w = this.words;
+    if (w === null || (this.summary && (w[pfn >>> 5]! | w[(pfn >>> 5) ^ 1]!) === 0)) this.setBit(this.addr, pfn);
+    else w[pfn >>> 5]! |= 1 << (pfn & 31);
   }
 
   /**
-   * clear - memory_bm_clear_bit(): clear the bit of @pfn.
+   * clear - kernel/power/snapshot.c: memory_bm_clear_bit(): clear the bit of @pfn.
    * @throws RangeError when @pfn is not a whole number in [0, pfns); TypeError once freed.
    */
   clear(pfn: number): void {
     if (!(pfn < this.limit) || pfn >>> 0 !== pfn) this.reject(pfn);
-    this.clearBit(this.addr, pfn);
+    const w = this.words;
+    if (w === null) {
+      this.clearBit(this.addr, pfn);
+      return;
+    }
+    const i = pfn >>> 5;
+    const now = w[i]! & ~(1 << (pfn & 31));
+    if (this.summary && now === 0 && w[i] !== 0 && w[i ^ 1] === 0) this.clearBit(this.addr, pfn);
+    else w[i] = now;
   }
 
   /**
-   * test - memory_bm_test_bit(): the bit of @pfn. Like every lookup it moves rtree's and bmlist's cursors, as in the
-   * kernel.
+   * test - kernel/power/snapshot.c: memory_bm_test_bit(): the bit of @pfn. Like every lookup it moves rtree's and
+   * bmlist's cursors, as in the kernel.
    * @throws RangeError when @pfn is not a whole number in [0, pfns); TypeError once freed.
    */
   test(pfn: number): boolean {
     if (!(pfn < this.limit) || pfn >>> 0 !== pfn) this.reject(pfn);
+    const w = this.words;
+    if (w !== null) return ((w[pfn >>> 5]! >>> (pfn & 31)) & 1) === 1;
     return this.testBit(this.addr, pfn);
   }
 
@@ -368,13 +402,13 @@ export class Bitmap {
     return this.e.bmNextPfn(this.addr);
   }
 
-  /** next - memory_bm_next_pfn(): the next set PFN after the cursor, or END_OF_MAP. reset() first. */
+  /** next - kernel/power/snapshot.c: memory_bm_next_pfn(): the next set PFN after the cursor, or END_OF_MAP. */
   next(): number {
     this.alive();
     return this.e.bmNextPfn(this.addr);
   }
 
-  /** reset - memory_bm_position_reset(): the cursor before the first bit. */
+  /** reset - kernel/power/snapshot.c: memory_bm_position_reset(): the cursor before the first bit. */
   reset(): void {
     this.alive();
     this.e.memoryBmPositionReset(this.addr);
@@ -390,13 +424,19 @@ export class Bitmap {
     this.e.bmSeek(this.addr, pfn);
   }
 
-  /** current - memory_bm_get_current(): the PFN next() returned last (END_OF_MAP after a reset or seek). */
+  /**
+   * current - kernel/power/snapshot.c: memory_bm_get_current(): the PFN next() returned last (END_OF_MAP after a reset
+   * or seek).
+   */
   current(): number {
     this.alive();
     return this.e.bmGetCurrent(this.addr);
   }
 
-  /** clearCurrent - memory_bm_clear_current(): clear the bit next() returned last (rtree: as the kernel does). */
+  /**
+   * clearCurrent - kernel/power/snapshot.c: memory_bm_clear_current(): clear the bit next() returned last (rtree: as
+   * the kernel does).
+   */
   clearCurrent(): void {
     this.alive();
     this.e.bmClearCurrent(this.addr);
@@ -421,8 +461,8 @@ export class Bitmap {
   }
 
   /**
-   * duplicateFrom - duplicate_memory_bitmap(this, @src): set every bit set in @src (a union), word by word when both
-   * are of one strategy, bit by bit otherwise.
+   * duplicateFrom - kernel/power/snapshot.c: duplicate_memory_bitmap(this, @src): set every bit set in @src (a
+   * union), word by word when both are of one strategy, bit by bit otherwise.
    * @throws ConfigError when @src belongs to another arena; TypeError when either is freed.
    */
   duplicateFrom(src: Bitmap): void {
@@ -628,7 +668,10 @@ export class Bitmap {
     return found;
   }
 
-  /** free - memory_bm_free(): give the slot back. Using the bitmap afterwards is a TypeError; a second free() is not. */
+  /**
+   * free - kernel/power/snapshot.c: memory_bm_free(): give the slot back. Using the bitmap afterwards is a TypeError;
+   * a second free() is not.
+   */
   free(): void {
     if (this.limit === 0) return;
     this.e.memoryBmFree(this.addr, L.PG_UNSAFE_KEEP);
