@@ -1,13 +1,21 @@
 /**
  * npm run fuzz -- --cases N [--seed S] [--json] [--jobs J] [--timeout MS] [--only I,J] [--seeds NAME,…]
- *                 [--sweep-every K] [--no-fixtures] [--out DIR] [--log FILE.jsonl]
+ *                 [--sweep-every K] [--no-fixtures] [--out DIR] [--log FILE.jsonl] [--host H]
+ *
+ * --host H also runs H host cases (fuzz/hostCases.ts: wrapper bombs, broken wrappers, special files, output = input,
+ * the file changed under a restore, hostile option values) in this process and adds their findings (untyped, slow,
+ * rssOverBound, leftover, imageWritten, wrongVerdict) to the summary; any of them makes the exit status 1.
  *
  * Runs a campaign (fuzz/campaign.ts) and prints its summary; with --json, one object whose first keys are
  * cases, ok, rejected, crashes, hangs, traps, bootBytesChanged, imageWrites and seed. Progress goes to stderr.
  * Exits 1 when a count that must be 0 is not. THAW_WASM selects the engine build (release by default).
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BAD_COUNTS, type CampaignSummary, runCampaign } from "./campaign.js";
+import { type HostSummary, prepareHostBench, runHostCampaign } from "./hostCases.js";
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +30,7 @@ const { values } = parseArgs({
     "no-fixtures": { type: "boolean", default: false },
     out: { type: "string" },
     log: { type: "string" },
+    host: { type: "string", default: "0" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -42,6 +51,8 @@ watchdog, and count what must never happen: crashes, hangs, WASM traps, boot-ker
   --no-fixtures      leave out the kernel-written fixtures
   --out DIR          write each failing case's image there
   --log FILE.jsonl   one line per case
+  --host H           also run H host cases in this process (wrapper bombs, broken wrappers, special files,
+                     output = input, the file changed under a restore, hostile option values)
   --json             one JSON object (the summary) on stdout
   -h, --help         this text
 
@@ -81,15 +92,49 @@ const summary = await runCampaign({
   },
 });
 
+const hostCases = int("host", values.host!);
+let host: HostSummary | undefined;
+if (hostCases > 0) {
+  const dir = mkdtempSync(join(tmpdir(), "thaw-fuzz-host-"));
+  const tmp = process.env.TMPDIR;
+  try {
+    host = await runHostCampaign(hostCases, summary.seed, await prepareHostBench(dir));
+  } finally {
+    if (tmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmp;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (values.json) {
   const { cases, ok, rejected, crashes, hangs, traps, bootBytesChanged, imageWrites, seed, ...rest } = summary;
   process.stdout.write(
-    `${JSON.stringify({ cases, ok, rejected, crashes, hangs, traps, bootBytesChanged, imageWrites, seed, ...rest })}\n`,
+    `${JSON.stringify({ cases, ok, rejected, crashes, hangs, traps, bootBytesChanged, imageWrites, seed, ...rest, ...(host && { host }) })}\n`,
   );
 } else {
   process.stdout.write(report(summary));
+  if (host) process.stdout.write(hostReport(host));
 }
 if (BAD_COUNTS.some((k) => summary[k] > 0)) process.exitCode = 1;
+if (host && host.failures.length > 0) process.exitCode = 1;
+
+function hostReport(h: HostSummary): string {
+  const lines = [
+    "",
+    `host cases: ${h.cases}; findings: ${Object.entries(h.findings)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ")}; largest peak RSS growth ${(h.peakRssGrowth / 2 ** 20).toFixed(1)} MiB`,
+    `${"class".padEnd(36)} ${"cases".padStart(8)} ${"ok".padStart(8)} ${"rejected".padStart(8)} ${"bad".padStart(5)}`,
+    ...Object.entries(h.byClass).map(
+      ([k, c]) =>
+        `  ${k.padEnd(34)} ${String(c.cases).padStart(8)} ${String(c.ok).padStart(8)} ${String(c.rejected).padStart(8)} ${String(c.failed).padStart(5)}`,
+    ),
+    ...h.failures
+      .slice(0, 20)
+      .map((f) => `  #${f.index} ${f.kind}: ${f.findings.join(", ")} — ${f.detail}; ${f.error ?? "no error"}`),
+  ];
+  return `${lines.join("\n")}\n`;
+}
 
 function report(s: CampaignSummary): string {
   const lines: string[] = [];

@@ -17,7 +17,7 @@ export type { HighmemOption } from "./image/linux/highmem.js";
 export type { OpenImageOptions } from "./image/open.js";
 export { openImage } from "./image/open.js";
 export type { ImageFormat, ImageSource, StreamReader } from "./image/source.js";
-export type { InspectReport, PfnStats, Refusal } from "./inspect.js";
+export type { InspectOptions, InspectReport, PfnStats, Refusal } from "./inspect.js";
 export { inspectImage } from "./inspect.js";
 export type {
   AllocatorOrderName,
@@ -32,6 +32,7 @@ export type {
 export { MAX_FRAMES, resolveMachine } from "./machine/config.js";
 export type { ArenaLayout, CreateMachineOptions } from "./machine/machine.js";
 export { createMachine, Machine, NR_BITMAP_SLOTS, preloadEngine } from "./machine/machine.js";
+export { checkOptions, MAX_WORKERS } from "./options.js";
 export type { PhaseName } from "./phaseNames.js";
 export { PHASES } from "./phaseNames.js";
 export type { VerifyReport } from "./phases/state.js";

@@ -8,7 +8,6 @@
  */
 
 import { createHash } from "node:crypto";
-import { closeSync, openSync, writeSync } from "node:fs";
 import { type ErrnoName, type ErrorPhase, ImageFormatError, type Offending, ResumeError } from "./errors.js";
 import { MAX_HOLE_PAGES } from "./image/linux/machineModel.js";
 import { type OpenImageOptions, openImage } from "./image/open.js";
@@ -19,6 +18,7 @@ import { imageMap, writeSvg } from "./map.js";
 import { checkOptions } from "./options.js";
 import type { ProgressListener } from "./progress.js";
 import { crc32Le, hex32 } from "./util/crc32.js";
+import { checkOutputPath, OutputFile, type OutputFileOptions } from "./util/outputFile.js";
 
 /** PFN statistics of an image's metadata. */
 export interface PfnStats {
@@ -42,6 +42,17 @@ export interface Refusal {
   code: ErrnoName;
   message: string;
   offending?: Offending;
+}
+
+/** Options of inspectImage(): opening the image, and the files it may write. */
+export interface InspectOptions extends OpenImageOptions {
+  onProgress?: ProgressListener;
+  /** Draw physical memory with the image's pages on it, as SVG, to this file. */
+  map?: string;
+  /** Write thaw's per-page digest (PageDigest) to this file. */
+  digest?: string;
+  /** Replace an existing map or digest file (never the image). Default false. */
+  overwrite?: boolean;
 }
 
 /** An inspection report (the JSON of `thaw inspect`). */
@@ -272,11 +283,15 @@ export function inspectSource(
  * inspectImage - Open the image at @path read-only and report what is inside.
  * @throws ResumeError (checkHeader) when it is not an image thaw can read.
  */
-export async function inspectImage(
-  path: string,
-  given: OpenImageOptions & { onProgress?: ProgressListener; map?: string; digest?: string } = {},
-): Promise<InspectReport> {
+export async function inspectImage(path: string, given: InspectOptions = {}): Promise<InspectReport> {
   const options = checkOptions(given, "inspectImage");
+  const output = (option: string): OutputFileOptions => ({
+    option,
+    inputs: [path],
+    overwrite: options.overwrite ?? false,
+  });
+  if (options.map) checkOutputPath(options.map, output("map"));
+  if (options.digest) checkOutputPath(options.digest, output("digest"));
   const source = await openImage(path, options);
   let digest: PageDigest | undefined;
   try {
@@ -289,16 +304,21 @@ export async function inspectImage(
         { kind: "option", name: "map", value: hints.frames, limit: MAX_MAP_FRAMES },
       );
     const dataPfns = options.digest ? new DataPfns() : undefined;
-    digest = options.digest ? new PageDigest(options.digest, dataPfns!, highmemColumn(source)) : undefined;
+    digest = options.digest
+      ? new PageDigest(OutputFile.create(options.digest, output("digest")), dataPfns!, highmemColumn(source))
+      : undefined;
     const report = inspectSource(source, options.onProgress, dataPfns, digest);
+    source.checkUnchanged?.();
     if (options.map) {
       writeSvg(
         options.map,
         imageMap(hints.frames, metaEntries(source, report.pfns.count), hints.holes),
         `${path}: where the image's ${report.pfns.count} pages lie`,
         source.pageSize,
+        output("map"),
       );
     }
+    digest?.commit();
     const warnings = [
       ...(source.warnings?.() ?? []),
       ...report.refusals.map((r) => `thaw resume would refuse this image (${r.phase}, ${r.code}): ${r.message}`),
@@ -314,7 +334,7 @@ export async function inspectImage(
   } catch (error) {
     throw error instanceof ImageFormatError ? error.inPhase("inspect") : error;
   } finally {
-    digest?.close();
+    digest?.abort();
     source.close();
   }
 }
@@ -374,15 +394,16 @@ function* metaEntries(source: ImageSource, count: number): Generator<bigint> {
  * of the fixtures' pages.tsv, so that two images, or an image and a memory dump, can be compared page by page.
  */
 export class PageDigest {
-  private readonly fd: number;
+  private readonly file: OutputFile;
   private readonly dataPfns: DataPfns;
   private readonly highmemStartPfn: number | undefined;
   private pfns: Float64Array | undefined;
   private lines: string[] = [];
+  private written = 0;
 
   /** @highmemStartPfn: where HighMem starts, for a highmem column (none when undefined). */
-  constructor(path: string, dataPfns: DataPfns, highmemStartPfn?: number) {
-    this.fd = openSync(path, "w");
+  constructor(file: OutputFile, dataPfns: DataPfns, highmemStartPfn?: number) {
+    this.file = file;
     this.dataPfns = dataPfns;
     this.highmemStartPfn = highmemStartPfn;
     this.lines.push(`# index\tpfn\tsha256(page)[:16]\tzero${highmemStartPfn === undefined ? "" : "\thighmem"}`);
@@ -402,13 +423,22 @@ export class PageDigest {
   }
 
   private flush(): void {
-    if (this.lines.length) writeSync(this.fd, `${this.lines.join("\n")}\n`);
+    if (this.lines.length) {
+      const file = this.file;
+      file.write(Buffer.from(`${this.lines.join("\n")}\n`), this.written);
+      this.written = file.size();
+    }
     this.lines = [];
   }
 
-  /** close - Write what is left and close the file. */
-  close(): void {
+  /** commit - Write what is left and rename the digest into place. */
+  commit(): void {
     this.flush();
-    closeSync(this.fd);
+    this.file.commit();
+  }
+
+  /** abort - Remove the digest's temporary file unless it was committed (idempotent). */
+  abort(): void {
+    this.file.abort();
   }
 }

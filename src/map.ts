@@ -3,11 +3,11 @@
  * with every frame (`thaw resume --map`, `thaw simulate --map`): boot kernel, written in place, safe copy, chain
  * page, image frame reached through a PBE. The SVG is self-contained and renders offline.
  */
-import { writeFileSync } from "node:fs";
 import * as L from "../assembly/portable/layout.js";
 import { entryIsZero, entryPfn } from "./image/pfnEntry.js";
 import type { PfnRange } from "./machine/config.js";
 import type { Machine } from "./machine/machine.js";
+import { type OutputFileOptions, writeOutputFile } from "./util/outputFile.js";
 
 /** What a frame is, in a map. */
 export const FRAME_CLASSES = [
@@ -143,7 +143,17 @@ function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/** writeSvg - Render @map and write it to @path. */
-export function writeSvg(path: string, map: FrameMap, title: string, pageSize: number): void {
-  writeFileSync(path, renderSvg(map, title, pageSize));
+/**
+ * writeSvg - Render @map and write it to @path through an OutputFile (@output: the option that named it, the inputs it
+ * must not be, whether an existing file may be replaced): all or nothing, never the image.
+ * @throws ConfigError as OutputFile.create does.
+ */
+export function writeSvg(
+  path: string,
+  map: FrameMap,
+  title: string,
+  pageSize: number,
+  output: OutputFileOptions = { option: "--map" },
+): void {
+  writeOutputFile(path, renderSvg(map, title, pageSize), output);
 }

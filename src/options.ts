@@ -184,6 +184,7 @@ const CHECKS: Record<string, (value: unknown, name: string) => unknown> = {
   crcThread: checkBoolean,
   ignoreHwSig: checkBoolean,
   restorePblist: checkBoolean,
+  overwrite: checkBoolean,
   storeDir: checkString,
   map: checkString,
   digest: checkString,

@@ -183,6 +183,8 @@ export class ResumeSession {
   private readonly runVerify: boolean;
   private next = 0;
   private failed: ResumeError | undefined;
+  /** True when open() built the machine (no options.machine): dispose() then disposes of it too. */
+  private ownsMachine = false;
 
   private constructor(state: ResumeState, runVerify: boolean) {
     this.state = state;
@@ -199,8 +201,9 @@ export class ResumeSession {
     const options = checkOptions(given, "ResumeSession.open");
     const source = typeof image === "string" ? await openImage(image, options) : image;
     let store: ContentsStore | undefined;
+    let built: Machine | undefined;
     try {
-      const machine = options.machine ?? (await machineFor(source, options));
+      const machine = options.machine ?? (built = await machineFor(source, options));
       machine.bootIfUsed();
       machine.markUsed();
       const mode = options.mode ?? "planned";
@@ -228,13 +231,16 @@ export class ResumeSession {
         ? await ReadAheadThread.start(machine.memory, extents, source.pageSize, slots)
         : undefined;
       const stage = new StreamStage(machine, source, reader, readAhead && { thread: readAhead, base, slots });
-      return new ResumeSession(
+      const session = new ResumeSession(
         { machine, source, stage, readAhead, onProgress: options.onProgress, mode, store },
         options.verify ?? true,
       );
+      session.ownsMachine = options.machine === undefined;
+      return session;
     } catch (error) {
       store?.close();
       source.close();
+      if (!options.machine) built?.dispose();
       throw error;
     }
   }
@@ -258,10 +264,15 @@ export class ResumeSession {
     const before = this.machine.ctx(L.CTX_NR_COPIED);
     try {
       RUN[name](this.state);
+      if (name === "loadImage" || name === "verify") this.source.checkUnchanged?.();
     } catch (error) {
       if (PHASES.findIndex((p) => p.name === name) < PHASES.findIndex((p) => p.name === "atomicCopy")) this.undo();
       this.failed =
-        error instanceof ResumeError ? error : new ResumeError(name, "EIO", (error as Error).message, undefined, error);
+        error instanceof ResumeError
+          ? error
+          : error instanceof ImageFormatError
+            ? error.inPhase(name)
+            : new ResumeError(name, "EIO", (error as Error).message, undefined, error);
       this.close();
       throw this.failed;
     }
@@ -379,9 +390,18 @@ export class ResumeSession {
     this.state.store?.close();
   }
 
-  /** Symbol.dispose - close(), for `using`. */
-  [Symbol.dispose](): void {
+  /**
+   * dispose - close(), and when the session built its machine, dispose of the machine too (Machine.dispose(): its
+   * memory is given back for reuse). Nothing may use session.machine afterwards. Idempotent.
+   */
+  dispose(): void {
     this.close();
+    if (this.ownsMachine) this.machine.dispose();
+  }
+
+  /** Symbol.dispose - dispose(), for `using`. */
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 
   private undo(): void {

@@ -3,7 +3,7 @@
  * the zero pages, and the snapshot stream is written to a thaw image, page batches at a time through the staging
  * region: never held whole in a JS buffer.
  */
-import { closeSync, openSync, writeSync } from "node:fs";
+import { writeSync } from "node:fs";
 import * as L from "../assembly/portable/layout.js";
 import { ConfigError } from "./errors.js";
 import { ENTRY_END, encodeEntry, entriesPerPage, metaPagesFor } from "./image/pfnEntry.js";
@@ -12,13 +12,16 @@ import { inRanges, validPfns } from "./machine/config.js";
 import type { Machine } from "./machine/machine.js";
 import type { ProgressListener } from "./progress.js";
 import { crc32Le } from "./util/crc32.js";
+import { OutputFile } from "./util/outputFile.js";
 import { createRandom, sample } from "./util/random.js";
 import { parseShare } from "./util/units.js";
 
 /** What the image kernel saves: a share of the machine's usable frames, or exact PFNs. */
 export interface SuspendOptions {
-  /** Where to write the thaw image. */
+  /** Where to write the thaw image (through an OutputFile: a temporary name, renamed when complete). */
   out: string;
+  /** Replace an existing file at `out` (default true for the library; the CLI asks for --force). */
+  overwrite?: boolean;
   /** Share of usable frames that are saveable (default 0.4 = 40 %). Ignored when `pfns` is given. */
   image?: number | string;
   /** Share of saveable pages that are all zero (default 0.05). Ignored when `zeroPfns` is given. */
@@ -119,7 +122,8 @@ export function suspendMachine(machine: Machine, options: SuspendOptions): Suspe
   const pages = 1 + metaPages + imagePages;
   const bytes = L.HDR_BLOCK_SIZE + (pages - 1) * spec.pageSize;
 
-  const fd = openSync(options.out, "w");
+  const file = OutputFile.create(options.out, { option: "out", overwrite: options.overwrite ?? true });
+  const fd = file.descriptor;
   try {
     let crc = 0;
     let position = L.HDR_BLOCK_SIZE;
@@ -158,6 +162,7 @@ export function suspendMachine(machine: Machine, options: SuspendOptions): Suspe
       seed: options.imageSeed ?? spec.seed,
     });
     writeSync(fd, header, 0, header.length, 0);
+    file.commit();
     return {
       path: options.out,
       pageSize: spec.pageSize,
@@ -171,6 +176,6 @@ export function suspendMachine(machine: Machine, options: SuspendOptions): Suspe
       ms: performance.now() - t0,
     };
   } finally {
-    closeSync(fd);
+    file.abort();
   }
 }

@@ -5,6 +5,7 @@
 import { ConfigError, ResumeError } from "../errors.js";
 import type { ProgressListener } from "../progress.js";
 import type { ResumeResult } from "../resume.js";
+import { checkOutputPath, type OutputFileOptions } from "../util/outputFile.js";
 import { terminalProgress } from "./progress.js";
 
 /** print - @object as JSON, or @text() for a terminal. */
@@ -61,6 +62,17 @@ export function fail(json: boolean | undefined, error: unknown, verb: "resume" |
       () => "",
     );
   else process.stderr.write(`thaw: ${message}\n`);
+}
+
+/**
+ * mapOutput - The output rules of --map for a command reading @image: never the image, never an existing file unless
+ * --force; checked now, before any work.
+ * @throws ConfigError naming --map and the file.
+ */
+export function mapOutput(image: string | undefined, flags: { map?: string; force?: boolean }): OutputFileOptions {
+  const output = { option: "--map", inputs: image ? [image] : [], overwrite: flags.force ?? false };
+  if (flags.map) checkOutputPath(flags.map, output);
+  return output;
 }
 
 /** runCommand - Run @body with a progress listener (bars on a terminal, none with --json), reporting any failure. */

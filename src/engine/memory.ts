@@ -64,6 +64,48 @@ export function engineCalculator(): Promise<EngineExports> {
 }
 
 /**
+ * Released memories kept for the next memory of the same size. A shared WebAssembly.Memory is freed only when the
+ * garbage collector finds it unreachable, and V8 does not count it as pressure that makes the collector run: a process
+ * resuming image after image grows by a whole memory per resume. Reusing the memories released (Machine.dispose())
+ * keeps it flat. Only memories up to POOLED_MEMORY_MAX_BYTES are kept, at most POOLED_MEMORIES of them.
+ */
+const pooled: WebAssembly.Memory[] = [];
+
+/** Largest memory kept for reuse: it is zeroed before reuse, which touches every page of it. */
+export const POOLED_MEMORY_MAX_BYTES = 512 * 2 ** 20;
+
+/** Most memories kept for reuse. */
+export const POOLED_MEMORIES = 2;
+
+/** Threads that may still write into a memory (a read-ahead thread being terminated): it is pooled after they exit. */
+const holds = new WeakMap<WebAssembly.Memory, Promise<unknown>[]>();
+
+/**
+ * holdMemory - Keep @memory out of the pool until @until settles (a thread over it exits: a blocking read it was in
+ * still lands in the memory after terminate() is called).
+ */
+export function holdMemory(memory: WebAssembly.Memory, until: Promise<unknown>): void {
+  const list = holds.get(memory) ?? [];
+  list.push(until);
+  holds.set(memory, list);
+}
+
+function pool(memory: WebAssembly.Memory): void {
+  if (pooled.includes(memory)) return;
+  pooled.push(memory);
+  if (pooled.length > POOLED_MEMORIES) pooled.shift();
+}
+
+/** takePooled - A released memory of exactly @pages pages, zeroed as a fresh one is, or undefined. */
+function takePooled(pages: number): WebAssembly.Memory | undefined {
+  const i = pooled.findIndex((m) => m.buffer.byteLength === pages * L.WASM_PAGE_SIZE);
+  if (i < 0) return undefined;
+  const [memory] = pooled.splice(i, 1);
+  new Uint8Array(memory!.buffer).fill(0);
+  return memory;
+}
+
+/**
  * EngineMemory - One shared memory with the engine instantiated over it.
  */
 export class EngineMemory {
@@ -97,7 +139,7 @@ export class EngineMemory {
     if (pages > L.MAX_MEMORY_BYTES / L.WASM_PAGE_SIZE) {
       throw new RangeError(`${bytes} bytes of linear memory is more than wasm32's 4 GiB`);
     }
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const memory = takePooled(pages) ?? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     const { exports, module } = await instantiateEngine(memory, flavour);
     if (exports.layoutHeapBase() > L.AS_RESERVED_START + L.AS_RESERVED_SIZE) {
       throw new Error(
@@ -105,6 +147,20 @@ export class EngineMemory {
       );
     }
     return new EngineMemory(memory, exports, module, flavour);
+  }
+
+  /**
+   * release - Give the memory back for reuse by the next EngineMemory of its size (small memories only; larger ones
+   * are left to the garbage collector), once every thread held over it (holdMemory) has exited. Nothing may use this EngineMemory, its engine or a view of it afterwards, and
+   * no thread may still run over it.
+   */
+  release(): void {
+    const memory = this.memory;
+    if (memory.buffer.byteLength > POOLED_MEMORY_MAX_BYTES) return;
+    const pending = holds.get(memory);
+    holds.delete(memory);
+    if (!pending) pool(memory);
+    else void Promise.allSettled(pending).then(() => pool(memory));
   }
 
   /** Bytes of linear memory. */

@@ -4,10 +4,9 @@
  * swsusp_check()). Compressed copies of a device (`.gz`, `.zst`, as the fixtures come) are unpacked to a temporary file
  * first.
  */
-import { statSync } from "node:fs";
+import { closeSync, constants, openSync, readSync, statSync } from "node:fs";
 import { ioError, ResumeError } from "../errors.js";
 import { checkMaxMemory, checkOptions } from "../options.js";
-import { ReadOnlyFile } from "./file.js";
 import type { HighmemOption } from "./linux/highmem.js";
 import { LinuxSwapSource } from "./linux/linuxImage.js";
 import { looksLikeSwapArea } from "./linux/swapHeader.js";
@@ -38,13 +37,19 @@ export interface OpenImageOptions {
   maxUnpacked?: number;
 }
 
+/** readAt - Up to @length bytes at @position of @path (checked a regular file; opened without blocking). */
 function readAt(path: string, position: number, length: number): Buffer {
-  const file = new ReadOnlyFile(path);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw ioError("open", path, error);
+  }
   try {
     const buffer = Buffer.alloc(length);
-    return buffer.subarray(0, file.read(buffer, position));
+    return buffer.subarray(0, readSync(fd, buffer, 0, length, position));
   } finally {
-    file.close();
+    closeSync(fd);
   }
 }
 

@@ -16,6 +16,7 @@
  * └───────────────────────────────┘
  */
 import type { Worker } from "node:worker_threads";
+import { holdMemory } from "../engine/memory.js";
 import { startWorker, workerReady } from "../engine/worker.js";
 import type { FileExtents } from "./source.js";
 
@@ -46,9 +47,13 @@ export class ReadAheadThread {
   private readonly results: Int32Array;
   private readonly worker: Worker;
   private posted = 0;
+  /** The memory the thread reads into: held out of the memory pool until the thread has exited. */
+  private readonly memory: WebAssembly.Memory;
+  private stopped = false;
 
-  private constructor(control: SharedArrayBuffer, worker: Worker, slots: number) {
+  private constructor(control: SharedArrayBuffer, worker: Worker, slots: number, memory: WebAssembly.Memory) {
     this.slots = slots;
+    this.memory = memory;
     this.ctl = new Int32Array(control);
     this.jobs = new Float64Array(control, WORDS.JOBS_OFFSET, slots * 2);
     this.results = new Int32Array(control, resultsOffset(slots), slots);
@@ -78,7 +83,7 @@ export class ReadAheadThread {
     const worker = startWorker("./readAheadWorker", import.meta.url, { workerData });
     await workerReady(worker);
     worker.unref();
-    return new ReadAheadThread(control, worker, slots);
+    return new ReadAheadThread(control, worker, slots, memory);
   }
 
   /** post - Read the next @pages stream pages to @addr (after every job posted before); returns the job's number. */
@@ -113,6 +118,8 @@ export class ReadAheadThread {
     Atomics.store(this.ctl, WORDS.EXIT, 1);
     Atomics.store(this.ctl, WORDS.POSTED, this.posted + 1);
     Atomics.notify(this.ctl, WORDS.POSTED);
-    void this.worker.terminate();
+    if (this.stopped) return;
+    this.stopped = true;
+    holdMemory(this.memory, this.worker.terminate());
   }
 }

@@ -77,6 +77,11 @@ export interface ImageSource {
   fileExtents?(): FileExtents | undefined;
   /** stream - A new reader at stream page 1 (verification reads the stream a second time). */
   stream(): StreamReader;
+  /**
+   * checkUnchanged - The file is still the one opened: same size, mtime, device and inode (ReadOnlyFile).
+   * @throws ImageFormatError (ESTALE) naming what changed.
+   */
+  checkUnchanged?(): void;
   /** close - Release the file; idempotent. The image is never written. */
   close(): void;
 }

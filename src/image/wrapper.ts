@@ -160,9 +160,10 @@ class SparseSink {
   }
 }
 
+const ZERO_BLOCK = Buffer.alloc(BLOCK);
+
 function isZero(bytes: Buffer): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
-  return true;
+  return bytes.equals(ZERO_BLOCK.subarray(0, bytes.length));
 }
 
 /**

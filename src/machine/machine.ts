@@ -238,6 +238,7 @@ export class Machine {
   private readonly orders: { low: Uint32Array; high: Uint32Array };
   /** False from boot() until something may have changed the machine (a suspend, a resume, markUsed()). */
   private used = true;
+  private disposed = false;
 
   private constructor(
     spec: MachineSpec,
@@ -264,6 +265,23 @@ export class Machine {
     } else {
       this.orders = { low: new Uint32Array(0), high: new Uint32Array(0) };
     }
+  }
+
+  /**
+   * dispose - Let go of the machine's linear memory: it is given back for reuse by the next machine of its size
+   * (EngineMemory.release()), so that a process resuming image after image stays flat. Idempotent. Nothing may use
+   * the machine, its memory or a view of it afterwards; its sessions must be closed first (they stop the threads that
+   * share the memory).
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.mem.release();
+  }
+
+  /** Symbol.dispose - dispose(), for `using`. */
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 
   /** The engine's exports. */

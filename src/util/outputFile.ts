@@ -4,7 +4,7 @@
  * and renamed into place only when complete (commit); a failure, an exception or a signal removes it (abort).
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { ConfigError } from "../errors.js";
 
 /** How an output may be opened. */
@@ -33,6 +33,13 @@ function identity(path: string): string | undefined {
  * @throws ConfigError naming the option and the file.
  */
 export function checkOutputPath(path: string, options: OutputFileOptions): void {
+  if ((options.inputs ?? []).some((input) => resolve(input) === resolve(path))) {
+    throw new ConfigError(`${options.option} ${path} is the image being read: thaw never writes its input`, {
+      kind: "option",
+      name: options.option,
+      value: path,
+    });
+  }
   const target = identity(path);
   if (target !== undefined) {
     for (const input of options.inputs ?? []) {

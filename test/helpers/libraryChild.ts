@@ -12,6 +12,8 @@ export interface ChildCall {
   call: "inspect" | "resume";
   path: string;
   options?: Record<string, unknown>;
+  /** Run the call this many times in the process (default 1), sampling its RSS after each tenth. */
+  repeat?: number;
 }
 
 /** What it reports. */
@@ -21,18 +23,24 @@ export interface ChildResult {
   refusals?: unknown[];
   ms: number;
   peakRssBytes: number;
+  /** RSS after every tenth call (with repeat). */
+  rssBytes?: number[];
 }
 
 const request = JSON.parse(process.argv[2]!) as ChildCall;
 const t0 = performance.now();
 let result: Omit<ChildResult, "ms" | "peakRssBytes">;
+const rssBytes: number[] = [];
 try {
-  if (request.call === "inspect") {
-    const report = await inspectImage(request.path, { workers: 0, ...request.options });
-    result = { ok: true, refusals: report.refusals };
-  } else {
-    await resumeImage(request.path, { workers: 0, ...request.options });
-    result = { ok: true };
+  result = { ok: true };
+  for (let i = 1; i <= (request.repeat ?? 1); i++) {
+    if (request.call === "inspect") {
+      const report = await inspectImage(request.path, { workers: 0, ...request.options });
+      result = { ok: true, refusals: report.refusals };
+    } else {
+      await resumeImage(request.path, { workers: 0, ...request.options });
+    }
+    if (i % 10 === 0) rssBytes.push(process.memoryUsage().rss);
   }
 } catch (error) {
   const e = error as Error;
@@ -46,5 +54,10 @@ try {
     },
   };
 }
-const out: ChildResult = { ...result, ms: performance.now() - t0, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+const out: ChildResult = {
+  ...result,
+  ms: performance.now() - t0,
+  peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  ...(rssBytes.length > 0 && { rssBytes }),
+};
 process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -9,7 +9,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decompress as zstdDecompress } from "fzstd";
@@ -203,9 +203,13 @@ describe.each(CASES)("Linux fixture %s/%s", (kernel, name) => {
     "thaw's per-page digest equals the fixture's pages.tsv (index, PFN, sha256 prefix, zero flag, highmem on i386)",
     async () => {
       const out = join(tmpdir(), `thaw-digest-${name}-${process.pid}.tsv`);
-      await inspectImage(found.image, { ...opts, digest: out });
-      const expected = Buffer.from(zstdDecompress(readFileSync(pagesTsv))).toString();
-      expect(readFileSync(out, "utf8")).toBe(expected);
+      try {
+        await inspectImage(found.image, { ...opts, digest: out, overwrite: true });
+        const expected = Buffer.from(zstdDecompress(readFileSync(pagesTsv))).toString();
+        expect(readFileSync(out, "utf8")).toBe(expected);
+      } finally {
+        rmSync(out, { force: true });
+      }
     },
   );
 

@@ -17,8 +17,9 @@ export function inspectCommand(program: Command): void {
       "--digest <file.tsv>",
       "write thaw's per-page digest: index, PFN, sha256 prefix, zero flag of every data page",
     )
+    .option("--force", "replace an existing --map or --digest file (never the image)")
     .option("--json", "print one JSON object")
-    .action((path: string, flags: ImageFlags & { json?: boolean; digest?: string }) =>
+    .action((path: string, flags: ImageFlags & { json?: boolean; digest?: string; force?: boolean }) =>
       runCommand(
         flags.json,
         async (progress) => {
@@ -26,6 +27,7 @@ export function inspectCommand(program: Command): void {
             ...imageOpenOptions(flags),
             ...(flags.map && { map: flags.map }),
             ...(flags.digest && { digest: flags.digest }),
+            ...(flags.force && { overwrite: true }),
             ...progress,
           });
           const p = report.pfns;

@@ -13,7 +13,7 @@ import {
   machineOptions,
   toMachine,
 } from "../options.js";
-import { print, resumeJson, runCommand } from "../output.js";
+import { mapOutput, print, resumeJson, runCommand } from "../output.js";
 import { describeMachine, dumpLine, resumeReport, verifyOk } from "../report.js";
 
 /** resumeCommand - `thaw resume IMAGE`: restore a thaw or Linux image into a model of its machine, then verify. */
@@ -49,7 +49,7 @@ export function resumeCommand(program: Command): void {
             "format of --out: raw, elf (core) or lime (default: from the extension, else raw)",
           ).choices(DUMP_FORMATS),
         )
-        .option("--force", "let --out replace an existing file (never the image)"),
+        .option("--force", "let --out or --map replace an existing file (never the image)"),
       "draw the restore map: what the restore did with every frame",
     ),
     { resume: true },
@@ -68,16 +68,21 @@ export function resumeCommand(program: Command): void {
         },
     ) =>
       runCommand(flags.json, async (progress) => {
-        if (!flags.out && (flags.format || flags.force)) {
-          const name = flags.format ? "format" : "force";
-          throw new ConfigError(`--${name} applies to the dump --out writes, and no --out was given`, {
+        if (!flags.out && flags.format)
+          throw new ConfigError("--format applies to the dump --out writes, and no --out was given", {
             kind: "option",
-            name,
-            value: String(flags.format ?? flags.force),
+            name: "format",
+            value: flags.format,
           });
-        }
+        if (flags.force && !flags.out && !flags.map)
+          throw new ConfigError("--force applies to the files --out and --map write, and neither was given", {
+            kind: "option",
+            name: "force",
+            value: "true",
+          });
         const out = flags.out && { path: flags.out, format: flags.format, force: flags.force, inputs: [path] };
         if (out) checkDumpOutput(out);
+        const map = flags.map ? mapOutput(path, flags) : undefined;
         const session = await ResumeSession.open(path, {
           machineOptions: toMachine(flags),
           verify: flags.verify,
@@ -96,6 +101,7 @@ export function resumeCommand(program: Command): void {
             restoreMap(session.machine),
             `thaw resume ${path}: restore map`,
             session.machine.spec.pageSize,
+            map,
           );
         const ok = verifyOk(result.verify, result.counts.imagePages);
         if (!ok) process.exitCode = 2;

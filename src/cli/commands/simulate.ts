@@ -3,9 +3,10 @@ import { restoreMap, writeSvg } from "../../map.js";
 import { simulatePlacement } from "../../placement.js";
 import { loadScenario } from "../../scenario.js";
 import { type SimulateOptions, simulate } from "../../simulate.js";
+import { checkOutputPath } from "../../util/outputFile.js";
 import { formatMiB } from "../../util/units.js";
 import { type MachineFlags, machineOptions, share, toMachine } from "../options.js";
-import { print, resumeJson, runCommand } from "../output.js";
+import { mapOutput, print, resumeJson, runCommand } from "../output.js";
 import { countsBlock, describeMachine, describeSuspend, phaseTable, resumeReport, verifyOk } from "../report.js";
 
 interface SimulateFlags extends MachineFlags {
@@ -14,6 +15,7 @@ interface SimulateFlags extends MachineFlags {
   scenario?: string;
   keep?: string;
   map?: string;
+  force?: boolean;
   placementOnly?: boolean;
 }
 
@@ -35,6 +37,7 @@ export function simulateCommand(program: Command): void {
         new Option("--scenario <file>", "JSON scenario fixing machine, boot kernel, allocator order and image PFNs"),
       )
       .addOption(new Option("--keep <file>", "write the image there and keep it"))
+      .addOption(new Option("--force", "replace an existing --keep or --map file"))
       .addOption(new Option("--map <file.svg>", "draw the restore map: what the restore did with every frame"))
       .addOption(
         new Option(
@@ -45,6 +48,8 @@ export function simulateCommand(program: Command): void {
   );
   cmd.action((flags: SimulateFlags) =>
     runCommand(flags.json, async (progress) => {
+      if (flags.keep) checkOutputPath(flags.keep, { option: "--keep", overwrite: flags.force ?? false });
+      const map = flags.map ? mapOutput(flags.keep, flags) : undefined;
       if (flags.placementOnly) {
         const given = (name: string) => cmd.getOptionValueSource(name) === "cli";
         const result = await simulatePlacement({
@@ -89,13 +94,19 @@ export function simulateCommand(program: Command): void {
         : { ...toMachine(flags), suspend: { image: flags.image, zero: flags.zero } };
       const result = await simulate({
         ...base,
-        ...(flags.keep && { suspend: { ...base.suspend, out: flags.keep } }),
+        ...(flags.keep && { suspend: { ...base.suspend, out: flags.keep, overwrite: flags.force ?? false } }),
         restorePblist: Boolean(flags.scenario),
         ...(flags.mode && { mode: flags.mode }),
         ...progress,
       });
       if (flags.map)
-        writeSvg(flags.map, restoreMap(result.machine), "thaw simulate: restore map", result.machine.spec.pageSize);
+        writeSvg(
+          flags.map,
+          restoreMap(result.machine),
+          "thaw simulate: restore map",
+          result.machine.spec.pageSize,
+          map,
+        );
       const ok = verifyOk(result.verify, result.counts.imagePages);
       if (!ok) process.exitCode = 2;
       const json = resumeJson(result, {

@@ -1,6 +1,7 @@
 import { type Command, Option } from "commander";
 import { createMachine } from "../../machine/machine.js";
 import { suspendMachine } from "../../suspend.js";
+import { checkOutputPath } from "../../util/outputFile.js";
 import { formatMiB } from "../../util/units.js";
 import { type MachineFlags, machineOptions, share, toMachine } from "../options.js";
 import { print, runCommand } from "../output.js";
@@ -13,6 +14,7 @@ export function suspendCommand(program: Command): void {
       .command("suspend")
       .description("hibernate a simulated machine: write its image kernel's pages as a thaw image")
       .requiredOption("--out <file>", "where to write the image")
+      .option("--force", "replace an existing --out file")
       .addOption(
         new Option("--image <share>", "share of usable frames the image kernel saves")
           .default(0.4, "40%")
@@ -21,10 +23,17 @@ export function suspendCommand(program: Command): void {
       .addOption(
         new Option("--zero <share>", "share of saved pages that are all zero").default(0.05, "5%").argParser(share),
       ),
-  ).action((flags: MachineFlags & { out: string; image: number; zero: number }) =>
+  ).action((flags: MachineFlags & { out: string; image: number; zero: number; force?: boolean }) =>
     runCommand(flags.json, async (progress) => {
+      checkOutputPath(flags.out, { option: "--out", overwrite: flags.force ?? false });
       const machine = await createMachine(toMachine(flags));
-      const result = suspendMachine(machine, { out: flags.out, image: flags.image, zero: flags.zero, ...progress });
+      const result = suspendMachine(machine, {
+        out: flags.out,
+        overwrite: flags.force ?? false,
+        image: flags.image,
+        zero: flags.zero,
+        ...progress,
+      });
       print(
         flags.json,
         { ok: true, ...result, crc32: result.crc32.toString(16).padStart(8, "0") },

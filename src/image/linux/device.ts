@@ -20,6 +20,11 @@ export class SwapDevice {
     return this.file.path;
   }
 
+  /** checkUnchanged - ReadOnlyFile.checkUnchanged(). @throws ImageFormatError (ESTALE). */
+  checkUnchanged(): void {
+    this.file.checkUnchanged();
+  }
+
   /** Bytes in the file. */
   get size(): number {
     return this.file.size;

@@ -374,6 +374,10 @@ export class LinuxSwapSource implements ImageSource {
     return this.pool ? new CompressedReader(this, this.device, this.pool) : new PlainReader(this, this.device);
   }
 
+  checkUnchanged(): void {
+    this.device.checkUnchanged();
+  }
+
   close(): void {
     this.pool?.close();
     this.device.close();

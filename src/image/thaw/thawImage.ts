@@ -362,6 +362,10 @@ export class ThawImageSource implements ImageSource {
     };
   }
 
+  checkUnchanged(): void {
+    this.file.checkUnchanged();
+  }
+
   close(): void {
     this.file.close();
   }
