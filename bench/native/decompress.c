@@ -2,7 +2,7 @@
  * decompress - native baseline for thaw's decompression benchmark (bench/suites/decompress.bench.ts).
  *
  * Runs liblzo2's lzo1x_decompress_safe or liblz4's LZ4_decompress_safe over every chunk of a kernel hibernation
- * stream (linux-swsusp.md §5.6), each chunk into the same UNC_SIZE buffer as a kernel decompression thread does,
+ * stream (kernel/power/swap.c: load_image_lzo()), each chunk into the same UNC_SIZE buffer as a kernel decompression thread does,
  * and times whole passes over the stream.
  *
  *   usage: decompress lzo|lz4 CHUNKS PASSES [THREADS]
