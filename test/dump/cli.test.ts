@@ -56,11 +56,14 @@ describe("thaw resume --out", () => {
     );
   });
 
-  it("refuses --format and --force without --out", () => {
-    for (const flags of [["--format", "elf"], ["--force"]]) {
+  it("refuses --format without --out, and --force without --out or --map", () => {
+    for (const [flags, message] of [
+      [["--format", "elf"], /--format applies to the dump --out writes, and no --out was given/],
+      [["--force"], /--force applies to the files --out and --map write, and neither was given/],
+    ] as const) {
       const run = thaw(["resume", IMAGE, ...flags, "--json"]);
       expect(run.status).toBe(1);
-      expect(JSON.parse(run.stdout).error.message).toMatch(/applies to the dump --out writes, and no --out was given/);
+      expect(JSON.parse(run.stdout).error).toMatchObject({ phase: "config", message: expect.stringMatching(message) });
     }
   });
 
