@@ -5,9 +5,10 @@
  */
 import { run as bitmaps } from "./suites/bitmap.bench.js";
 import { run as decompress } from "./suites/decompress.bench.js";
+import { run as dump } from "./suites/dump.bench.js";
 import { run as restore } from "./suites/restore.bench.js";
 
-const SUITES: Record<string, typeof bitmaps> = { bitmaps, decompress, restore };
+const SUITES: Record<string, typeof bitmaps> = { bitmaps, decompress, restore, dump };
 
 function parseSize(text: string): number {
   const m = /^(\d+)([KMG]?)$/i.exec(text.trim());

@@ -20,6 +20,11 @@ export function errnoName(code: number): ErrnoName {
   return NAMES.get(Math.abs(code)) ?? "EINVAL";
 }
 
+/** errnoNamed - @code ("ENOSPC", from a Node fs error) when it is an errno thaw reports, else undefined. */
+export function errnoNamed(code: string | undefined): ErrnoName | undefined {
+  return code !== undefined && Object.hasOwn(ERRNO, code) ? (code as ErrnoName) : undefined;
+}
+
 /** What the offending value of an error is. */
 export type OffendingKind = "pfn" | "page" | "field" | "pages" | "bytes" | "option";
 
@@ -33,8 +38,12 @@ export interface Offending {
   limit?: number;
 }
 
-/** Where an error arose: a resume phase, or `thaw inspect` reading an image. */
-export type ErrorPhase = PhaseName | "inspect";
+/**
+ * Where an error arose: a resume phase, `thaw inspect` reading an image, "open" — the image file itself (missing,
+ * not a regular file, unreadable, a wrapper that does not unpack) before any of its bytes are interpreted — or
+ * "dump", writing the restored memory to a file.
+ */
+export type ErrorPhase = PhaseName | "inspect" | "open" | "dump";
 
 /**
  * ImageFormatError - An image's bytes are wrong (a header field, a swap map entry, a compressed chunk). Raised by the
@@ -98,4 +107,17 @@ export class ConfigError extends Error {
     super(message);
     this.offending = offending;
   }
+}
+
+/**
+ * ioError - @error (a Node system error on @path) as a ResumeError of @phase with the errno's name ("ENOENT"); errno
+ * names thaw does not list become EIO, with the system's name kept in the message.
+ */
+export function ioError(phase: ErrorPhase, path: string, error: unknown): ResumeError {
+  if (error instanceof ResumeError) return error;
+  const system = (error as NodeJS.ErrnoException | undefined)?.code;
+  const code: ErrnoName = system !== undefined && system in ERRNO ? (system as ErrnoName) : "EIO";
+  const message = (error as Error | undefined)?.message ?? String(error);
+  const why = /^E[A-Z]+: ([^,]+)/.exec(message)?.[1] ?? message;
+  return new ResumeError(phase, code, `${path}: ${why}`, { kind: "field", name: "path", value: path }, error);
 }

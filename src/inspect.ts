@@ -16,6 +16,7 @@ import { entryIsZero, entryPfn, metaPagesFor, readEntries } from "./image/pfnEnt
 import type { ImageFormat, ImageSource } from "./image/source.js";
 import type { PfnRange } from "./machine/config.js";
 import { imageMap, writeSvg } from "./map.js";
+import { checkOptions } from "./options.js";
 import type { ProgressListener } from "./progress.js";
 import { crc32Le, hex32 } from "./util/crc32.js";
 
@@ -273,8 +274,9 @@ export function inspectSource(
  */
 export async function inspectImage(
   path: string,
-  options: OpenImageOptions & { onProgress?: ProgressListener; map?: string; digest?: string } = {},
+  given: OpenImageOptions & { onProgress?: ProgressListener; map?: string; digest?: string } = {},
 ): Promise<InspectReport> {
+  const options = checkOptions(given, "inspectImage");
   const source = await openImage(path, options);
   let digest: PageDigest | undefined;
   try {

@@ -9,6 +9,7 @@
  * The image file is opened read-only and never written.
  */
 import * as L from "../assembly/portable/layout.js";
+import { checkDumpOutput, type DumpOptions, type DumpResult, dumpMemory } from "./dump/dump.js";
 import { ConfigError, ImageFormatError, ResumeError } from "./errors.js";
 import { type OpenImageOptions, openImage } from "./image/open.js";
 import { entriesPerPage } from "./image/pfnEntry.js";
@@ -17,6 +18,7 @@ import type { ImageSource, StreamReader } from "./image/source.js";
 import type { BitmapStrategy, MachineOptions } from "./machine/config.js";
 import { ContentsStore, FrameTable } from "./machine/contentsStore.js";
 import { type CreateMachineOptions, type FrameContents, Machine } from "./machine/machine.js";
+import { checkMaxMemory, checkOptions } from "./options.js";
 import { PHASES, type PhaseName } from "./phaseNames.js";
 import { atomicCopy } from "./phases/atomicCopy.js";
 import { checkHeader } from "./phases/checkHeader.js";
@@ -62,8 +64,11 @@ export interface ResumeOptions extends OpenImageOptions {
   storeDir?: string;
   /** Boot kernel, allocator, bitmap and seed of the machine built from the header. */
   machineOptions?: ResumeMachineOptions;
-  /** Refuse an image whose machine would need more than this many bytes of memory (default: what wasm32 holds). */
-  maxMemory?: number;
+  /**
+   * Refuse an image whose machine would need more than this many bytes of memory: a number of bytes or a size such as
+   * "256MiB" (default: what wasm32 holds).
+   */
+  maxMemory?: number | string;
   /** Engine build for a machine built here. */
   flavour?: CreateMachineOptions["flavour"];
   /** How loadImage places pages: "planned" (default: plan every destination, then copy or read straight into frames)
@@ -81,14 +86,19 @@ export interface ResumeOptions extends OpenImageOptions {
   offset?: number;
   /** Decompression workers for a compressed Linux image (0: on the main thread). */
   workers?: number;
-  /** Fault injection: make the k-th page allocation of the resume fail. */
+  /** Fault injection: make the k-th page allocation of the resume fail (0: none). */
   failAllocationAt?: number;
-  /** Fault injection: make the k-th read of the image stream fail (EIO). */
+  /** Fault injection: make the k-th read of the image stream fail (EIO; 0: none). */
   failReadAt?: number;
-  /** Fault injection: make the k-th read of the image stream come back one page short. */
+  /** Fault injection: make the k-th read of the image stream come back one page short (0: none). */
   shortReadAt?: number;
   onProgress?: ProgressListener;
+  /** resumeImage: write the restored memory to this file once the resume is complete (src/dump/dump.ts). */
+  out?: ResumeOutOptions;
 }
+
+/** Where resumeImage writes the restored memory: the file, its format, whether it may replace one. */
+export type ResumeOutOptions = Pick<DumpOptions, "path" | "format" | "force">;
 
 /** The counts of a resume (the JSON contract's `counts`). */
 export interface ResumeCounts {
@@ -147,6 +157,8 @@ export interface ResumeResult {
   counts: ResumeCounts;
   phases: PhaseRecord[];
   verify: VerifyReport | undefined;
+  /** The dump resumeImage wrote when given `out`. */
+  dump?: DumpResult;
 }
 
 const RUN: Record<PhaseName, (state: ResumeState) => unknown> = {
@@ -183,7 +195,8 @@ export class ResumeSession {
    * open - Open @path read-only, read its header, and boot the machine it will be resumed into.
    * @throws ResumeError (checkHeader) when the header is not a valid thaw image header.
    */
-  static async open(image: string | ImageSource, options: ResumeOptions = {}): Promise<ResumeSession> {
+  static async open(image: string | ImageSource, given: ResumeOptions = {}): Promise<ResumeSession> {
+    const options = checkOptions(given, "ResumeSession.open");
     const source = typeof image === "string" ? await openImage(image, options) : image;
     let store: ContentsStore | undefined;
     try {
@@ -340,6 +353,16 @@ export class ResumeSession {
     return store ? store.readFrame(pfn, target) !== undefined : false;
   }
 
+  /**
+   * dump - Write the memory this resume restored to @options.path (raw, ELF core or LiME): every frame the image
+   * holds, where the atomic copy left it. Progress goes to the session's listener unless @options gives one.
+   * @throws ConfigError before writing (output refused, resume not complete, placement-only machine); ResumeError in
+   * phase "dump" naming the file and errno when writing fails, leaving nothing behind.
+   */
+  dump(options: DumpOptions): DumpResult {
+    return dumpMemory(this, { onProgress: this.state.onProgress, ...options });
+  }
+
   /** release - Let go of the image file and the read-ahead thread once the last phase ran (idempotent). */
   private release(): void {
     this.state.readAhead?.stop();
@@ -423,12 +446,13 @@ async function machineFor(source: ImageSource, options: ResumeOptions): Promise<
   planned ??= await plan("store");
   const { layout, contents } = planned;
   const bytes = layout.totalBytes + (contents === "store" ? FrameTable.bytesFor(2 * maxImagePages) : 0);
-  const limit = options.maxMemory ?? (contents === "store" ? DEFAULT_STORE_MODEL_BYTES : L.MAX_MEMORY_BYTES);
+  const maxMemory = options.maxMemory === undefined ? undefined : checkMaxMemory(options.maxMemory);
+  const limit = maxMemory ?? (contents === "store" ? DEFAULT_STORE_MODEL_BYTES : L.MAX_MEMORY_BYTES);
   if (bytes > limit) {
     const machine = formatBytes(planned.spec.frames * planned.spec.pageSize);
     const model = contents === "store" ? "metadata and contents store need" : "model needs";
     const allowed =
-      options.maxMemory === undefined
+      maxMemory === undefined
         ? `the ${formatBytes(limit)} thaw allows by default for a model without frame memory (give maxMemory, --max-memory, to allow more)`
         : `the ${formatBytes(limit)} allowed (maxMemory)`;
     throw new ResumeError(
@@ -473,10 +497,15 @@ export function machineOf(source: ImageSource, options: ResumeMachineOptions = {
 }
 
 /**
- * resumeImage - Resume the thaw image at @path: open, run every phase, verify.
+ * resumeImage - Resume the image at @path: open, run every phase, verify; with @options.out, write the restored
+ * memory to that file (refused before the resume starts if it exists without force, or is the image).
  * @throws ResumeError naming the phase, errno and offending value.
  */
 export async function resumeImage(path: string, options: ResumeOptions = {}): Promise<ResumeResult> {
-  const session = await ResumeSession.open(path, options);
-  return session.run();
+  const checked = checkOptions(options, "resumeImage");
+  const out = checked.out && { ...checked.out, inputs: [path] };
+  if (out) checkDumpOutput(out);
+  using session = await ResumeSession.open(path, checked);
+  const result = session.run();
+  return out ? { ...result, dump: session.dump(out) } : result;
 }

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { MachineOptions } from "./machine/config.js";
 import { type CreateMachineOptions, Machine } from "./machine/machine.js";
+import { checkOptions } from "./options.js";
 import type { LoadMode } from "./phases/state.js";
 import type { ProgressListener } from "./progress.js";
 import { type PbeEntry, type ResumeResult, ResumeSession } from "./resume.js";
@@ -36,7 +37,8 @@ export interface SimulateResult extends ResumeResult {
  * the image with every phase, ending with verification.
  * @throws ConfigError for a machine that cannot be modelled, ResumeError when the resume fails.
  */
-export async function simulate(options: SimulateOptions = {}): Promise<SimulateResult> {
+export async function simulate(given: SimulateOptions = {}): Promise<SimulateResult> {
+  const options = checkOptions(given, "simulate");
   const machine = await Machine.create(options, { flavour: options.flavour });
   const dir = options.suspend?.out ? undefined : mkdtempSync(join(tmpdir(), "thaw-"));
   const out = options.suspend?.out ?? join(dir!, "image.thaw");

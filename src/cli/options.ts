@@ -4,7 +4,8 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { BITMAP_STRATEGIES } from "../engine/strategies.js";
 import type { OpenImageOptions } from "../image/open.js";
-import type { AllocatorSpec, BitmapStrategy, BootProfileName, BootSpec, MachineOptions } from "../machine/config.js";
+import type { AllocatorSpec, BitmapStrategy, BootSpec, MachineOptions } from "../machine/config.js";
+import { checkBoot, checkOffset, checkWorkers, MAX_WORKERS, refuse } from "../options.js";
 import type { LoadMode } from "../phases/state.js";
 import { parseShare, parseSize } from "../util/units.js";
 
@@ -30,10 +31,10 @@ export interface ImageFlags {
   ignoreHwSig?: boolean;
 }
 
-/** int - A parser for a non-negative integer flag named @name. */
+/** int - A parser for a non-negative integer flag named @name. @throws ConfigError naming the flag and the value. */
 export const int = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw refuse(name, value, "a non-negative integer");
   return n;
 };
 
@@ -56,10 +57,7 @@ const size = (value: string) => {
 };
 
 function bootFlag(value: string): BootSpec {
-  const [profile, ratio] = value.split(":");
-  if (!["low", "scattered", "clustered"].includes(profile!))
-    throw new InvalidArgumentError(`profile must be low, scattered or clustered, got "${profile}"`);
-  return { profile: profile as BootProfileName, share: ratio === undefined ? 0.25 : share(ratio) };
+  return checkBoot(value, "--boot");
 }
 
 /** machineOptions - Add the machine flags to @cmd (without size and zones for commands that read them from an image). */
@@ -102,11 +100,13 @@ export function machineOptions(cmd: Command, { resume = false } = {}): Command {
 /** imageOptions - Add the flags of commands that open an image to @cmd; @map says what --map draws. */
 export function imageOptions(cmd: Command, map: string): Command {
   return cmd
-    .option("--offset <pages>", "swap file: resume_offset, the 4 KiB block of its swap header", int("--offset"))
+    .option("--offset <pages>", "swap file: resume_offset, the 4 KiB block of its swap header", (value: string) =>
+      checkOffset(value, "--offset"),
+    )
     .option(
       "--workers <n>",
-      "decompression workers for compressed images (0: this thread; default: clamp(CPUs-1, 1, 3) above two CPUs, else 0)",
-      int("--workers"),
+      `decompression workers for compressed images, 0 to ${MAX_WORKERS} (0: this thread; default: clamp(CPUs-1, 1, 3) above two CPUs, else 0)`,
+      (value: string) => checkWorkers(value, "--workers"),
     )
     .option(
       "--highmem <size|pfn:N|none>",

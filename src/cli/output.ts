@@ -19,11 +19,12 @@ export function print(json: boolean | undefined, object: unknown, text: () => st
 export function fail(json: boolean | undefined, error: unknown, verb: "resume" | "inspect" = "resume"): void {
   process.exitCode = 1;
   if (error instanceof ResumeError) {
+    const restore = error.phase !== "inspect" && error.phase !== "open";
     if (json) print(true, { ok: false, error: error.toJSON() }, () => "");
-    else if (verb === "inspect" || error.phase === "inspect")
-      process.stderr.write(
-        `thaw: ${error.phase === "inspect" ? "" : `inspect failed in ${error.phase}: `}${error.message}\n`,
-      );
+    else if (verb === "inspect" || !restore)
+      process.stderr.write(`thaw: ${restore ? `inspect failed in ${error.phase}: ` : ""}${error.message}\n`);
+    else if (error.phase === "dump")
+      process.stderr.write(`thaw: ${error.message}\n  no partial dump was left behind\n`);
     else
       process.stderr.write(
         `thaw: resume failed in ${error.phase}: ${error.message}\n  nothing was committed: every frame the restore took is free again and the boot kernel's frames are intact\n`,
@@ -49,10 +50,14 @@ export function fail(json: boolean | undefined, error: unknown, verb: "resume" |
     return;
   }
   const message = (error as Error)?.message ?? String(error);
+  const system = (error as { code?: unknown })?.code;
   if (json)
     print(
       true,
-      { ok: false, error: { phase: "io", code: (error as { code?: string }).code ?? "EIO", message } },
+      {
+        ok: false,
+        error: { phase: "io", code: typeof system === "string" && /^E[A-Z]+$/.test(system) ? system : "EIO", message },
+      },
       () => "",
     );
   else process.stderr.write(`thaw: ${message}\n`);

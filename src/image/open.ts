@@ -4,27 +4,16 @@
  * swsusp_check()). Compressed copies of a device (`.gz`, `.zst`, as the fixtures come) are unpacked to a temporary file
  * first.
  */
-import {
-  closeSync,
-  createReadStream,
-  createWriteStream,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
-import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
-import { ResumeError } from "../errors.js";
+import { statSync } from "node:fs";
+import { ioError, ResumeError } from "../errors.js";
+import { checkMaxMemory, checkOptions } from "../options.js";
+import { ReadOnlyFile } from "./file.js";
 import type { HighmemOption } from "./linux/highmem.js";
 import { LinuxSwapSource } from "./linux/linuxImage.js";
 import { looksLikeSwapArea } from "./linux/swapHeader.js";
 import type { ImageSource } from "./source.js";
 import { isThawImage, ThawImageSource } from "./thaw/thawImage.js";
+import { type Unpacked, unpackWrapped, wrapperOf } from "./wrapper.js";
 
 /** Options of opening an image. */
 export interface OpenImageOptions {
@@ -38,47 +27,78 @@ export interface OpenImageOptions {
    * default: none for x86_64, thaw's estimate for i386 (with a warning). A thaw image's header gives its own.
    */
   highmem?: HighmemOption;
-  /** Refuse an image whose machine needs more than this many bytes, before the work its PFN metadata would cause. */
-  maxMemory?: number;
+  /**
+   * Refuse an image whose machine needs more than this many bytes (a number or a size such as "256MiB"), before the
+   * work its PFN metadata would cause.
+   */
+  maxMemory?: number | string;
   /** Linux images: resume one whose SF_HW_SIG firmware signature does not match (thaw models no firmware). */
   ignoreHwSig?: boolean;
+  /** `.gz`/`.zst` images: most bytes the wrapper may unpack to (default MAX_UNPACKED_BYTES; never more than its header states). */
+  maxUnpacked?: number;
 }
 
 function readAt(path: string, position: number, length: number): Buffer {
-  const fd = openSync(path, "r");
+  const file = new ReadOnlyFile(path);
   try {
     const buffer = Buffer.alloc(length);
-    const n = readSync(fd, buffer, 0, length, position);
-    return buffer.subarray(0, n);
+    return buffer.subarray(0, file.read(buffer, position));
   } finally {
-    closeSync(fd);
+    file.close();
   }
 }
 
-async function unpacked(path: string): Promise<{ path: string; cleanup?: () => void }> {
-  if (!/\.(gz|zst)$/.test(path)) return { path };
-  const dir = mkdtempSync(join(tmpdir(), "thaw-image-"));
-  const out = join(dir, basename(path).replace(/\.(gz|zst)$/, ""));
-  if (path.endsWith(".gz")) await pipeline(createReadStream(path), createGunzip(), createWriteStream(out));
-  else {
-    const { decompress } = await import("fzstd");
-    writeFileSync(out, decompress(readFileSync(path)));
+/**
+ * checkImageFile - Refuse @path before it is opened for reading unless it is a regular file (a directory, a FIFO that
+ * would block with no writer, a device, a socket), or when it cannot be found.
+ * @throws ResumeError (open) with the errno's name: ENOENT, EACCES, EISDIR, or ENXIO for any other special file.
+ */
+export function checkImageFile(path: string): void {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch (error) {
+    throw ioError("open", path, error);
   }
-  return { path: out, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  if (st.isFile()) return;
+  const what = st.isDirectory()
+    ? "a directory"
+    : st.isFIFO()
+      ? "a FIFO"
+      : st.isCharacterDevice()
+        ? "a character device"
+        : st.isBlockDevice()
+          ? "a block device (copy it to a file first, e.g. with dd)"
+          : st.isSocket()
+            ? "a socket"
+            : "not a regular file";
+  throw new ResumeError(
+    "open",
+    st.isDirectory() ? "EISDIR" : "ENXIO",
+    `${path} is ${what}: thaw reads images from regular files`,
+    { kind: "field", name: "path", value: path },
+  );
 }
 
 /**
  * openImage - The ImageSource for the image at @path.
  * @throws ResumeError (checkHeader) when the file is not an image thaw can read, naming what it found.
  */
-export async function openImage(path: string, options: OpenImageOptions = {}): Promise<ImageSource> {
-  const file = await unpacked(path);
+export async function openImage(path: string, given: OpenImageOptions = {}): Promise<ImageSource> {
+  const options = checkOptions(given, "openImage");
+  checkImageFile(path);
+  const file: Unpacked | { path: string; cleanup?: undefined } = wrapperOf(path)
+    ? await unpackWrapped(path, options.offset ?? 0, options.maxUnpacked)
+    : { path };
   try {
     const first = readAt(file.path, 0, 4096);
     let source: ImageSource;
     if (isThawImage(first)) source = new ThawImageSource(file.path);
     else if (looksLikeSwapArea(readAt(file.path, (options.offset ?? 0) * 4096, 4096)))
-      source = await LinuxSwapSource.open(file.path, options);
+      source = await LinuxSwapSource.open(file.path, {
+        ...options,
+        maxMemory: options.maxMemory === undefined ? undefined : checkMaxMemory(options.maxMemory),
+      });
     else {
       const magic = first
         .subarray(0, 8)

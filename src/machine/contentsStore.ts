@@ -193,10 +193,17 @@ export class ContentsStore {
 
   /** readSlot - Data page @slot into @target. */
   readSlot(slot: number, target: Uint8Array): void {
+    this.readSlots(slot, 1, target);
+  }
+
+  /** readSlots - Data pages @slot … @slot + @count - 1 into @target, in one read. */
+  readSlots(slot: number, count: number, target: Uint8Array): void {
     const position = slot * this.pageSize;
-    for (let done = 0; done < this.pageSize; ) {
-      const n = readSync(this.descriptor, target, done, this.pageSize - done, position + done);
-      if (n === 0) throw new Error(`contents store ${this.path}: page ${slot} is missing`);
+    const length = count * this.pageSize;
+    for (let done = 0; done < length; ) {
+      const n = readSync(this.descriptor, target, done, length - done, position + done);
+      if (n === 0)
+        throw new Error(`contents store ${this.path}: page ${slot + Math.floor(done / this.pageSize)} is missing`);
       done += n;
     }
   }
