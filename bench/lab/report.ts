@@ -1,6 +1,6 @@
 /**
  * What the bitmap lab writes: the Markdown section of bench/RESULTS.md and charts as standalone SVG (no script, no
- * network: they render anywhere, unlike benny's chart.html, which loads Chart.js from a CDN).
+ * network: they render anywhere, unlike a chart.html that loads Chart.js from a CDN).
  */
 import type { BenchRow, BitmapBenchResult, Workload } from "./results.js";
 import { sizeLabel, WORKLOAD_UNIT, WORKLOADS } from "./results.js";
