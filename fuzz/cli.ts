@@ -67,6 +67,25 @@ const int = (name: string, text: string): number => {
   return n;
 };
 
+// Host cases run first, while the process's peak RSS is still its own: a case's growth is judged against it.
+const hostCases = int("host", values.host!);
+let host: HostSummary | undefined;
+if (hostCases > 0) {
+  const dir = mkdtempSync(join(tmpdir(), "thaw-fuzz-host-"));
+  const tmp = process.env.TMPDIR;
+  try {
+    host = await runHostCampaign(
+      hostCases,
+      values.seed === undefined ? 1 : int("seed", values.seed),
+      await prepareHostBench(dir),
+    );
+  } finally {
+    if (tmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmp;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 let lastProgress = 0;
 const started = performance.now();
 const summary = await runCampaign({
@@ -91,20 +110,6 @@ const summary = await runCampaign({
     );
   },
 });
-
-const hostCases = int("host", values.host!);
-let host: HostSummary | undefined;
-if (hostCases > 0) {
-  const dir = mkdtempSync(join(tmpdir(), "thaw-fuzz-host-"));
-  const tmp = process.env.TMPDIR;
-  try {
-    host = await runHostCampaign(hostCases, summary.seed, await prepareHostBench(dir));
-  } finally {
-    if (tmp === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = tmp;
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 if (values.json) {
   const { cases, ok, rejected, crashes, hangs, traps, bootBytesChanged, imageWrites, seed, ...rest } = summary;

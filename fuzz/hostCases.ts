@@ -290,9 +290,12 @@ function validByHand(name: (typeof OPTION_NAMES)[number], value: unknown): boole
   }
 }
 
-/** leftovers - Entries in @dir other than @keep. */
+/**
+ * leftovers - Entries in @dir other than @keep and tsx's compile cache (`tsx-<uid>`: the development harness's, made
+ * when a worker thread registers tsx; the built package has none).
+ */
 function leftovers(dir: string, keep: readonly string[] = []): string[] {
-  return readdirSync(dir).filter((name) => !keep.includes(name));
+  return readdirSync(dir).filter((name) => !keep.includes(name) && !/^tsx-\d+$/.test(name));
 }
 
 /**
