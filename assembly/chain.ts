@@ -1,4 +1,5 @@
-// The chain allocator (§1.2): a bump allocator for small records (PBEs, highmem PBEs) over linked pages.
+// The chain allocator (kernel/power/snapshot.c: chain_alloc()): a bump allocator for small records (PBEs, highmem PBEs)
+// over linked pages.
 //
 // Records cannot be freed one by one, only with the whole chain. The restore's chain is never freed on success (the
 // image kernel's memory replaces it) and is reclaimed by swsusp_free() on failure: its pages are forbidden + free.

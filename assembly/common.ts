@@ -91,7 +91,8 @@ export function pfnValid(pfn: u32): bool {
   return pfn < ctx32(CTX_NR_FRAMES) && !inRanges(HOLES_START, ctx32(CTX_NR_HOLES), pfn);
 }
 
-/** pfn_is_nosave - True if @pfn lies in a registered nosave region (§4.13). */
+/** pfn_is_nosave - True if @pfn lies in a registered nosave region (kernel/power/snapshot.c: register_nosave_region()).
+ * */
 export function pfnIsNosave(pfn: u32): bool {
   return inRanges(NOSAVE_START, ctx32(CTX_NR_NOSAVE), pfn);
 }

@@ -1,8 +1,10 @@
-// Image-page allocation (§2.2) and safe_pages_list (§2.3).
+// Image-page allocation (kernel/power/snapshot.c: get_image_page()) and safe_pages_list (kernel/power/snapshot.c:
+// __get_safe_page()).
 //
-// During a restore two bits per frame say who may use it (§2.1): "forbidden" marks frames the hibernation code
-// allocated (and nosave regions), "free" marks frames it allocated and, after mark_unsafe_pages(), every image PFN.
-// A frame with both bits set is ours; swsusp_free() gives back exactly those.
+// During a restore two bits per frame say who may use it (kernel/power/snapshot.c: create_basic_memory_bitmaps()):
+// "forbidden" marks frames the hibernation code allocated (and nosave regions), "free" marks frames it allocated and,
+// after mark_unsafe_pages(), every image PFN. A frame with both bits set is ours; swsusp_free() gives back exactly
+// those.
 import {
   CTX_FORBIDDEN_PAGES_MAP, CTX_FREE_PAGES_MAP, CTX_ALLOCATED_UNSAFE_PAGES, CTX_SAFE_PAGES_LIST,
   NO_PFN, PG_UNSAFE_CLEAR, ZONE_CLASS_LOW, LINKED_PAGE_NEXT, CTX_HAS_CONTENTS, CTX_SAFE_STACK, CTX_SAFE_STACK_LEN,

@@ -1,4 +1,5 @@
-// The restore half of kernel/power/snapshot.c: from the header to the loaded image (§4.2–§4.8).
+// The restore half of kernel/power/snapshot.c: from the header to the loaded image (snapshot_write_next() to
+// snapshot_image_loaded()).
 //
 // The kernel drives all of this from snapshot_write_next(), one stream page per call. thaw keeps the kernel's order
 // and decisions exactly but takes a batch of stream pages per call from the host: unpackOrigPfns() takes every
@@ -84,7 +85,7 @@ export function freeBasicMemoryBitmaps(): void {
 }
 
 /**
- * load_header - The state changes of snapshot_write_next() for stream pages 0 and 1 (§4.2).
+ * load_header - The state changes of snapshot_write_next() for stream pages 0 and 1 (kernel/power/snapshot.c).
  * @nrCopyPages: image_pages of the header (C).
  * @nrMetaPages: pages - image_pages - 1 (M).
  *
@@ -116,10 +117,11 @@ export function loadHeader(nrCopyPages: u32, nrMetaPages: u32): i32 {
  *
  * Each page holds page_size / @entryBytes entries (pfnEntry.ts: 8 bytes, or 4 from a 32-bit kernel); an all-ones
  * entry ends the page; the top bit flags a zero page. Like
- * the kernel, a PFN that is not a valid frame of the machine fails with -EFAULT; like S-2015, so does a PFN in a nosave
+ * the kernel, a PFN that is not a valid frame of the machine fails with -EFAULT; like v3.17, so does a PFN in a nosave
  * region; unlike any kernel, a PFN listed twice fails with -EINVAL (the kernel would assign data to the wrong frames or
- * run out of PFNs later, §4.3). CTX_ERR_VALUE then holds the PFN. Each entry accepted is also appended to the PFN
- * list (CTX_VERIFY_PFNS) for verification. Returns the number of entries so far, or -errno.
+ * run out of PFNs later, kernel/power/snapshot.c: unpack_orig_pfns()). CTX_ERR_VALUE then holds the PFN. Each entry
+ * accepted is also appended to the PFN list (CTX_VERIFY_PFNS) for verification. Returns the number of entries so far,
+ * or -errno.
  */
 export function unpackOrigPfns(src: usize, nrPages: u32, entryBytes: u32): i32 {
   const copyBm = bmOf(CTX_COPY_BM);
@@ -159,8 +161,9 @@ export function unpackOrigPfns(src: usize, nrPages: u32, entryBytes: u32): i32 {
 }
 
 /**
- * markUnsafePages - The first three steps of prepare_image() (§4.5): free the bounce page, count the highmem image
- * pages, and mark_unsafe_pages() (§4.4): clear free_pages_map and copy the image PFNs into it.
+ * markUnsafePages - The first three steps of prepare_image() (kernel/power/snapshot.c): free the bounce page, count the
+ * highmem image pages, and mark_unsafe_pages() (kernel/power/snapshot.c): clear free_pages_map and copy the image PFNs
+ * into it.
  *
  * From here on "free" means "this PFN is in the image". Returns the number of highmem image pages.
  */
@@ -187,8 +190,13 @@ export function markUnsafePages(): u32 {
   return nrHighmem;
 }
 
+/** noMemory - -ENOMEM, recording that @needed more lowmem frames were wanted and how many were free. */
+function noMemory(needed: u32): i32 {
+  return fail(ENOMEM, ERR_WHAT_PAGES_NEEDED, needed, ctx32(CTX_NR_FREE_LOW));
+}
+
 /**
- * prepare_highmem_image - Take safe highmem pages for the highmem image pages (§4.7).
+ * prepare_highmem_image - Take safe highmem pages for the highmem image pages (kernel/power/snapshot.c).
  *
  * Creates safe_highmem_bm (PG_SAFE) and the bounce page `buffer` (PG_SAFE), then allocates min(free highmem pages,
  * nr_highmem) highmem frames, lowering nr_highmem to that. A frame that is not an image PFN is a safe highmem page
@@ -221,11 +229,6 @@ function prepareHighmemImage(): i32 {
   return 0;
 }
 
-/** noMemory - -ENOMEM, recording that @needed more lowmem frames were wanted and how many were free. */
-function noMemory(needed: u32): i32 {
-  return fail(ENOMEM, ERR_WHAT_PAGES_NEEDED, needed, ctx32(CTX_NR_FREE_LOW));
-}
-
 // @ts-ignore: decorator
 @inline function imagePagesNeedingFrames(): u32 {
   return ctx32(CTX_NR_ZERO_PAGES) + ctx32(CTX_NR_COPY_PAGES) - ctx32(CTX_NR_HIGHMEM) -
@@ -233,8 +236,8 @@ function noMemory(needed: u32): i32 {
 }
 
 /**
- * prepare_image - Steps 4–7 of prepare_image() (§4.5): move orig_bm and zero_bm into safe pages, prepare highmem,
- * and reserve the PBE chain pages; step 8 is preallocateImagePages().
+ * prepare_image - Steps 4–7 of prepare_image() (kernel/power/snapshot.c): move orig_bm and zero_bm into safe pages,
+ * prepare highmem, and reserve the PBE chain pages; step 8 is preallocateImagePages().
  *
  * Reserve ceil(n / PBES_PER_LINKED_PAGE) safe pages with n = (Z + C) - nr_highmem - allocated_unsafe_pages, then
  * recompute n (the reserve may have hit image PFNs): the frames step 8 must take. Returns that n, or -ENOMEM (the
@@ -250,7 +253,7 @@ export function prepareImage(): i32 {
   setCtx32(CTX_ORIG_BM, <u32>origBm);
 
   // zero_bm must live in safe pages too; the temporary copy is itself PG_SAFE and freed with PG_UNSAFE_CLEAR (the
-  // v6.6-rc fix of §4.5 step 5).
+  // v6.6-rc fix of kernel/power/snapshot.c: prepare_image() step 5).
   const tmp = memoryBmCreate(PG_SAFE);
   if (tmp == 0) return lastError();
   const oldZero = bmOf(CTX_ZERO_BM);
@@ -566,7 +569,7 @@ function freeRestoreBitmap(field: usize): void {
 }
 
 /**
- * swsusp_free - Give back every frame the restore allocated (§2.4) and forget the restore's state.
+ * swsusp_free - Give back every frame the restore allocated (kernel/power/snapshot.c) and forget the restore's state.
  *
  * First the bitmaps the restore made (thaw frees them explicitly, so nothing depends on the bits their frames still
  * carry), then every valid PFN set in both forbidden_pages_map and free_pages_map, found by merge-joining the two

@@ -1,4 +1,5 @@
-// The suspend side (§3.3–§3.6): which saveable pages are zero, and the data pages of the stream.
+// The suspend side (kernel/power/snapshot.c: copy_data_pages() to snapshot_read_next()): which saveable pages are zero,
+// and the data pages of the stream.
 import { CTX_SCRATCH, PFN_ENTRY_SIZE } from "./portable/layout";
 import { setCtx32, pageShift, pfnToVirt, copyPage } from "./common";
 import { ENTRY_PFN, ENTRY_ZERO } from "./pfnEntry";

@@ -31,8 +31,35 @@ const { values } = parseArgs({
     out: { type: "string" },
     log: { type: "string" },
     host: { type: "string", default: "0" },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
+
+if (values.help) {
+  process.stdout.write(`npm run fuzz -- [options]
+
+Mutate seed images (thaw and Linux, the tiny kernel-written fixtures), resume each mutant in a worker under a
+watchdog, and count what must never happen: crashes, hangs, WASM traps, boot-kernel bytes changed, image writes.
+
+  --cases N          cases to run (default 1000)
+  --seed S           campaign seed (default: from the clock; printed)
+  --jobs J           worker threads (default 1)
+  --timeout MS       hang bound per case (default 20000)
+  --only I,J         run only these case indexes (replay)
+  --seeds NAME,...   only these seed images
+  --sweep-every K    every K-th case truncates instead of mutating (default 4)
+  --no-fixtures      leave out the kernel-written fixtures
+  --out DIR          write each failing case's image there
+  --log FILE.jsonl   one line per case
+  --host H           also run H host cases in this process (wrapper bombs, broken wrappers, special files,
+                     output = input, the file changed under a restore, hostile option values)
+  --json             one JSON object (the summary) on stdout
+  -h, --help         this text
+
+THAW_WASM=debug selects the engine's debug build (every assertion on). Exits 1 when a count that must be 0 is not.
+`);
+  process.exit(0);
+}
 
 const int = (name: string, text: string): number => {
   const n = Number(text);

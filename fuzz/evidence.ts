@@ -1,6 +1,7 @@
 /**
- * What a failed resume must leave as it found (§4.12), read from the machine and the file: the boot kernel's frames,
- * every frame the restore never took, the allocator's free counts, the bitmaps and restore_pblist, and the image.
+ * What a failed resume must leave as it found (kernel/power/hibernate.c: load_image_and_restore()), read from the
+ * machine and the file: the boot kernel's frames, every frame the restore never took, the allocator's free counts, the
+ * bitmaps and restore_pblist, and the image.
  */
 import { createHash } from "node:crypto";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
@@ -30,7 +31,7 @@ export interface RollbackState {
 /** rollbackState - @machine's rollback evidence; all zero when a failed resume lost nothing. */
 export function rollbackState(machine: Machine): RollbackState {
   machine.setCtx(L.CTX_NR_MISMATCHES, 0);
-  const changed = machine.engine.verifyUntouchedFrames(machine.arena.pfnList, 0);
+  const changed = machine.engine.verifyUntouchedFrames(machine.arena.pfnList, 0, 1);
   return {
     freeLow: machine.ctx(L.CTX_NR_FREE_LOW) - machine.ctx(L.CTX_START_FREE_LOW),
     freeHigh: machine.ctx(L.CTX_NR_FREE_HIGH) - machine.ctx(L.CTX_START_FREE_HIGH),

@@ -1,7 +1,7 @@
 /**
- * The fuzzer's judge: resume one image and say whether thaw kept its promise (issue 6, §4.12). A case ends `ok`
- * (restored, every page verified, every untouched frame unchanged) or `rejected` (a typed ResumeError or ConfigError
- * before the commit point) — anything else is a finding:
+ * The fuzzer's judge: resume one image and say whether thaw kept its promise (issue 6, kernel/power/hibernate.c:
+ * load_image_and_restore()). A case ends `ok` (restored, every page verified, every untouched frame unchanged) or
+ * `rejected` (a typed ResumeError or ConfigError before the commit point) — anything else is a finding:
  * - `crash`: any other exception, including one the resume wrapped into a ResumeError (EIO) on its way out;
  * - `trap`: the engine trapped (unreachable, an out-of-bounds access, an assertion of the debug build), seen at the
  *   engine's exports or in the error that came out;
@@ -9,7 +9,9 @@
  * and, after a rejection, the machine must be as it booted (boot-kernel frames, untouched frames, free counts,
  * bitmaps, restore_pblist) and the image file unchanged (checked after every case).
  */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { ConfigError, ResumeError } from "../src/errors.js";
 import { openImage } from "../src/image/open.js";
 import { inspectImage } from "../src/inspect.js";
@@ -149,10 +151,24 @@ export class MachinePool {
   }
 }
 
-/** openFds - File descriptors open in this process (worker threads hold some of their own until they exit, so a
- * case that started threads is not counted). */
-function openFds(): number {
-  return existsSync("/proc/self/fd") ? readdirSync("/proc/self/fd").length : -1;
+/**
+ * openFds - File descriptors of this process open on a file in @folder (the case's image and what a resume writes
+ * beside it) or in a folder thaw makes in the temporary folder (an unpacked wrapper, a contents store). Only those: the campaign's main thread opens files of its own (the log, failing cases) while a
+ * case runs, and worker threads hold some until they exit, so a count of every descriptor would blame the case.
+ */
+export function openFds(folder: string): number {
+  if (!existsSync("/proc/self/fd")) return -1;
+  const unpacked = join(tmpdir(), "thaw-");
+  let n = 0;
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (target.startsWith(folder) || target.startsWith(unpacked)) n++;
+    } catch {
+      // closed between the listing and the readlink
+    }
+  }
+  return n;
 }
 
 interface Judged {
@@ -217,7 +233,7 @@ export async function runCase(
 ): Promise<CaseVerdict> {
   const t0 = performance.now();
   const threadless = !options.crcThread && options.workers === 0;
-  const fdsBefore = openFds();
+  const fdsBefore = openFds(dirname(path));
   const before = fileFingerprint(path);
   const verdict: CaseVerdict = {
     outcome: "ok",
@@ -298,7 +314,7 @@ export async function runCase(
     }
   }
   if (machine && (verdict.outcome === "trap" || verdict.outcome === "crash")) pool.discard(machine);
-  const fdsAfter = openFds();
+  const fdsAfter = openFds(dirname(path));
   if (threadless && fdsAfter > fdsBefore) verdict.leaks.push(`${fdsAfter - fdsBefore} file descriptor(s) left open`);
   verdict.imageWritten = fileFingerprint(path) !== before;
   verdict.ms = performance.now() - t0;

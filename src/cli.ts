@@ -34,7 +34,7 @@ const program = new Command("thaw")
 Examples:
   $ thaw simulate                                  1 GiB machine, 40 % image, full suspend/resume, verified
   $ thaw simulate --memory 4GiB --highmem none --bitmap rtree --json
-  $ thaw simulate --scenario examples/swsusp-4.14.json
+  $ thaw simulate --scenario examples/worked-example.json
   $ thaw simulate --placement-only --memory 12TiB --bitmap rtree
   $ thaw suspend --out /tmp/x.thaw --memory 512MiB && thaw resume /tmp/x.thaw --map /tmp/restore.svg
   $ thaw inspect test/fixtures/linux-6.12/e-tiny-lzo/swap.img.gz

@@ -20,6 +20,11 @@ export function errnoName(code: number): ErrnoName {
   return NAMES.get(Math.abs(code)) ?? "EINVAL";
 }
 
+/** errnoNamed - @code ("ENOSPC", from a Node fs error) when it is an errno thaw reports, else undefined. */
+export function errnoNamed(code: string | undefined): ErrnoName | undefined {
+  return code !== undefined && Object.hasOwn(ERRNO, code) ? (code as ErrnoName) : undefined;
+}
+
 /** What the offending value of an error is. */
 export type OffendingKind = "pfn" | "page" | "field" | "pages" | "bytes" | "option";
 
@@ -34,10 +39,11 @@ export interface Offending {
 }
 
 /**
- * Where an error arose: a resume phase, `thaw inspect` reading an image, or "open" — the image file itself (missing,
- * not a regular file, unreadable, a wrapper that does not unpack) before any of its bytes are interpreted.
+ * Where an error arose: a resume phase, `thaw inspect` reading an image, "open" — the image file itself (missing,
+ * not a regular file, unreadable, a wrapper that does not unpack) before any of its bytes are interpreted — or
+ * "dump", writing the restored memory to a file.
  */
-export type ErrorPhase = PhaseName | "inspect" | "open";
+export type ErrorPhase = PhaseName | "inspect" | "open" | "dump";
 
 /**
  * ImageFormatError - An image's bytes are wrong (a header field, a swap map entry, a compressed chunk). Raised by the

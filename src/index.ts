@@ -2,9 +2,14 @@
  * thaw — a WebAssembly engine that restores hibernation images the way Linux swsusp does.
  *
  * Build a machine, suspend it to an image, resume an image into a machine (all at once or phase by phase), read
- * counts and phase timings, verify. Every name is exported explicitly.
+ * counts and phase timings, verify, and write the restored memory to a raw, ELF core or LiME file. Every name is
+ * exported explicitly.
  */
 
+export type { DumpInput, DumpOptions, DumpResult } from "./dump/dump.js";
+export { checkDumpOutput, dumpMemory } from "./dump/dump.js";
+export type { DumpFormat } from "./dump/format.js";
+export { DUMP_FORMATS, formatOf } from "./dump/format.js";
 export { BITMAP_STRATEGIES } from "./engine/strategies.js";
 export type { ErrnoName, Offending } from "./errors.js";
 export { ConfigError, ResumeError } from "./errors.js";
@@ -38,6 +43,7 @@ export type {
   ResumeCounts,
   ResumeMachineOptions,
   ResumeOptions,
+  ResumeOutOptions,
   ResumeResult,
 } from "./resume.js";
 export { machineOf, ResumeSession, resumeImage } from "./resume.js";

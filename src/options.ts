@@ -188,9 +188,9 @@ const CHECKS: Record<string, (value: unknown, name: string) => unknown> = {
   storeDir: checkString,
   map: checkString,
   digest: checkString,
-  failAllocationAt: (v, n) => integerIn(v, n, 1, Number.MAX_SAFE_INTEGER, "a positive integer"),
-  failReadAt: (v, n) => integerIn(v, n, 1, Number.MAX_SAFE_INTEGER, "a positive integer"),
-  shortReadAt: (v, n) => integerIn(v, n, 1, Number.MAX_SAFE_INTEGER, "a positive integer"),
+  failAllocationAt: (v, n) => integerIn(v, n, 0, Number.MAX_SAFE_INTEGER, "an integer ≥ 0 (0: never)"),
+  failReadAt: (v, n) => integerIn(v, n, 0, Number.MAX_SAFE_INTEGER, "an integer ≥ 0 (0: never)"),
+  shortReadAt: (v, n) => integerIn(v, n, 0, Number.MAX_SAFE_INTEGER, "an integer ≥ 0 (0: never)"),
   onProgress: (v, n) => {
     if (typeof v !== "function") throw refuse(n, v, "a function");
     return v;

@@ -15,5 +15,6 @@ export const PHASES = [
 /** A phase of the resume. */
 export type PhaseName = (typeof PHASES)[number]["name"];
 
-/** Phases after which a failure can no longer be undone: atomicCopy is the commit point (§4.12). */
+/** Phases after which a failure can no longer be undone: atomicCopy is the commit point (kernel/power/hibernate.c:
+ * load_image_and_restore()). */
 export const COMMITTED_AFTER: PhaseName = "restoreHighmem";

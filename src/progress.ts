@@ -5,7 +5,7 @@ import type { PhaseName } from "./phaseNames.js";
 
 /** One progress report: @done of @total pages in @phase. */
 export interface ProgressEvent {
-  phase: PhaseName | "suspend";
+  phase: PhaseName | "suspend" | "dump";
   done: number;
   total: number;
 }

@@ -9,6 +9,7 @@
  * The image file is opened read-only and never written.
  */
 import * as L from "../assembly/portable/layout.js";
+import { checkDumpOutput, type DumpOptions, type DumpResult, dumpMemory } from "./dump/dump.js";
 import { ConfigError, ImageFormatError, ResumeError } from "./errors.js";
 import { type OpenImageOptions, openImage } from "./image/open.js";
 import { entriesPerPage } from "./image/pfnEntry.js";
@@ -85,14 +86,19 @@ export interface ResumeOptions extends OpenImageOptions {
   offset?: number;
   /** Decompression workers for a compressed Linux image (0: on the main thread). */
   workers?: number;
-  /** Fault injection: make the k-th page allocation of the resume fail. */
+  /** Fault injection: make the k-th page allocation of the resume fail (0: none). */
   failAllocationAt?: number;
-  /** Fault injection: make the k-th read of the image stream fail (EIO). */
+  /** Fault injection: make the k-th read of the image stream fail (EIO; 0: none). */
   failReadAt?: number;
-  /** Fault injection: make the k-th read of the image stream come back one page short. */
+  /** Fault injection: make the k-th read of the image stream come back one page short (0: none). */
   shortReadAt?: number;
   onProgress?: ProgressListener;
+  /** resumeImage: write the restored memory to this file once the resume is complete (src/dump/dump.ts). */
+  out?: ResumeOutOptions;
 }
+
+/** Where resumeImage writes the restored memory: the file, its format, whether it may replace one. */
+export type ResumeOutOptions = Pick<DumpOptions, "path" | "format" | "force">;
 
 /** The counts of a resume (the JSON contract's `counts`). */
 export interface ResumeCounts {
@@ -151,6 +157,8 @@ export interface ResumeResult {
   counts: ResumeCounts;
   phases: PhaseRecord[];
   verify: VerifyReport | undefined;
+  /** The dump resumeImage wrote when given `out`. */
+  dump?: DumpResult;
 }
 
 const RUN: Record<PhaseName, (state: ResumeState) => unknown> = {
@@ -356,6 +364,16 @@ export class ResumeSession {
     return store ? store.readFrame(pfn, target) !== undefined : false;
   }
 
+  /**
+   * dump - Write the memory this resume restored to @options.path (raw, ELF core or LiME): every frame the image
+   * holds, where the atomic copy left it. Progress goes to the session's listener unless @options gives one.
+   * @throws ConfigError before writing (output refused, resume not complete, placement-only machine); ResumeError in
+   * phase "dump" naming the file and errno when writing fails, leaving nothing behind.
+   */
+  dump(options: DumpOptions): DumpResult {
+    return dumpMemory(this, { onProgress: this.state.onProgress, ...options });
+  }
+
   /** release - Let go of the image file and the read-ahead thread once the last phase ran (idempotent). */
   private release(): void {
     this.state.readAhead?.stop();
@@ -499,10 +517,15 @@ export function machineOf(source: ImageSource, options: ResumeMachineOptions = {
 }
 
 /**
- * resumeImage - Resume the thaw image at @path: open, run every phase, verify.
+ * resumeImage - Resume the image at @path: open, run every phase, verify; with @options.out, write the restored
+ * memory to that file (refused before the resume starts if it exists without force, or is the image).
  * @throws ResumeError naming the phase, errno and offending value.
  */
 export async function resumeImage(path: string, options: ResumeOptions = {}): Promise<ResumeResult> {
-  using session = await ResumeSession.open(path, checkOptions(options, "resumeImage"));
-  return session.run();
+  const checked = checkOptions(options, "resumeImage");
+  const out = checked.out && { ...checked.out, inputs: [path] };
+  if (out) checkDumpOutput(out);
+  using session = await ResumeSession.open(path, checked);
+  const result = session.run();
+  return out ? { ...result, dump: session.dump(out) } : result;
 }

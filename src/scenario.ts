@@ -1,6 +1,6 @@
 /**
  * Scenarios: a JSON file that fixes a simulation explicitly — frame count, zones, holes, nosave regions, the boot
- * kernel's PFNs, the allocator's exact order, the image's PFNs — so that a worked case (examples/swsusp-4.14.json)
+ * kernel's PFNs, the allocator's exact order, the image's PFNs — so that a worked case (examples/worked-example.json)
  * runs from the command line (`thaw simulate --scenario FILE`). The schema is in the README; every key is optional.
  *
  * PFN lists take numbers and "start-end" strings (both ends included): [10, 11, "50-52"].

@@ -1,7 +1,7 @@
 /**
- * The suspend side (§3): the image kernel's saveable pages get contents, copy_data_pages() finds the zero pages, and
- * the snapshot stream is written to a thaw image, page batches at a time through the staging region: never held
- * whole in a JS buffer.
+ * The suspend side (kernel/power/snapshot.c): the image kernel's saveable pages get contents, copy_data_pages() finds
+ * the zero pages, and the snapshot stream is written to a thaw image, page batches at a time through the staging
+ * region: never held whole in a JS buffer.
  */
 import { writeSync } from "node:fs";
 import * as L from "../assembly/portable/layout.js";
@@ -94,8 +94,8 @@ export function imageSeedOf(machine: Machine, imageSeed?: number): bigint {
  * suspendMachine - Hibernate @machine: give its saveable pages contents, and write them as a thaw image.
  *
  * The frames' previous contents are replaced; the machine's allocator and bitmaps are untouched. Follows
- * snapshot_read_next() (§3.6): the header, then pack_pfns() metadata pages, then the non-zero pages in ascending PFN
- * order, with the kernel's CRC32 over everything after the header.
+ * snapshot_read_next() (kernel/power/snapshot.c): the header, then pack_pfns() metadata pages, then the non-zero pages
+ * in ascending PFN order, with the kernel's CRC32 over everything after the header.
  */
 export function suspendMachine(machine: Machine, options: SuspendOptions): SuspendResult {
   machine.markUsed();

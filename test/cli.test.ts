@@ -46,7 +46,7 @@ describe("thaw (the CLI)", () => {
   });
 
   it("simulate --scenario prints restorePblist in chain order", () => {
-    const json = JSON.parse(thaw("simulate", "--scenario", "examples/swsusp-4.14.json", "--json").stdout);
+    const json = JSON.parse(thaw("simulate", "--scenario", "examples/worked-example.json", "--json").stdout);
     expect(json.restorePblist).toEqual([
       { address: 60, origAddress: 52 },
       { address: 61, origAddress: 11 },

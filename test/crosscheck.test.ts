@@ -1,6 +1,6 @@
 /**
- * The engine against the reference model (test/reference/model.ts): seeded random scenarios, §4.14 through the engine,
- * and a HighMem scenario with both PBE lists in use.
+ * The engine against the reference model (test/reference/model.ts): seeded random scenarios, the worked example
+ * (examples/worked-example.json) through the engine, and a HighMem scenario with both PBE lists in use.
  *
  * For every scenario both sides must agree on: the outcome (or the failing phase and errno), the allocator's frames
  * in use and the forbidden/free maps and safe_pages_list after every phase, the counts, the owned frames,
@@ -61,7 +61,8 @@ function expectAgreement({ model, engine, contentMismatches }: Crosscheck): void
 
 describe("engine vs reference model: seeded random scenarios", () => {
   // Each scenario runs in both load modes. Every fifth lists its PFN entries in a random order: the result must not
-  // change (§4.3). Every 25th checksums on the CRC thread (off elsewhere: a thread per resume costs more than the rest).
+  // change (kernel/power/snapshot.c: unpack_orig_pfns()). Every 25th checksums on the CRC thread (off elsewhere: a
+  // thread per resume costs more than the rest).
   const shuffled = (s: Scenario) => s.seed % 5 === 0;
   const cases = SCENARIOS.flatMap((s) =>
     MODES.map((mode) => [`${s.label}${shuffled(s) ? ", PFN entries shuffled" : ""}, ${mode}`, s, mode] as const),
@@ -221,7 +222,7 @@ describe("engine vs reference model: bitmap charge", () => {
   });
 });
 
-describe("engine: §4.14 worked example through simulate()", () => {
+describe("engine: the worked example (examples/worked-example.json) through simulate()", () => {
   it("builds restore_pblist 60→52, 61→11, 62→10 in that order, in chain page 63, and verifies", async () => {
     const result = await simulate(exampleSimulateOptions());
     expect(result.restorePblist).toEqual([

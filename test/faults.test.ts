@@ -119,7 +119,7 @@ describe.each([0, 1, 2])("fault injection, scenario %i", (index) => {
 });
 
 describe("fault injection across the scenarios", () => {
-  it("reaches allocation failures in loadImage (a highmem chain page past the reserve, §4.5) and restoreHighmem", () => {
+  it("reaches allocation failures in loadImage (a highmem chain page past the reserve, kernel/power/snapshot.c: prepare_image()) and restoreHighmem", () => {
     expect(new Set(seenPhases)).toEqual(new Set(["checkHeader", "prepareImage", "loadImage", "restoreHighmem"]));
   });
 });

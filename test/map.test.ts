@@ -12,8 +12,8 @@ const count = (classes: Uint8Array, name: string) => classes.filter((k) => FRAME
 const dir = tempDir();
 
 describe("restoreMap()", () => {
-  it("classifies §4.14's frames as the kernel would: 50, 51 in place, 10, 11, 52 through PBEs, 60–62 safe, 63 chain", async () => {
-    const r = await simulate(loadScenario("examples/swsusp-4.14.json"));
+  it("classifies the worked example's frames as the kernel would: 50, 51 in place, 10, 11, 52 through PBEs, 60–62 safe, 63 chain", async () => {
+    const r = await simulate(loadScenario("examples/worked-example.json"));
     const map = restoreMap(r.machine);
     const at = (pfn: number) => FRAME_CLASSES[map.classes[pfn]!]!.name;
     expect([50, 51].map(at)).toEqual(["direct", "direct"]);

@@ -5,8 +5,8 @@ import { loadScenario, parseScenario, pfnList } from "../src/scenario.js";
 import { simulate } from "../src/simulate.js";
 
 describe("scenarios", () => {
-  it("reproduce §4.14's worked example exactly: restore_pblist 60→52, 61→11, 62→10, chain page 63", async () => {
-    const r = await simulate({ ...loadScenario("examples/swsusp-4.14.json"), restorePblist: true });
+  it("reproduce the worked example exactly: restore_pblist 60→52, 61→11, 62→10, chain page 63", async () => {
+    const r = await simulate({ ...loadScenario("examples/worked-example.json"), restorePblist: true });
     const pairs = r.restorePblist!.map((p) => [p.address, p.origAddress]);
     expect(pairs).toEqual([
       [60, 52],

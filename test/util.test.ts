@@ -22,7 +22,7 @@ describe("units", () => {
 });
 
 describe("crc32Le()", () => {
-  it("is the kernel's crc32_le: check value 0x2dfd2d88 for \"123456789\" (§5.7), not zlib's 0xcbf43926", () => {
+  it("is the kernel's crc32_le: check value 0x2dfd2d88 for \"123456789\" (kernel/power/swap.c: crc32_threadfn()), not zlib's 0xcbf43926", () => {
     expect(hex32(crc32Le(Buffer.from("123456789")))).toBe("2dfd2d88");
   });
   it("chains by concatenation", () => {

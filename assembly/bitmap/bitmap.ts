@@ -1,4 +1,4 @@
-// Memory bitmaps (§1): one interface over several storage strategies.
+// Memory bitmaps (kernel/power/snapshot.c: struct memory_bitmap): one interface over several storage strategies.
 //
 // A bitmap holds one bit per PFN of [start_pfn, end_pfn). Callers see the kernel's operations (memory_bm_create,
 // _set_bit, _clear_bit, _test_bit, _next_pfn, _position_reset, _free, duplicate_memory_bitmap); the strategy that
@@ -10,8 +10,10 @@
 //
 // The strategies build their structures inside the slot's storage, with real addresses in their records:
 //   flat.ts     one array of u64 words;
-//   bmlist.ts   the 2006 zone lists of one-page blocks, walked from a cached block (§1.3);
-//   rtree.ts    the 2014 radix tree of one-page leaves and inner nodes, cursor keyed on (zone, node_pfn) (§1.5);
+//   bmlist.ts   the 2006 zone lists of one-page blocks, walked from a cached block (kernel/power/snapshot.c: struct
+// bm_block (v2.6.19));
+//   rtree.ts    the 2014 radix tree of one-page leaves and inner nodes, cursor keyed on (zone, node_pfn)
+// (kernel/power/snapshot.c: struct mem_zone_bm_rtree);
 //   summary.ts  the flat words plus one summary bit per non-zero word, recursively.
 // They agree on every bit and on the order of iteration; where the kernel's designs differ (the end of the map,
 // memory_bm_clear_current, what a lookup does to the cursor), each keeps its own era's behaviour, documented below and
@@ -46,14 +48,15 @@ import {
   summarySeek, summaryPositionEnd, summaryCount, summaryOr, summaryCheck,
 } from "./summary";
 
-// sizeof(struct mem_zone_bm_rtree) and sizeof(struct rtree_node) on x86_64 (§1.5.2).
+// sizeof(struct mem_zone_bm_rtree) and sizeof(struct rtree_node) on x86_64 (kernel/power/snapshot.c).
 // @ts-ignore: decorator
 @inline const RTREE_ZONE_DESC_SIZE: u32 = 80;
 // @ts-ignore: decorator
 @inline const RTREE_NODE_DESC_SIZE: u32 = PBE_SIZE;
 
 /**
- * bitmapChargePages - Frames one bitmap over @bits PFNs takes in the modern kernel (create_zone_bm_rtree, §1.5.3).
+ * bitmapChargePages - Frames one bitmap over @bits PFNs takes in the modern kernel (create_zone_bm_rtree,
+ * kernel/power/snapshot.c: add_rtree_block()).
  * @bits: PFNs covered (one extent).
  * @pageSize: bytes per frame.
  *
@@ -269,8 +272,9 @@ export function memoryBmSeek(bm: usize, pfn: u32): void {
  * memory_bm_next_pfn - The PFN of the next set bit after the cursor, in ascending order; BM_END_OF_MAP when none
  * is left. Run memory_bm_position_reset() before the first call.
  *
- * At the end of the map flat, rtree and summary keep the cursor at the end (BM_END_OF_MAP again until a reset, §1.5.5);
- * bmlist resets it to the start, so the call after BM_END_OF_MAP starts over (§1.3, §4.15 item 8).
+ * At the end of the map flat, rtree and summary keep the cursor at the end (BM_END_OF_MAP again until a reset,
+ * kernel/power/snapshot.c: memory_bm_next_pfn()); bmlist resets it to the start, so the call after BM_END_OF_MAP starts
+ * over (kernel/power/snapshot.c: struct bm_block (v2.6.19)).
  */
 // @ts-ignore: decorator
 @inline export function memoryBmNextPfn(bm: usize): u32 {

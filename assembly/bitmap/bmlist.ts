@@ -1,6 +1,7 @@
-// bmlist - The 2006 memory bitmap (v2.6.19–2.6.25, §1.3): per-zone lists of bm_block chunks, one page of bits each.
+// bmlist - The 2006 memory bitmap (v2.6.19–2.6.25, kernel/power/snapshot.c): per-zone lists of bm_block chunks, one
+// page of bits each.
 //
-// memory_bm_create() builds one zone_bitmap per populated zone (DMA, Normal, HighMem, ascending, as S-2007 does with
+// memory_bm_create() builds one zone_bitmap per populated zone (DMA, Normal, HighMem, ascending, as v2.6.22 does with
 // highmem included) and, for each, ceil(spanned / BM_BITS_PER_BLOCK) blocks covering ascending, contiguous PFN
 // ranges; the last block of a zone holds the remainder and uses only `size` words of its page. A lookup
 // (memory_bm_find_bit) keeps the zone in the cursor and the block in the zone's cur_block, restarts from the zone's
@@ -10,8 +11,8 @@
 //
 // Iteration keeps the kernel's (zone, block, chunk, bit) cursor, where bit is the last bit returned (-1 after a
 // reset). At the end of the map the cursor is reset to the start before BM_END_OF_MAP is returned, so the next call
-// starts over (§1.3, §4.15 item 8). Inside a chunk thaw finds the next bit with ctz where S-2007 tested bit by bit;
-// the zero-chunk skip and the block walk are the kernel's.
+// starts over (kernel/power/snapshot.c: struct bm_block (v2.6.19)). Inside a chunk thaw finds the next bit with ctz
+// where v2.6.22 tested bit by bit; the zero-chunk skip and the block walk are the kernel's.
 //
 // Everything lives in the bitmap's slot storage, with addresses (absolute linear-memory offsets) in the records:
 //
@@ -45,6 +46,7 @@ import {
 } from "../portable/layout";
 import { ctx32, DEBUG } from "../common";
 import { emitWord, topBit } from "./emit";
+import { storageClear } from "./storage";
 
 // @ts-ignore: decorator
 @inline const HDR_ZONES: usize = 0;
@@ -154,7 +156,7 @@ export function bmlistInit(bm: usize): void {
   const used = data + <usize>nrBlocks * <usize>pageSize - storage;
   const room = <usize>ctx32(CTX_BM_STORAGE_SIZE);
   if (DEBUG) assert(used <= room || room == 0, "bmlist: storage too small");
-  memory.fill(storage, 0, used);
+  storageClear(bm, storage, storage + used);
   store<u32>(storage, <u32>zones, HDR_ZONES);
   store<u32>(storage, nrZones, HDR_NR_ZONES);
   store<u32>(storage, nrBlocks, HDR_NR_BLOCKS);
@@ -206,7 +208,7 @@ export function bmlistPositionReset(bm: usize): void {
 }
 
 /**
- * bmlistFindBlock - memory_bm_find_bit (S-2007): the block holding @pfn.
+ * bmlistFindBlock - memory_bm_find_bit (v2.6.22): the block holding @pfn.
  *
  * The zone comes from the cursor unless @pfn lies outside it; then the zone list is scanned from its head (zones
  * are not assumed sorted) and the cursor's zone is replaced. The block search starts at the zone's cur_block, or at
@@ -307,7 +309,7 @@ export function bmlistTestMany(bm: usize, pfns: usize, n: u32, out: usize): u32 
 }
 
 /**
- * bmlistNextMany - memory_bm_next_pfn (S-2007) until it returns BM_END_OF_MAP or @cap PFNs were found; each is
+ * bmlistNextMany - memory_bm_next_pfn (v2.6.22) until it returns BM_END_OF_MAP or @cap PFNs were found; each is
  * written to @out unless it is 0. Returns the number found: fewer than @cap means the end was reached, and then the
  * cursor has been reset to the start, as the 2006 iterator does.
  */
@@ -376,7 +378,7 @@ export function bmlistNextMany(bm: usize, out: usize, cap: u32): u32 {
   return count;
 }
 
-/** bmlistNextPfn - memory_bm_next_pfn (S-2007); at the end the cursor is reset and BM_END_OF_MAP returned. */
+/** bmlistNextPfn - memory_bm_next_pfn (v2.6.22); at the end the cursor is reset and BM_END_OF_MAP returned. */
 export function bmlistNextPfn(bm: usize): u32 {
   return bmlistNextMany(bm, 0, 1) != 0 ? load<u32>(bm, BMD_CUR_PFN) : BM_END_OF_MAP;
 }

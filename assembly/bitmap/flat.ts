@@ -10,6 +10,7 @@
 // Cursor: BMD_CUR_BIT is the next bit offset to examine. At the end of the map it stays at the end.
 import { BMD_STORAGE, BMD_START_PFN, BMD_CUR_BIT, BMD_CUR_PFN, BM_END_OF_MAP } from "../portable/layout";
 import { takeWord, mapBits, cursorSeek, cursorEnd, wordsFor } from "./emit";
+import { storageClear } from "./storage";
 
 // @ts-ignore: decorator
 @inline function wordAddr(bm: usize, bit: u32): usize {
@@ -23,7 +24,8 @@ export function flatStorageSize(bits: u32): u32 {
 
 /** flatInit - Clear every bit of a freshly created map. */
 export function flatInit(bm: usize): void {
-  memory.fill(<usize>load<u32>(bm, BMD_STORAGE), 0, <usize>flatStorageSize(mapBits(bm)));
+  const words = <usize>load<u32>(bm, BMD_STORAGE);
+  storageClear(bm, words, words + <usize>flatStorageSize(mapBits(bm)));
 }
 
 /** flatSet - memory_bm_set_bit: one word, read and written. */

@@ -1,15 +1,17 @@
-// rtree - The 2014 radix-tree memory bitmap (Joerg Roedel, v3.17 onward, §1.5): one tree per PFN extent whose
-// leaves are one page of bits and whose inner nodes are one page of child pointers, leaves linked for iteration.
+// rtree - The 2014 radix-tree memory bitmap (Joerg Roedel, v3.17 onward, kernel/power/snapshot.c: struct
+// mem_zone_bm_rtree): one tree per PFN extent whose leaves are one page of bits and whose inner nodes are one page of
+// child pointers, leaves linked for iteration.
 //
-// Constants follow the page size (§1.5.1): a leaf holds page_size × 8 bits (BM_BLOCK_SHIFT = page_shift + 3), an
-// inner node page_size / 8 slots of 8 bytes (BM_RTREE_LEVEL_SHIFT = page_shift - 3). The tree grows as
-// add_rtree_block() grows it (§1.5.3): a new root above the old one whenever a block number needs another base-512
-// digit, so depth 0 is a single leaf. A lookup (memory_bm_find_bit, §1.5.4) reuses the cursor's leaf when the PFN lies
-// in the same extent and the same leaf (the cache is keyed on (zone, node_pfn)), walks the tree otherwise, and moves
-// the cursor's zone, node, node_pfn and cur_pfn — but not node_bit — to the PFN. Iteration (memory_bm_next_pfn,
-// rtree_next_node, §1.5.5) finds the next bit in the leaf, then follows the leaves list; at the end of the map the
-// cursor stays on the last leaf and BM_END_OF_MAP comes back until a reset. memory_bm_clear_current clears bit
-// max(node_bit - 1, 0) of the cursor's leaf.
+// Constants follow the page size (kernel/power/snapshot.c: BM_RTREE_LEVEL_SHIFT): a leaf holds page_size × 8 bits
+// (BM_BLOCK_SHIFT = page_shift + 3), an inner node page_size / 8 slots of 8 bytes (BM_RTREE_LEVEL_SHIFT = page_shift -
+// 3). The tree grows as add_rtree_block() grows it (kernel/power/snapshot.c): a new root above the old one whenever a
+// block number needs another base-512 digit, so depth 0 is a single leaf. A lookup (memory_bm_find_bit,
+// kernel/power/snapshot.c) reuses the cursor's leaf when the PFN lies in the same extent and the same leaf (the cache
+// is keyed on (zone, node_pfn)), walks the tree otherwise, and moves the cursor's zone, node, node_pfn and cur_pfn —
+// but not node_bit — to the PFN. Iteration (memory_bm_next_pfn, rtree_next_node, kernel/power/snapshot.c:
+// memory_bm_next_pfn()) finds the next bit in the leaf, then follows the leaves list; at the end of the map the cursor
+// stays on the last leaf and BM_END_OF_MAP comes back until a reset. memory_bm_clear_current clears bit max(node_bit -
+// 1, 0) of the cursor's leaf.
 //
 // Every node is real: its rtree_node record and its page live in the slot storage, inner slots hold the address of
 // the child's rtree_node, and the records are linked into the zone's nodes and leaves lists in allocation order.
@@ -45,6 +47,7 @@ import {
 } from "../portable/layout";
 import { ctx32, DEBUG } from "../common";
 import { emitWord, topBit } from "./emit";
+import { storageClear } from "./storage";
 
 // @ts-ignore: decorator
 @inline const HDR_ZONES: usize = 0;
@@ -193,7 +196,7 @@ export function rtreeInit(bm: usize): void {
   const used = pages + (<usize>nodes << <usize>pageShift) - storage;
   const room = <usize>ctx32(CTX_BM_STORAGE_SIZE);
   if (DEBUG) assert(used <= room || room == 0, "rtree: storage too small");
-  memory.fill(storage, 0, used);
+  storageClear(bm, storage, storage + used);
   store<u32>(storage, <u32>zone, HDR_ZONES);
   store<u32>(storage, pageShift, HDR_PAGE_SHIFT);
   store<u32>(storage, nodes, HDR_NR_NODES);

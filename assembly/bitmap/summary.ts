@@ -22,6 +22,7 @@ import {
 } from "../portable/layout";
 import { ctx32, DEBUG } from "../common";
 import { takeWord, mapBits, cursorSeek, cursorEnd } from "./emit";
+import { storageClear } from "./storage";
 
 // @ts-ignore: decorator
 @inline const HDR_NR_LEVELS: usize = 0;
@@ -92,7 +93,7 @@ export function summaryInit(bm: usize): void {
   if (DEBUG) assert(used <= room || room == 0, "summary: storage too small");
   store<u32>(s, k, HDR_NR_LEVELS);
   store<u32>(s, <u32>used, HDR_USED);
-  memory.fill(first, 0, at - first);
+  storageClear(bm, first, at);
 }
 
 // @ts-ignore: decorator

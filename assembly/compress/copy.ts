@@ -1,4 +1,4 @@
-// Byte movers and failure bookkeeping shared by the LZO1X and LZ4 decoders (linux-swsusp.md §5.6).
+// Byte movers and failure bookkeeping shared by the LZO1X and LZ4 decoders (kernel/power/swap.c: load_image_lzo()).
 //
 // Both formats are LZ77: literal runs copied from the input, and matches copied from earlier output, `dist` bytes
 // back, which overlap their own destination whenever dist < len. The decoders check every length and distance first;
@@ -95,24 +95,27 @@ export function decompressFail(err: usize, code: i32, inPos: usize, outPos: usiz
 
 /**
  * copyMatchWild - Copy the match of @dist (>= 1) bytes back to [@op, @end), as a byte-at-a-time copy would
- * (repeating the last @dist bytes when they overlap). Needs WILD_SLACK bytes of dst after @end.
+ * (repeating the last @dist bytes when they overlap). Needs WILD_SLACK bytes of dst after @end. Without @bulk, long
+ * runs too are moved 16 bytes at a time rather than with memory.copy / memory.fill (which the engine calls out of
+ * line, at the price of every value the caller keeps in a register).
  *
  * Every wide load reads only bytes already final: distances >= 16 move 16 bytes at a time; 8–15 place 16 bytes in two
  * halves and then copy 16 at a time from twice the distance back; 1, 2 and 4 repeat one splatted vector; 3, 5, 6 and
  * 7 place 8 bytes and then copy 8 at a time from the smallest multiple of the distance that is >= 8.
  */
 // @ts-ignore: decorator
-@inline export function copyMatchWild(op: usize, dist: usize, end: usize): void {
+@inline export function copyMatchWild(op: usize, dist: usize, end: usize, bulk: bool = true): void {
   const m = op - dist;
   if (dist >= 16) {
-    copyMatchFar(op, m, end);
+    if (bulk) copyMatchFar(op, m, end);
+    else wildCopy16(op, m, end);
   } else if (dist >= 8) {
     store<u64>(op, load<u64>(m));
     store<u64>(op, load<u64>(m, 8), 8);
     if (end > op + 16) wildCopy16(op + 16, op + 16 - (dist << 1), end);
   } else if (dist == 1) {
     const b = load<u8>(m);
-    if (end - op >= LONG_COPY) memory.fill(op, b, end - op);
+    if (bulk && end - op >= LONG_COPY) memory.fill(op, b, end - op);
     else wildFill16(op, i8x16.splat(b), end);
   } else if (dist == 2) {
     wildFill16(op, i16x8.splat(load<u16>(m)), end);

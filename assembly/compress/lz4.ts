@@ -1,6 +1,6 @@
 // LZ4 block decompression, the safe variant: what the resuming kernel (v6.9+, SF_COMPRESSION_ALG_LZ4) runs on every
-// chunk of an LZ4-compressed hibernation image (linux-swsusp.md §5.6). The chunk holds one raw block (crypto "lz4",
-// LZ4_compress_default: no frame, no size prefix), a sequence of sequences:
+// chunk of an LZ4-compressed hibernation image (kernel/power/swap.c: load_image_lzo()). The chunk holds one raw block
+// (crypto "lz4", LZ4_compress_default: no frame, no size prefix), a sequence of sequences:
 //
 // ╒═════════════════════════════ LZ4 sequence ═════════════════════════════╕
 // │ token         high nibble L: literal count; low nibble M: match length  │ 1 byte
@@ -16,7 +16,7 @@ import {
   LZ4_E_END_MISSING,
 } from "../portable/compress";
 import {
-  WILD_SLACK, buffersValid, decompressFail, copyLiterals, copyMatchFar, copyMatchWild, copyMatchTail,
+  WILD_SLACK, buffersValid, decompressFail, copyLiterals, copyMatchWild, copyMatchTail,
 } from "./copy";
 
 /** The shortest match. */
@@ -24,8 +24,26 @@ import {
 @inline const MINMATCH: usize = 4;
 
 /**
+ * decodeFast runs while the input lies more than this before its end: room for a token, 16 literal bytes read blind
+ * and an offset; a literal run of 15 or more, copied 32 bytes at a time, must end at least this far before it.
+ */
+// @ts-ignore: decorator
+@inline const FAST_IN_MARGIN: usize = 32;
+
+/**
+ * decodeFast runs while the output lies more than this before the end of dst: room for 14 literals and an 18-byte
+ * match written blind, or a short match copied wild (lz4's FASTLOOP_SAFE_DISTANCE).
+ */
+// @ts-ignore: decorator
+@inline const FAST_OUT_MARGIN: usize = 64;
+
+/** Room decodeFast leaves after a long match: its last 32-byte store may pass the match's end by that. */
+// @ts-ignore: decorator
+@inline const FAST_MATCH_SLACK: usize = 32;
+
+/**
  * LZ4_decompress_safe - Decompress one raw LZ4 block, checking every read and write.
- * @src: address of the block (a chunk's data after its 8-byte cmp_len, §5.6).
+ * @src: address of the block (a chunk's data after its 8-byte cmp_len, kernel/power/swap.c: load_image_lzo()).
  * @srcLen: its exact length (cmp_len): the last sequence's literals must end there.
  * @dst: address of the output buffer.
  * @dstCap: its size; nothing outside [dst, dst+dstCap) is written (bytes past the returned length may be).
@@ -41,87 +59,38 @@ import {
  */
 export function lz4DecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap: u32, err: usize): i32 {
   if (!buffersValid(src, srcLen, dst, dstCap)) return decompressFail(err, DECOMP_E_ARGS, 0, 0, 0);
+  if (srcLen == 0) return decompressFail(err, LZ4_E_INPUT_OVERRUN, 0, 0, 1);
   const ipEnd = src + <usize>srcLen;
   const opEnd = dst + <usize>dstCap;
-  // The fast loop runs while a token, 16 literal bytes and an offset can be read blind (ip + 19 <= ipEnd), and 14
-  // literals plus an 18-byte match written blind (op + 32 <= opEnd).
-  const ipFast = srcLen >= 19 ? ipEnd - 18 : src;
-  const opFast = dstCap >= 32 ? opEnd - 31 : dst;
   let ip = src;
   let op = dst;
-  if (srcLen == 0) return decompressFail(err, LZ4_E_INPUT_OVERRUN, 0, 0, 1);
+  if (<usize>srcLen > FAST_IN_MARGIN && <usize>dstCap > FAST_OUT_MARGIN) {
+    op = decodeFast(src, ipEnd, dst, opEnd);
+    ip = fastIp;
+  }
 
+  // The careful loop: the sequences the fast loop left, those near either end and any it refused, every length and
+  // offset checked before a byte moves.
   while (true) {
-    let token: usize = 0;
-    let inst: usize;
-    let matchOnly = false;
-
-    // Fast loop, kept small so that its few values stay in registers: sequences of fewer than 15 literals and a
-    // match at least 8 back, copied 16 and 18 bytes at a time (longer matches: at least 16 back, 16 at a time). It
-    // leaves on anything else, with the literals of a sequence whose match it cannot take already copied
-    // (matchOnly).
-    while (ip < ipFast && op < opFast) {
-      token = <usize>load<u8>(ip);
-      const lit = token >> 4;
-      if (lit == 15) break;
-      v128.store(op, v128.load(ip, 1));
-      ip += lit + 1;
-      op += lit;
-      const offset = <usize>load<u16>(ip);
-      if (offset < 8 || offset > op - dst) {
-        matchOnly = true;
-        break;
-      }
-      const m = op - offset;
-      if ((token & 15) == 15) {
-        // A long match: its length bytes, then copyMatchFar when it lies at least 16 back and fits with room to spare.
-        const room = opEnd - op - WILD_SLACK;
-        let p = ip + 2;
-        let ml: usize = 15 + MINMATCH;
-        let b: usize = 255;
-        while (b == 255 && p < ipEnd && ml <= room) {
-          b = <usize>load<u8>(p++);
-          ml += b;
-        }
-        if (b == 255 || offset < 16 || ml > room) {
-          matchOnly = true;
-          break;
-        }
-        copyMatchFar(op, m, op + ml);
-        ip = p;
-        op += ml;
-        continue;
-      }
-      store<u64>(op, load<u64>(m));
-      store<u64>(op, load<u64>(m, 8), 8);
-      store<u16>(op, load<u16>(m, 16), 16);
-      ip += 2;
-      op += (token & 15) + MINMATCH;
+    const inst = ip;
+    if (ip == ipEnd) return decompressFail(err, LZ4_E_END_MISSING, inst - src, op - dst, 0);
+    const token = <usize>load<u8>(ip++);
+    let lit = token >> 4;
+    if (lit == 15) {
+      lit = extendedLength(ip, ipEnd, 15, dstCap);
+      if (lit == 0) return decompressFail(err, LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
+      if (lit > <usize>dstCap) return decompressFail(err, LZ4_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>lit);
+      ip += (lit - 15) / 255 + 1;
     }
-
-    if (matchOnly) {
-      inst = ip - (token >> 4) - 1;
-    } else {
-      inst = ip;
-      if (ip == ipEnd) return decompressFail(err, LZ4_E_END_MISSING, inst - src, op - dst, 0);
-      token = <usize>load<u8>(ip++);
-      let lit = token >> 4;
-      if (lit == 15) {
-        lit = extendedLength(ip, ipEnd, 15, dstCap);
-        if (lit == 0) return decompressFail(err, LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ipEnd - inst + 1));
-        if (lit > <usize>dstCap) return decompressFail(err, LZ4_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>lit);
-        ip += (lit - 15) / 255 + 1;
-      }
-      if (lit > ipEnd - ip) {
-        return decompressFail(err, LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + lit));
-      }
-      if (lit > opEnd - op) return decompressFail(err, LZ4_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>lit);
-      copyLiterals(op, ip, lit, ipEnd - ip - lit >= WILD_SLACK && opEnd - op - lit >= WILD_SLACK);
-      ip += lit;
-      op += lit;
-      if (ip == ipEnd) return <i32>(op - dst);
-      if (ipEnd - ip < 2) return decompressFail(err, LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + 2));
+    if (lit > ipEnd - ip) {
+      return decompressFail(err, LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + lit));
     }
+    if (lit > opEnd - op) return decompressFail(err, LZ4_E_OUTPUT_OVERRUN, inst - src, op - dst, <u32>lit);
+    copyLiterals(op, ip, lit, ipEnd - ip - lit >= WILD_SLACK && opEnd - op - lit >= WILD_SLACK);
+    ip += lit;
+    op += lit;
+    if (ip == ipEnd) return <i32>(op - dst);
+    if (ipEnd - ip < 2) return decompressFail(err, LZ4_E_INPUT_OVERRUN, inst - src, op - dst, <u32>(ip - inst + 2));
 
     const offset = <usize>load<u16>(ip);
     ip += 2;
@@ -141,6 +110,94 @@ export function lz4DecompressSafe(src: usize, srcLen: u32, dst: usize, dstCap: u
     op += ml;
   }
   return 0; // unreachable: the loop only returns
+}
+
+/** Where decodeFast stopped in the input: the token of the first sequence it left to the careful loop. */
+let fastIp: usize = 0;
+
+/**
+ * decodeFast - The sequences of the block at @ip that lie far from both ends, the way lz4's fast decoding loop takes
+ * them (lib/lz4.c: LZ4_decompress_generic(), LZ4_FAST_DEC_LOOP): short literal runs as one 16-byte store and short
+ * matches as 18 bytes, longer runs 32 bytes at a time, blind, into the room FAST_OUT_MARGIN leaves. Returns the output
+ * position and leaves the input position in fastIp, both at the token of the first sequence it did not decode: one
+ * that comes within FAST_IN_MARGIN of @ipEnd or FAST_OUT_MARGIN of @opEnd, or that is invalid (the careful loop then
+ * reports it). Writes nothing outside [@dst, @opEnd), reads nothing outside [@ip, @ipEnd) or before @dst.
+ */
+function decodeFast(ip: usize, ipEnd: usize, dst: usize, opEnd: usize): usize {
+  const ipLimit = ipEnd - FAST_IN_MARGIN;
+  const opLimit = opEnd - FAST_OUT_MARGIN;
+  let op = dst;
+  while (ip < ipLimit && op < opLimit) {
+    const token = <usize>load<u8>(ip);
+    let lit = token >> 4;
+    let p = ip + 1;
+    let o = op;
+    if (lit != 15) {
+      v128.store(o, v128.load(p));
+    } else {
+      const cap = opLimit - op;
+      let b: usize = 255;
+      while (b == 255 && p < ipLimit && lit <= cap) {
+        b = <usize>load<u8>(p++);
+        lit += b;
+      }
+      if (b == 255 || lit > cap || lit > ipLimit - p) break;
+      copy32(o, p, o + lit);
+    }
+    p += lit;
+    o += lit;
+    const offset = <usize>load<u16>(p);
+    p += 2;
+    const m = o - offset;
+    if (offset - 1 >= o - dst) break;
+    // o lies at least 50 bytes before opEnd: room for a short match and a wild copy's slack.
+    let ml = token & 15;
+    if (ml != 15) {
+      ml += MINMATCH;
+      if (offset >= 8) {
+        store<u64>(o, load<u64>(m));
+        store<u64>(o, load<u64>(m, 8), 8);
+        store<u16>(o, load<u16>(m, 16), 16);
+      } else {
+        copyMatchWild(o, offset, o + ml, false);
+      }
+      ip = p;
+      op = o + ml;
+      continue;
+    }
+    const cap = opEnd - o - (MINMATCH + FAST_MATCH_SLACK);
+    let b: usize = 255;
+    while (b == 255 && p < ipEnd && ml <= cap) {
+      b = <usize>load<u8>(p++);
+      ml += b;
+    }
+    if (b == 255 || ml > cap) break;
+    ml += MINMATCH;
+    if (offset >= 16) {
+      copy32(o, m, o + ml);
+    } else {
+      copyMatchWild(o, offset, o + ml, false);
+    }
+    ip = p;
+    op = o + ml;
+  }
+  fastIp = ip;
+  return op;
+}
+
+/**
+ * copy32 - Copy 32 bytes at a time from @s to @d until @d reaches @end (at least once), as lz4's LZ4_wildCopy32():
+ * a literal run, or a match at least 16 bytes back. Writes up to 31 bytes past @end. Long runs too: memory.copy
+ * would be a call, around which decodeFast would have to keep its values on the stack.
+ */
+// @ts-ignore: decorator
+@inline function copy32(d: usize, s: usize, end: usize): void {
+  do {
+    v128.store(d, v128.load(s));
+    v128.store(d, v128.load(s, 16), 16);
+    d += 32;
+    s += 32;
+  } while (d < end);
 }
 
 /**

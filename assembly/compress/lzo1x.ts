@@ -1,6 +1,7 @@
 // LZO1X decompression, the safe variant: what the resuming kernel runs on every chunk of an LZO-compressed
-// hibernation image (linux-swsusp.md §5.6; lib/lzo/lzo1x_decompress_safe.c). The writer is lzo1x_1_compress (crypto
-// "lzo", plain LZO1X-1 with no LZO-RLE version marker); its output is a sequence of instructions:
+// hibernation image (kernel/power/swap.c: load_image_lzo(); lib/lzo/lzo1x_decompress_safe.c). The writer is
+// lzo1x_1_compress (crypto "lzo", plain LZO1X-1 with no LZO-RLE version marker); its output is a sequence of
+// instructions:
 //
 // ╒══════════════ LZO1X instruction, by its first byte t ══════════════╤═══════════════════════════════════════╕
 // │ t 0–15, state 0    literal run                                       │ t+3 bytes; t = 0: 18 + 255·Z + b      │
@@ -39,7 +40,8 @@ import {
 
 /**
  * lzo1x_decompress_safe - Decompress one LZO1X-1 stream, checking every read and write.
- * @src: address of the compressed bytes (a chunk's data after its 8-byte cmp_len, §5.6).
+ * @src: address of the compressed bytes (a chunk's data after its 8-byte cmp_len, kernel/power/swap.c:
+ * load_image_lzo()).
  * @srcLen: cmp_len: the stream must end, with its end-of-stream marker, exactly there.
  * @dst: address of the output buffer.
  * @dstCap: its size; nothing outside [dst, dst+dstCap) is written (bytes past the returned length may be).

@@ -105,9 +105,9 @@ export function frameContents(pfn: u32, seed: u64, dst: usize): void {
 }
 
 /**
- * fillImageFrames - Give the image kernel's saveable pages their contents: @n PFN entries at @entries (u64, §3.5);
- * a zero-flagged entry's frame is cleared, any other gets the pattern of (@seed, pfn). The flag is then dropped:
- * copy_data_pages() finds zero pages by their contents (markZeroEntries).
+ * fillImageFrames - Give the image kernel's saveable pages their contents: @n PFN entries at @entries (u64,
+ * kernel/power/snapshot.c: pack_pfns()); a zero-flagged entry's frame is cleared, any other gets the pattern of (@seed,
+ * pfn). The flag is then dropped: copy_data_pages() finds zero pages by their contents (markZeroEntries).
  */
 export function fillImageFrames(entries: usize, n: u32, seed: u64): void {
   for (let i: u32 = 0; i < n; i++) {

@@ -16,7 +16,7 @@ export const DECOMP_ERR_OUT_POS = 4;
 export const DECOMP_ERR_VALUE = 8;
 export const DECOMP_ERR_SIZE = 12;
 
-// ── Chunk format of a compressed hibernation image (linux-swsusp.md §5.6; kernel/power/swap.c names) ──
+// ── Chunk format of a compressed hibernation image (kernel/power/swap.c: load_image_lzo() and its names) ──
 export const UNC_PAGES = 32; // pages of stream per chunk
 export const UNC_SIZE = 131072; // UNC_PAGES × 4096: the most a chunk decompresses to
 export const CMP_HEADER = 8; // size_t cmp_len before the compressed bytes (x86_64)

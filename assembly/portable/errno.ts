@@ -1,5 +1,6 @@
 // Shared by assembly/ and src/ (portable: integer constants only). Engine functions return these negated, as the
-// kernel does (-ENOMEM, -EFAULT, ...); src/errors.ts turns them into a ResumeError naming the phase.
+// kernel does (-ENOMEM, -EFAULT, ...); src/errors.ts turns them into a ResumeError naming the phase. The file-system
+// errors (ENOENT, EACCES, EFBIG, EROFS, EDQUOT, ...) are the host's, writing outputs such as a memory dump.
 
 export const EPERM = 1;
 export const ENOENT = 2;
@@ -17,8 +18,10 @@ export const EINVAL = 22;
 export const EFBIG = 27;
 export const ENOSPC = 28;
 export const ESPIPE = 29;
+export const EROFS = 30;
 export const ELOOP = 40;
 export const ENODATA = 61;
-export const EOVERFLOW = 75;
 export const EBADMSG = 74;
+export const EOVERFLOW = 75;
 export const ESTALE = 116;
+export const EDQUOT = 122;

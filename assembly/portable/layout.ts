@@ -185,7 +185,7 @@ export const PG_SAFE = 1;
 export const PG_UNSAFE_KEEP = 0;
 export const PG_UNSAFE_CLEAR = 1;
 
-// Bitmap strategies (src/bitmap.ts names them).
+// Bitmap strategies (src/engine/strategies.ts names them).
 export const BM_FLAT = 0;
 export const BM_BMLIST = 1;
 export const BM_RTREE = 2;
@@ -202,7 +202,9 @@ export const NR_BM_KINDS = 4;
 // │ nr_charged    frames charged to this bitmap            │ +24  BMD_NR_CHARGED
 // │ charged       address of the charged PFN list (u32)    │ +28  BMD_CHARGED
 // │ in_use        1 while created                          │ +32  BMD_IN_USE
-// │ aux0..aux5    strategy-private cursor state            │ +36  BMD_AUX
+// │ dirty_end     end of the slot's bytes written since    │ +36  BMD_DIRTY_END
+// │               the memory was made (0: none; zero past) │
+// │ aux0..aux5    strategy-private cursor state            │ +40  BMD_AUX
 // └────────────────────────────────────────────────────────┘ 64   BMD_SIZE
 export const BMD_KIND = 0;
 export const BMD_STORAGE = 4;
@@ -213,7 +215,8 @@ export const BMD_CUR_PFN = 20;
 export const BMD_NR_CHARGED = 24;
 export const BMD_CHARGED = 28;
 export const BMD_IN_USE = 32;
-export const BMD_AUX = 36;
+export const BMD_DIRTY_END = 36;
+export const BMD_AUX = 40;
 export const BMD_SIZE = 64;
 
 // ╒══════ struct linked_page (one frame) ══════╕
@@ -237,7 +240,8 @@ export const HIGHMEM_PBE_COPY_PAGE = 0;
 export const HIGHMEM_PBE_ORIG_PAGE = 8;
 export const HIGHMEM_PBE_NEXT = 16;
 
-// PFN metadata entries (§3.5): u64, bit 63 flags a zero page (v6.6+), all ones ends the list.
+// PFN metadata entries (kernel/power/snapshot.c: pack_pfns()): u64, bit 63 flags a zero page (v6.6+), all ones ends the
+// list.
 export const PFN_ENTRY_SIZE = 8;
 
 // ╒═════════════ thaw image header block (4096 bytes, little-endian) ═════════════╕
@@ -249,7 +253,7 @@ export const PFN_ENTRY_SIZE = 8;
 // │ pages          1 + meta pages + data pages                       │ 0x020 HDR_PAGES (u64)
 // │ size           bytes of the file                                 │ 0x028 HDR_SIZE (u64)
 // │ flags          THAW_FLAG_*                                       │ 0x030 HDR_FLAGS
-// │ crc32          crc32_le(0, stream after this block) (§5.7)       │ 0x034 HDR_CRC32
+// │ crc32          crc32_le(0, stream after this block) (kernel/power/swap.c: crc32_threadfn())       │ 0x034 HDR_CRC32
 // │ dma_end_pfn                                                      │ 0x038 HDR_DMA_END_PFN (u64)
 // │ highmem_start_pfn  (= num_physpages: no HighMem)                 │ 0x040 HDR_HIGHMEM_START_PFN (u64)
 // │ nr_holes, nr_nosave                                              │ 0x048 HDR_NR_HOLES, 0x04C HDR_NR_NOSAVE

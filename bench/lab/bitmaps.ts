@@ -1,6 +1,8 @@
 /**
  * The bitmap benchmark lab: thaw's four strategies (bulk calls and one call per PFN), the JS and native peers and a
- * C -O2 flat bitmap, through the same PFN workloads at 1M, 32M, 256M and 1G PFNs, measured with benny.
+ * C -O2 flat bitmap, through the same PFN workloads at 1M, 32M, 256M and 1G PFNs, every subject measured by one
+ * warmed harness (harness.ts) with the same batches and the same call pattern: one call of the subject's own method
+ * per batch.
  *
  * Workloads (B = the batch, 1M PFNs; 256K with --quick):
  *   set.random      set B random PFNs, again and again into the same map (steady state: after the first pass every
@@ -17,36 +19,42 @@
  * linear block walk at 256M PFNs and up, roaring's per-PFN adds at 1G); a walk or duplicate longer than the budget is
  * timed once. Each row says which.
  *
- * Results are ns per PFN (per set bit walked, per seek, per PFN of the map duplicated): the median sample of benny
- * (benchmark.js) divided by the PFNs per call.
+ * Results are ns per PFN (per set bit walked, per seek, per PFN of the map duplicated): a sample (one timed call)
+ * divided by the PFNs per call; the rows keep the fastest sample and the median. At each size the plain JS bitmap
+ * peer is cross-checked against the same loops timed alone (standalone.ts): the two must agree within 20 %, or the
+ * harness, not the peer, is what was measured (the result says which).
  */
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { BitmapLab } from "../../src/bitmap/index.js";
+import { createInterface } from "node:readline";
+import { BitmapArena } from "../../src/bitmap/index.js";
 import { packageRoot } from "../../src/engine/load.js";
 import { BITMAP_STRATEGIES } from "../../src/engine/strategies.js";
 import type { BitmapStrategy } from "../../src/machine/config.js";
+import { type HarnessOptions, measure, type Timing } from "./harness.js";
 import { bitmapBenchCharts, bitmapBenchMarkdown } from "./report.js";
 import {
   type BenchRow,
   type BitmapBenchResult,
+  type CrossCheckRow,
   type EndToEndRow,
   type MemoryRow,
   sizeLabel,
   type TargetRow,
   type Workload,
 } from "./results.js";
-import { type Batch, loadPeers, type Subject, ThawSubject } from "./subjects.js";
+import type { StandaloneFigure } from "./standalone.js";
+import { type Batch, loadPeers, type PeerName, type Subject, ThawSubject } from "./subjects.js";
+import { clusteredPfns, densityWords, popcount, randomPfns, xorshift } from "./workloads.js";
 
 /** Options of runBitmapBench(). */
 export interface BitmapBenchOptions {
   /** 1M and 32M PFNs, a 256K batch and short samples: about a minute. */
   quick?: boolean;
-  /** The caller prints JSON: benny's own "Running ..." lines are dropped (otherwise they go to stderr). Nothing is
-   * ever written to stdout. */
+  /** The caller prints JSON (the lab itself never writes to stdout). */
   json?: boolean;
   /** Progress and notes, one event per case. */
   onProgress?: (event: BitmapBenchProgress) => void;
@@ -60,7 +68,30 @@ export interface BitmapBenchOptions {
   command?: string;
   /** Also simulate() the default scenario (64 MiB with --quick) with each strategy, phase times side by side. */
   endToEnd?: boolean;
+  /**
+   * Run each group of subjects (SUBJECT_GROUPS) in a process of its own (default true): a peer's package loaded into
+   * the process slows the others' loops (measured: the plain JS bitmap's set 2.6 ns alone, 3.2-4 ns with
+   * typedfastbitset or roaring-wasm loaded, 4-18 ns with the native roaring), so no subject shares a process with
+   * another group's code. false: every group in this process.
+   */
+  isolate?: boolean;
+  /** Run only this group's subjects, in this process (what each isolated process does). */
+  group?: SubjectGroup;
 }
+
+/** The groups of subjects, each measured in a process of its own: thaw's strategies, the JS maps, each package. */
+export const SUBJECT_GROUPS = ["thaw", "js", "typedfastbitset", "roaring-wasm", "roaring"] as const;
+
+/** One of SUBJECT_GROUPS. */
+export type SubjectGroup = (typeof SUBJECT_GROUPS)[number];
+
+const GROUP_PEERS: Record<SubjectGroup, readonly PeerName[]> = {
+  thaw: [],
+  js: ["JS Set", "JS Uint32Array bitmap"],
+  typedfastbitset: ["typedfastbitset"],
+  "roaring-wasm": ["roaring-wasm"],
+  roaring: ["roaring (native)"],
+};
 
 /** Progress of a run. */
 export type BitmapBenchProgress =
@@ -84,83 +115,6 @@ const CLUSTERED_CAP = 64 * M;
 const QUICK_PER_CALL: readonly Workload[] = ["set.random", "test.hit", "walk.1", "seek.1"];
 
 let sink = 0;
-
-/** xorshift32 - The lab's PRNG (the C baseline uses the same one). */
-function xorshift(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
-
-/** randomPfns - @n PFNs uniform in [0, pfns), as the C baseline draws them. */
-export function randomPfns(n: number, pfns: number, seed: number): Uint32Array {
-  const next = xorshift(seed);
-  const out = new Uint32Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.floor((next() * pfns) / 2 ** 32);
-  return out;
-}
-
-/** clusteredPfns - Runs of 512 PFNs covering a quarter of [0, pfns), one run per slot of 2048, in random run order. */
-export function clusteredPfns(pfns: number, seed: number, cap: number): Uint32Array {
-  const run = 512;
-  const slot = 4 * run;
-  const runs = Math.max(1, Math.floor(pfns / slot));
-  const order = new Uint32Array(runs);
-  for (let i = 0; i < runs; i++) order[i] = i;
-  const next = xorshift(seed);
-  for (let i = runs - 1; i > 0; i--) {
-    const j = next() % (i + 1);
-    const t = order[i]!;
-    order[i] = order[j]!;
-    order[j] = t;
-  }
-  const take = Math.min(runs, Math.max(1, Math.floor(cap / run)));
-  const span = Math.min(run, pfns);
-  const out = new Uint32Array(take * span);
-  for (let r = 0; r < take; r++) {
-    const slotStart = order[r]! * slot;
-    const room = Math.min(slot, pfns - slotStart) - span;
-    const start = slotStart + (room > 0 ? next() % (room + 1) : 0);
-    for (let k = 0; k < span; k++) out[r * span + k] = start + k;
-  }
-  return out;
-}
-
-/** densityWords - A map of @pfns bits, each set with probability @density, as 32-bit words. */
-export function densityWords(pfns: number, density: number, seed: number): Uint32Array {
-  const words = new Uint32Array(Math.ceil(pfns / 32));
-  const next = xorshift(seed);
-  if (density === 0.25) {
-    for (let i = 0; i < words.length; i++) words[i] = next() & next();
-  } else {
-    const logq = Math.log(1 - density);
-    for (
-      let p = Math.floor(Math.log((next() + 1) / 2 ** 32) / logq);
-      p < pfns;
-      p += 1 + Math.floor(Math.log((next() + 1) / 2 ** 32) / logq)
-    ) {
-      words[p >>> 5]! |= 1 << (p & 31);
-    }
-  }
-  if (pfns % 32 !== 0) words[words.length - 1]! &= (1 << (pfns % 32)) - 1;
-  return words;
-}
-
-function popcount(words: Uint32Array): number {
-  let n = 0;
-  for (let i = 0; i < words.length; i++) {
-    let w = words[i]! - ((words[i]! >>> 1) & 0x55555555);
-    w = (w & 0x33333333) + ((w >>> 2) & 0x33333333);
-    n += (((w + (w >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-  }
-  return n;
-}
 
 /** machineInfo - nproc, the CPU model from /proc/cpuinfo, memory, Node. */
 export function machineInfo(): BitmapBenchResult["machine"] {
@@ -223,14 +177,14 @@ interface Case {
   note?: string;
 }
 
-type Benny = typeof import("benny");
-
 /**
  * runBitmapBench - Run the bitmap lab and return every figure, the memory of each map and the issue's targets.
  * @options: quick, json, onProgress, sizes, strategies, c (see BitmapBenchOptions).
- * @throws Error when benny (a development dependency) is not installed.
  */
 export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<BitmapBenchResult> {
+  if (options.group === undefined && options.isolate !== false) return runIsolated(options);
+  const groups: readonly SubjectGroup[] = options.group ? [options.group] : SUBJECT_GROUPS;
+  const whole = options.group === undefined;
   const started = performance.now();
   const loadAtStart = loadavg()[0]!;
   const quick = options.quick ?? false;
@@ -238,9 +192,9 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
   const strategies = options.strategies ?? STRATEGIES;
   const batchSize = quick ? 256 * 1024 : M;
   const seekCount = quick ? 64 * 1024 : M;
-  const bennyOptions = quick
-    ? { minSamples: 3, maxTime: 0.02, minTime: 0.005, delay: 0 }
-    : { minSamples: 5, maxTime: 0.4, minTime: 0.02, delay: 0.002 };
+  const harness: HarnessOptions = quick
+    ? { warmCalls: 2, warmMs: 20, minSamples: 5, maxMs: 40, maxSamples: 50 }
+    : { warmCalls: 3, warmMs: 150, minSamples: 7, maxMs: 400, maxSamples: 200 };
   const callBudgetMs = quick ? 15 : 150;
   const singleBudgetMs = quick ? 100 : 4000;
   const progress = options.onProgress ?? (() => {});
@@ -250,19 +204,12 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
     progress({ type: "note", message });
   };
 
-  let benny: Benny;
-  try {
-    benny = await import("benny");
-  } catch (error) {
-    throw new Error(
-      `the bitmap lab needs benny and the peers (development dependencies: npm install): ${(error as Error).message}`,
-    );
-  }
-  const peers = await loadPeers();
+  const peers = await loadPeers(groups.flatMap((g) => GROUP_PEERS[g]));
   for (const p of peers) if ("missing" in p) note(`${p.name} not available, skipped: ${p.missing.split("\n")[0]}`);
 
   const rows: BenchRow[] = [];
   const memory: MemoryRow[] = [];
+  const crossCheck: CrossCheckRow[] = [];
   const record = (row: BenchRow) => {
     rows.push(row);
     progress({
@@ -318,37 +265,26 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
         runnable.push(c);
       }
     }
-    if (runnable.length === 0) return;
-    const log = console.log;
-    console.log = options.json ? () => {} : (...args: unknown[]) => void process.stderr.write(`${args.join(" ")}\n`);
-    let summary: Awaited<ReturnType<Benny["suite"]>>;
-    try {
-      summary = await benny.suite(
-        `bitmaps ${workload} @ ${pfns} PFNs`,
-        benny.configure({ cases: bennyOptions }),
-        ...runnable.map((c) => benny.add(c.subject.name, c.fn)),
-        benny.cycle(() => undefined),
-      );
-    } catch (error) {
-      for (const c of runnable) fail(pfns, workload, c.subject, error);
-      return;
-    } finally {
-      console.log = log;
-    }
-    for (const [i, r] of summary.results.entries()) {
-      const c = runnable[i]!;
+    for (const c of runnable) {
+      let t: Timing;
+      try {
+        t = measure(c.fn, c.ops, harness);
+      } catch (error) {
+        fail(pfns, workload, c.subject, error);
+        continue;
+      }
       record({
         pfns,
         workload,
         subject: c.subject.name,
         family: c.subject.family,
         strategy: familyStrategy(c.subject),
-        nsPerOp: (r.details.median * 1e9) / c.ops,
-        nsMin: (Math.min(...r.details.sampleResults) * 1e9) / c.ops,
+        nsPerOp: t.nsMedian,
+        nsMin: t.nsMin,
         opsPerCall: c.ops,
-        samples: r.samples,
-        rme: r.margin,
-        method: "benny",
+        samples: t.samples,
+        rme: t.rme,
+        method: "harness",
         note: c.note,
       });
     }
@@ -383,27 +319,26 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
 
     const outCap = 64 * 1024;
     const arrays = [random, ascending, clustered, misses, seeks];
-    const scratchBytes = arrays.reduce((sum, a) => sum + a.byteLength, 0) + 4 * outCap + 4096 * arrays.length;
-    const lab = await BitmapLab.create({
+    const arrayBytes = arrays.reduce((sum, a) => sum + a.byteLength + 64, 0) + 4 * outCap + 64;
+    const arena = await BitmapArena.create({
       pfns,
       strategies,
       slots: 2 * strategies.length,
-      scratchBytes,
+      arrayBytes,
       flavour: "release",
     });
-    let at = 0;
     const stage = (a: Uint32Array): Batch => {
-      const addr = lab.stage(a, at);
-      at += Math.ceil(a.byteLength / 4096) * 4096;
-      return { pfns: a, addr };
+      const inArena = arena.pfnArray(a.length);
+      inArena.set(a);
+      return { pfns: a, inArena };
     };
     const [bRandom, bAscending, bClustered, bMisses, bSeeks] = arrays.map(stage) as [Batch, Batch, Batch, Batch, Batch];
-    const io = { out: lab.scratch + at, outCap };
+    const out = arena.pfnArray(outCap);
 
     const subjects: Subject[] = [];
-    for (const s of strategies) {
-      const bulk = new ThawSubject(lab, s, "thaw-bulk", io);
-      subjects.push(bulk, new ThawSubject(lab, s, "thaw-call", io, bulk));
+    for (const s of groups.includes("thaw") ? strategies : []) {
+      const bulk = new ThawSubject(arena, s, "thaw-bulk", out);
+      subjects.push(bulk, new ThawSubject(arena, s, "thaw-call", out, bulk));
     }
     for (const p of peers) if ("make" in p) subjects.push(p.make(pfns));
     const owners = subjects.filter((s) => !(s instanceof ThawSubject && s.family === "thaw-call"));
@@ -484,6 +419,7 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
       "test.miss",
       holdsRandom.map((s) => arrayCase("test.miss", s, bMisses, (b, n) => s.test(b, n))),
     );
+    if (whole) checkAgainstStandalone(pfns, random.length, seed, harness.minSamples, rows, crossCheck, note);
 
     clearAll("set.ascending");
     await runSuite(
@@ -580,34 +516,12 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
       }
     }
 
-    if (options.c !== false) {
-      const c = runC(pfns, random.length, quick ? 5 : 11, seed);
-      if (c === null) {
-        if (index === 0) note("C baseline skipped: gcc or bench/c/flatbitmap.c not found");
-      } else {
-        for (const [workload, [median, min]] of [
-          ["set.random", c.set],
-          ["test.hit", c.test],
-        ] as const) {
-          record({
-            pfns,
-            workload,
-            subject: "C -O2 flat bitmap",
-            family: "c",
-            nsPerOp: median,
-            nsMin: min,
-            opsPerCall: random.length,
-            samples: quick ? 5 : 11,
-            rme: null,
-            method: "c",
-          });
-        }
-      }
-    }
+    if (whole && options.c !== false)
+      for (const row of cRows(pfns, random.length, seed, quick, index, note)) record(row);
   }
 
   const result: BitmapBenchResult = {
-    schema: "thaw-bench-bitmaps/1",
+    schema: "thaw-bench-bitmaps/2",
     date: new Date().toISOString(),
     command: options.command ?? "runBitmapBench",
     quick,
@@ -615,14 +529,15 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
     config: {
       sizes,
       batch: batchSize,
-      maxTime: bennyOptions.maxTime,
-      minSamples: bennyOptions.minSamples,
+      maxTime: harness.maxMs / 1000,
+      minSamples: harness.minSamples,
       callBudgetMs,
     },
     rows,
     memory,
+    crossCheck,
     targets: [],
-    endToEnd: options.endToEnd === false ? [] : await runEndToEnd(strategies, quick, progress),
+    endToEnd: options.endToEnd === false || !whole ? [] : await runEndToEnd(strategies, quick, progress),
     notes,
     durationMs: 0,
   };
@@ -630,6 +545,192 @@ export async function runBitmapBench(options: BitmapBenchOptions = {}): Promise<
   result.durationMs = Math.round(performance.now() - started);
   if (sink === 0.5) note("unreachable: keeps the measured results alive");
   return result;
+}
+
+/** cRows - The C -O2 baseline's rows at @pfns (none, with a note at the first size, without gcc). */
+function cRows(
+  pfns: number,
+  batch: number,
+  seed: number,
+  quick: boolean,
+  index: number,
+  note: (message: string) => void,
+): BenchRow[] {
+  const c = runC(pfns, batch, quick ? 5 : 11, seed);
+  if (c === null) {
+    if (index === 0) note("C baseline skipped: gcc or bench/c/flatbitmap.c not found");
+    return [];
+  }
+  return (
+    [
+      ["set.random", c.set],
+      ["test.hit", c.test],
+    ] as const
+  ).map(([workload, [median, min]]) => ({
+    pfns,
+    workload,
+    subject: "C -O2 flat bitmap",
+    family: "c" as const,
+    nsPerOp: median,
+    nsMin: min,
+    opsPerCall: batch,
+    samples: quick ? 5 : 11,
+    rme: null,
+    method: "c" as const,
+  }));
+}
+
+/** checkAgainstStandalone - standaloneCheck() at @pfns into @out, with a note for each figure that disagrees. */
+function checkAgainstStandalone(
+  pfns: number,
+  batch: number,
+  seed: number,
+  samples: number,
+  rows: readonly BenchRow[],
+  out: CrossCheckRow[],
+  note: (message: string) => void,
+): void {
+  const checks = standaloneCheck(pfns, batch, seed, samples, rows);
+  out.push(...checks);
+  for (const c of checks.filter((x) => !x.agrees))
+    note(
+      `cross-check at ${sizeLabel(pfns)} PFNs, ${c.op}: the lab's JS Uint32Array bitmap ${c.labNsMin.toFixed(2)} ns vs ${c.standaloneNsMin.toFixed(2)} ns alone (${c.ratio.toFixed(2)}×): not within 20 %`,
+    );
+}
+
+/**
+ * runIsolated - runBitmapBench() with each subject group in a child process (bench/lab/child.ts) over the same sizes
+ * and workloads, merged; then the cross-check, the C baseline, the end-to-end runs and the targets here.
+ */
+async function runIsolated(options: BitmapBenchOptions): Promise<BitmapBenchResult> {
+  const started = performance.now();
+  const loadAtStart = loadavg()[0]!;
+  const progress = options.onProgress ?? (() => {});
+  const quick = options.quick ?? false;
+  const notes: string[] = [];
+  const note = (message: string) => {
+    notes.push(message);
+    progress({ type: "note", message });
+  };
+  const parts: BitmapBenchResult[] = [];
+  const childOptions = { quick, sizes: options.sizes, strategies: options.strategies };
+  for (const group of SUBJECT_GROUPS) {
+    note(`subjects of group ${group}, in a process of their own`);
+    parts.push(await runChild({ ...childOptions, group }, progress));
+  }
+  const first = parts[0]!;
+  const rows = parts.flatMap((p) => p.rows);
+  const crossCheck: CrossCheckRow[] = [];
+  const batchSize = first.config.batch;
+  for (const [index, pfns] of first.config.sizes.entries()) {
+    const seed = 0x9e3779b9 ^ pfns;
+    const batch = Math.min(batchSize, pfns);
+    checkAgainstStandalone(pfns, batch, seed, first.config.minSamples, rows, crossCheck, note);
+    if (options.c !== false) rows.push(...cRows(pfns, batch, seed, quick, index, note));
+  }
+  const strategies = options.strategies ?? STRATEGIES;
+  const result: BitmapBenchResult = {
+    ...first,
+    date: new Date().toISOString(),
+    command: options.command ?? "runBitmapBench",
+    machine: { ...machineInfo(), loadavg: [loadAtStart, loadavg()[0]!] },
+    rows,
+    memory: parts.flatMap((p) => p.memory),
+    crossCheck,
+    targets: [],
+    endToEnd: options.endToEnd === false ? [] : await runEndToEnd(strategies, quick, progress),
+    notes: [...new Set([...parts.flatMap((p) => p.notes), ...notes])],
+    durationMs: 0,
+  };
+  result.targets = judgeTargets(result);
+  result.durationMs = Math.round(performance.now() - started);
+  return result;
+}
+
+/**
+ * runChild - runBitmapBench(@options) in a child process: its progress events come back one JSON line each on
+ * stderr, its result as JSON on stdout.
+ * @throws Error when the child fails.
+ */
+function runChild(
+  options: Pick<BitmapBenchOptions, "quick" | "sizes" | "strategies" | "group">,
+  progress: (event: BitmapBenchProgress) => void,
+): Promise<BitmapBenchResult> {
+  const script = join(packageRoot(), "bench", "lab", "child.ts");
+  const child = spawn(process.execPath, ["--import", "tsx", script, JSON.stringify(options)], {
+    cwd: packageRoot(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+  });
+  const other: string[] = [];
+  createInterface({ input: child.stderr }).on("line", (line) => {
+    if (line.startsWith(PROGRESS_PREFIX)) progress(JSON.parse(line.slice(PROGRESS_PREFIX.length)));
+    else other.push(line);
+  });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve(JSON.parse(stdout) as BitmapBenchResult);
+      else reject(new Error(`bitmap lab, group ${options.group}: exit ${code}\n${other.join("\n")}`));
+    });
+  });
+}
+
+/** The prefix of a child's progress lines on stderr. */
+export const PROGRESS_PREFIX = "thaw-bench-progress ";
+
+/**
+ * standaloneCheck - Time the plain JS bitmap's set and test of the same batch alone, in a process of its own
+ * (standalone.ts), and compare with the lab's rows for its "JS Uint32Array bitmap" peer at @pfns.
+ */
+function standaloneCheck(
+  pfns: number,
+  batch: number,
+  seed: number,
+  samples: number,
+  rows: readonly BenchRow[],
+): CrossCheckRow[] {
+  const out = execFileSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(packageRoot(), "bench", "lab", "standalone.ts"),
+      String(pfns),
+      String(batch),
+      String(samples),
+      String(seed),
+    ],
+    { encoding: "utf8", cwd: packageRoot() },
+  );
+  const alone = out
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as StandaloneFigure);
+  const checks: CrossCheckRow[] = [];
+  for (const [op, workload] of [
+    ["set", "set.random"],
+    ["test", "test.hit"],
+  ] as const) {
+    const lab = rows.find((r) => r.pfns === pfns && r.workload === workload && r.subject === "JS Uint32Array bitmap");
+    const a = alone.find((f) => f.op === op);
+    if (!lab || lab.nsMin === null || lab.nsPerOp === null || !a) continue;
+    const ratio = lab.nsMin / a.nsMin;
+    checks.push({
+      pfns,
+      op,
+      labNsMin: lab.nsMin,
+      labNsMedian: lab.nsPerOp,
+      standaloneNsMin: a.nsMin,
+      standaloneNsMedian: a.nsMedian,
+      ratio,
+      agrees: Math.abs(ratio - 1) <= 0.2,
+    });
+  }
+  return checks;
 }
 
 /** runEndToEnd - simulate() on the default scenario (64 MiB when @quick) once per strategy. */
@@ -700,6 +801,16 @@ export function judgeTargets(result: Pick<BitmapBenchResult, "rows" | "memory">)
         continue;
       }
       targets.push({ target: name, met: best.nsMin! / mine.nsMin! >= 2, figures: versus(mine, best, best.subject) });
+    }
+  }
+
+  for (const s of STRATEGIES) {
+    for (const workload of ["set.random", "test.hit"] as const) {
+      const mine = find(at, workload, `thaw ${s} (per call)`);
+      const js = find(at, workload, "JS Uint32Array bitmap");
+      const name = `${s} per call (public API) within 2× of a plain JS bitmap, ${workload} at 32M PFNs`;
+      if (!mine || !js) targets.push({ target: name, met: null, figures: "not measured" });
+      else targets.push({ target: name, met: mine.nsMin! / js.nsMin! <= 2, figures: versus(mine, js, js.subject) });
     }
   }
 
@@ -779,8 +890,8 @@ export function writeBitmapBenchReport(
   for (const c of charts) writeFileSync(join(resultsDir, c.file), `${c.svg}\n`);
   const markdown = join(dir, "RESULTS.md");
   const title = result.quick
-    ? "## Memory bitmaps, quick run (`thaw bench bitmaps --quick`, `npm run bench -- --quick`)"
-    : "## Memory bitmaps (`npm run bench`, `thaw bench bitmaps`)";
+    ? "## Memory bitmaps, quick run (`npm run bench -- --only bitmaps --quick`)"
+    : "## Memory bitmaps (`npm run bench -- --only bitmaps`)";
   const start = `<!-- ${kind}:start -->`;
   const end = `<!-- ${kind}:end -->`;
   let doc = existsSync(markdown) ? readFileSync(markdown, "utf8") : RESULTS_HEADER;

@@ -1,6 +1,6 @@
 /**
  * What the bitmap lab writes: the Markdown section of bench/RESULTS.md and charts as standalone SVG (no script, no
- * network: they render anywhere, unlike benny's chart.html, which loads Chart.js from a CDN).
+ * network: they render anywhere, unlike a chart.html that loads Chart.js from a CDN).
  */
 import type { BenchRow, BitmapBenchResult, Workload } from "./results.js";
 import { sizeLabel, WORKLOAD_UNIT, WORKLOADS } from "./results.js";
@@ -36,7 +36,7 @@ export function bitmapBenchMarkdown(result: BitmapBenchResult, charts: readonly 
     `Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpu}, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; 1-minute load average ${m.loadavg[0].toFixed(2)} at the start, ${m.loadavg[1].toFixed(2)} at the end (other work shares this machine: figures above about 1 per CPU are noisy).`,
   );
   lines.push(
-    `Batch ${result.config.batch} PFNs; benny (benchmark.js) with ${result.config.minSamples}+ samples, ${result.config.maxTime} s per case. Tables, charts and targets use the fastest sample of each case, the figure least disturbed by other work on a shared machine; the JSON also holds every median (\`nsPerOp\`).`,
+    `Batch ${result.config.batch} PFNs; every subject through one warmed harness (bench/lab/harness.ts: warm-up calls, then ${result.config.minSamples}+ samples of one call each, up to ${result.config.maxTime} s per case); thaw's per-call rows call the public API (\`thaw/bitmap\`) once per PFN. Tables, charts and targets use the fastest sample of each case, the figure least disturbed by other work on a shared machine; the JSON also holds every median (\`nsPerOp\`).`,
   );
   lines.push("");
   lines.push("### Targets");
@@ -46,6 +46,21 @@ export function bitmapBenchMarkdown(result: BitmapBenchResult, charts: readonly 
   for (const t of result.targets)
     lines.push(`| ${t.target} | ${t.met === null ? "not measured" : t.met ? "**met**" : "not met"} | ${t.figures} |`);
   lines.push("");
+  if (result.crossCheck && result.crossCheck.length > 0) {
+    lines.push("### Cross-check: the plain JS bitmap in the lab and alone");
+    lines.push("");
+    lines.push(
+      "The lab's `JS Uint32Array bitmap` rows against the same loops over the same batch timed in a process of their own (bench/lab/standalone.ts); they must agree within 20 %.",
+    );
+    lines.push("");
+    lines.push("| PFNs | op | lab ns | alone ns | lab / alone | agrees |");
+    lines.push("|---|---|---:|---:|---:|---|");
+    for (const c of result.crossCheck)
+      lines.push(
+        `| ${sizeLabel(c.pfns)} | ${c.op} | ${fmt(c.labNsMin)} | ${fmt(c.standaloneNsMin)} | ${c.ratio.toFixed(2)}× | ${c.agrees ? "yes" : "**no**"} |`,
+      );
+    lines.push("");
+  }
   for (const pfns of result.config.sizes) {
     const rows = result.rows.filter((r) => r.pfns === pfns);
     if (rows.length === 0) continue;

@@ -52,7 +52,7 @@ export interface BenchRow {
   samples: number;
   /** Relative margin of error of the mean, %. */
   rme: number | null;
-  method: "benny" | "single" | "c" | "skipped";
+  method: "harness" | "single" | "c" | "skipped";
   note?: string;
 }
 
@@ -85,9 +85,23 @@ export interface EndToEndRow {
   sameAsFirst: boolean;
 }
 
+/** The lab's figure for the plain JS bitmap against the same loop timed alone (standalone.ts), fastest samples. */
+export interface CrossCheckRow {
+  pfns: number;
+  op: "set" | "test";
+  labNsMin: number;
+  labNsMedian: number;
+  standaloneNsMin: number;
+  standaloneNsMedian: number;
+  /** labNsMin / standaloneNsMin. */
+  ratio: number;
+  /** Within 20 %. */
+  agrees: boolean;
+}
+
 /** Everything a run produced. */
 export interface BitmapBenchResult {
-  schema: "thaw-bench-bitmaps/1";
+  schema: "thaw-bench-bitmaps/2";
   date: string;
   command: string;
   quick: boolean;
@@ -96,6 +110,8 @@ export interface BitmapBenchResult {
   config: { sizes: number[]; batch: number; maxTime: number; minSamples: number; callBudgetMs: number };
   rows: BenchRow[];
   memory: MemoryRow[];
+  /** The harness checked against a standalone loop, per size (absent in results of schema 1). */
+  crossCheck?: CrossCheckRow[];
   targets: TargetRow[];
   endToEnd: EndToEndRow[];
   notes: string[];

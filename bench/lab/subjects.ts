@@ -8,16 +8,16 @@
  */
 import { createRequire } from "node:module";
 import * as L from "../../assembly/portable/layout.js";
-import type { BitmapLab, LabBitmap } from "../../src/bitmap/index.js";
+import type { Bitmap, BitmapArena } from "../../src/bitmap/index.js";
 import type { BitmapStrategy } from "../../src/machine/config.js";
 
 /** What kind of subject a result row is about. */
 export type SubjectFamily = "thaw-bulk" | "thaw-call" | "peer";
 
-/** A batch of PFNs: the JS array, and where the lab staged it (thaw's bulk calls read it there). */
+/** A batch of PFNs: the JS array, and the same PFNs in the arena (pfnArray(): thaw's bulk calls read them there). */
 export interface Batch {
   pfns: Uint32Array;
-  addr: number;
+  inArena: Uint32Array;
 }
 
 /** One bitmap implementation under test. Every hot method returns something derived from the map, kept in a sink. */
@@ -68,35 +68,35 @@ export function pfnChunks(words: Uint32Array, out: Uint32Array, fn: (n: number) 
 }
 
 /**
- * ThawSubject - One strategy's bitmap in a lab, driven through the bulk entry points (family "thaw-bulk") or one
- * export call per PFN (family "thaw-call"); both families of a strategy share the bitmap.
+ * ThawSubject - One strategy's bitmap in an arena, driven through the public API (src/bitmap/index.ts): the bulk
+ * calls over the arena's own PFN arrays (family "thaw-bulk", no copy) or one set()/test()/next() per PFN (family
+ * "thaw-call", what a user calling the API per bit pays); both families of a strategy share the bitmap.
  */
 export class ThawSubject implements Subject {
   readonly name: string;
   readonly family: SubjectFamily;
   readonly strategy: BitmapStrategy;
-  private readonly lab: BitmapLab;
-  private map: LabBitmap;
-  private dst: LabBitmap | undefined;
-  private readonly out: number;
-  private readonly outCap: number;
+  private readonly arena: BitmapArena;
+  private map: Bitmap;
+  private dst: Bitmap | undefined;
+  private readonly out: Uint32Array;
   private readonly shared: ThawSubject | undefined;
 
+  /** @out: a pfnArray() of @arena that bulk walks fill. */
   constructor(
-    lab: BitmapLab,
+    arena: BitmapArena,
     strategy: BitmapStrategy,
     family: "thaw-bulk" | "thaw-call",
-    io: { out: number; outCap: number },
+    out: Uint32Array,
     shared?: ThawSubject,
   ) {
-    this.lab = lab;
+    this.arena = arena;
     this.strategy = strategy;
     this.family = family;
     this.name = `thaw ${strategy} (${family === "thaw-bulk" ? "bulk" : "per call"})`;
     this.shared = shared;
-    this.map = shared ? shared.map : lab.create(strategy);
-    this.out = io.out;
-    this.outCap = io.outCap;
+    this.map = shared ? shared.map : arena.create(strategy);
+    this.out = out;
   }
 
   cannotHold(): string | null {
@@ -113,7 +113,7 @@ export class ThawSubject implements Subject {
       return;
     }
     this.map.free();
-    this.map = this.lab.create(this.strategy);
+    this.map = this.arena.create(this.strategy);
   }
 
   fill(words: Uint32Array): void {
@@ -121,73 +121,68 @@ export class ThawSubject implements Subject {
       this.shared.fill(words);
       return;
     }
-    const e = this.lab.engine;
-    const out = this.lab.u32(this.out, this.outCap);
-    pfnChunks(words, out, (n) => e.memoryBmSetBits(this.map.addr, this.out, n));
+    const out = new Uint32Array(1 << 16);
+    pfnChunks(words, out, (n) => this.map.setMany(out.subarray(0, n)));
   }
 
-  private get m(): number {
-    return this.shared ? this.shared.map.addr : this.map.addr;
+  private get bm(): Bitmap {
+    return this.shared ? this.shared.map : this.map;
   }
 
   set(batch: Batch, n: number): void {
-    const e = this.lab.engine;
-    const bm = this.m;
+    const bm = this.bm;
     if (this.family === "thaw-bulk") {
-      e.memoryBmSetBits(bm, batch.addr, n);
+      bm.setMany(n === batch.inArena.length ? batch.inArena : batch.inArena.subarray(0, n));
       return;
     }
     const pfns = batch.pfns;
-    for (let i = 0; i < n; i++) e.bmSetBit(bm, pfns[i]!);
+    for (let i = 0; i < n; i++) bm.set(pfns[i]!);
   }
 
   test(batch: Batch, n: number): number {
-    const e = this.lab.engine;
-    const bm = this.m;
-    if (this.family === "thaw-bulk") return e.memoryBmTestBits(bm, batch.addr, n, 0);
+    const bm = this.bm;
+    if (this.family === "thaw-bulk")
+      return bm.testCount(n === batch.inArena.length ? batch.inArena : batch.inArena.subarray(0, n));
     const pfns = batch.pfns;
     let hits = 0;
-    for (let i = 0; i < n; i++) if (e.bmTestBit(bm, pfns[i]!)) hits++;
+    for (let i = 0; i < n; i++) if (bm.test(pfns[i]!)) hits++;
     return hits;
   }
 
   walk(limit?: number): number {
-    const e = this.lab.engine;
-    const bm = this.m;
-    e.memoryBmPositionReset(bm);
+    const bm = this.bm;
+    bm.reset();
     let count = 0;
     if (this.family === "thaw-bulk") {
+      const out = this.out;
       for (;;) {
-        const n = e.memoryBmNextPfns(bm, this.out, this.outCap);
+        const n = bm.nextInto(out);
         count += n;
-        if (n < this.outCap) return count;
+        if (n < out.length) return count;
       }
     }
     const max = limit ?? Infinity;
-    while (count < max && e.bmNextPfn(bm) !== END) count++;
+    while (count < max && bm.next() !== END) count++;
     return count;
   }
 
   seek(batch: Batch, n: number): number {
-    const e = this.lab.engine;
-    const bm = this.m;
-    if (this.family === "thaw-bulk") return e.memoryBmSeekPfns(bm, batch.addr, n, 0);
+    const bm = this.bm;
+    if (this.family === "thaw-bulk")
+      return bm.seekCount(n === batch.inArena.length ? batch.inArena : batch.inArena.subarray(0, n));
     const pfns = batch.pfns;
     let found = 0;
-    for (let i = 0; i < n; i++) {
-      e.bmSeek(bm, pfns[i]!);
-      if (e.bmNextPfn(bm) !== END) found++;
-    }
+    for (let i = 0; i < n; i++) if (bm.nextSet(pfns[i]!) !== END) found++;
     return found;
   }
 
   duplicate(): void {
-    this.dst ??= this.lab.create(this.strategy);
-    this.lab.engine.duplicateMemoryBitmap(this.dst.addr, this.m);
+    this.dst ??= this.arena.create(this.strategy);
+    this.dst.duplicateFrom(this.bm);
   }
 
   bytes(): number {
-    return this.lab.engine.memoryBmStorageUsed(this.m);
+    return this.bm.storageUsed();
   }
 
   dispose(): void {
@@ -576,43 +571,64 @@ class RoaringSubject implements Subject {
   }
 }
 
-/** A peer's maker, or why it is missing. */
-export type PeerFactory = { name: string; make: (pfns: number) => Subject } | { name: string; missing: string };
+/** The peers, by name. */
+export const PEER_NAMES = [
+  "JS Set",
+  "JS Uint32Array bitmap",
+  "typedfastbitset",
+  "roaring-wasm",
+  "roaring (native)",
+] as const;
 
-/** loadPeers - The peers that can be loaded here: JS Set and Uint32Array always, the packages when installed. */
-export async function loadPeers(): Promise<PeerFactory[]> {
-  const peers: PeerFactory[] = [
-    { name: "JS Set", make: () => new JsSetSubject() },
-    { name: "JS Uint32Array bitmap", make: (pfns) => new Uint32Subject(pfns) },
-  ];
-  try {
-    const { TypedFastBitSet } = (await import("typedfastbitset")) as unknown as {
-      TypedFastBitSet: TypedFastBitSetClass;
-    };
-    peers.push({ name: "typedfastbitset", make: (pfns) => new TypedFastBitSetSubject(TypedFastBitSet, pfns) });
-  } catch (error) {
-    peers.push({ name: "typedfastbitset", missing: (error as Error).message });
+/** One of PEER_NAMES. */
+export type PeerName = (typeof PEER_NAMES)[number];
+
+/** A peer's maker, or why it is missing. */
+export type PeerFactory = { name: PeerName; make: (pfns: number) => Subject } | { name: PeerName; missing: string };
+
+/**
+ * loadPeers - The peers named in @names (default: all) that can be loaded here: JS Set and Uint32Array always, the
+ * packages when installed. A package not named is not imported.
+ */
+export async function loadPeers(names: readonly PeerName[] = PEER_NAMES): Promise<PeerFactory[]> {
+  const peers: PeerFactory[] = [];
+  if (names.includes("JS Set")) peers.push({ name: "JS Set", make: () => new JsSetSubject() });
+  if (names.includes("JS Uint32Array bitmap"))
+    peers.push({ name: "JS Uint32Array bitmap", make: (pfns) => new Uint32Subject(pfns) });
+  if (names.includes("typedfastbitset")) {
+    try {
+      const { TypedFastBitSet } = (await import("typedfastbitset")) as unknown as {
+        TypedFastBitSet: TypedFastBitSetClass;
+      };
+      peers.push({ name: "typedfastbitset", make: (pfns) => new TypedFastBitSetSubject(TypedFastBitSet, pfns) });
+    } catch (error) {
+      peers.push({ name: "typedfastbitset", missing: (error as Error).message });
+    }
   }
-  try {
-    const mod = (await import("roaring-wasm")) as unknown as {
-      RoaringBitmap32: new () => RoaringLike;
-      roaringLibraryInitialize(): Promise<void>;
-    };
-    await mod.roaringLibraryInitialize();
-    peers.push({ name: "roaring-wasm", make: () => new RoaringSubject("roaring-wasm", mod.RoaringBitmap32, true) });
-  } catch (error) {
-    peers.push({ name: "roaring-wasm", missing: (error as Error).message });
+  if (names.includes("roaring-wasm")) {
+    try {
+      const mod = (await import("roaring-wasm")) as unknown as {
+        RoaringBitmap32: new () => RoaringLike;
+        roaringLibraryInitialize(): Promise<void>;
+      };
+      await mod.roaringLibraryInitialize();
+      peers.push({ name: "roaring-wasm", make: () => new RoaringSubject("roaring-wasm", mod.RoaringBitmap32, true) });
+    } catch (error) {
+      peers.push({ name: "roaring-wasm", missing: (error as Error).message });
+    }
   }
-  try {
-    const require = createRequire(import.meta.url);
-    const mod = require("roaring") as { RoaringBitmap32: new () => RoaringLike };
-    new mod.RoaringBitmap32();
-    peers.push({
-      name: "roaring (native)",
-      make: () => new RoaringSubject("roaring (native)", mod.RoaringBitmap32, false),
-    });
-  } catch (error) {
-    peers.push({ name: "roaring (native)", missing: (error as Error).message });
+  if (names.includes("roaring (native)")) {
+    try {
+      const require = createRequire(import.meta.url);
+      const mod = require("roaring") as { RoaringBitmap32: new () => RoaringLike };
+      new mod.RoaringBitmap32();
+      peers.push({
+        name: "roaring (native)",
+        make: () => new RoaringSubject("roaring (native)", mod.RoaringBitmap32, false),
+      });
+    } catch (error) {
+      peers.push({ name: "roaring (native)", missing: (error as Error).message });
+    }
   }
   return peers;
 }

@@ -2,7 +2,7 @@
  * decompress - native baseline for thaw's decompression benchmark (bench/suites/decompress.bench.ts).
  *
  * Runs liblzo2's lzo1x_decompress_safe or liblz4's LZ4_decompress_safe over every chunk of a kernel hibernation
- * stream (linux-swsusp.md §5.6), each chunk into the same UNC_SIZE buffer as a kernel decompression thread does,
+ * stream (kernel/power/swap.c: load_image_lzo()), each chunk into the same UNC_SIZE buffer as a kernel decompression thread does,
  * and times whole passes over the stream.
  *
  *   usage: decompress lzo|lz4 CHUNKS PASSES [THREADS]
@@ -20,8 +20,9 @@
  *
  * Prints one JSON line: {"algo", "library" (name and version), "threads", "chunks", "bytes" (uncompressed, one pass),
  * "seconds": [wall time of each pass], "cpu_seconds": [CPU time of each pass], "busiest_thread_cpu_seconds": [CPU
- * time of the thread that worked longest in each pass]}. Exits 1 if a chunk fails or decompresses to another length
- * than recorded.
+ * time of the thread that worked longest in each pass], "chunk_min_seconds": [on 1 thread, the shortest wall time of
+ * each chunk over the passes; empty on more]}. Exits 1 if a chunk fails or decompresses to another length than
+ * recorded.
  *
  * Built by the benchmark with gcc -O2 -pthread and -DHAVE_LZO -llzo2 and/or -DHAVE_LZ4 -llz4, as the installed
  * headers allow.
@@ -147,7 +148,7 @@ int main(int argc, char **argv)
 	struct chunk *chunks;
 	unsigned char *file;
 	size_t size, pos = 0, count = 0, cap = 1024, bytes = 0;
-	double *wall, *cpu, *busiest;
+	double *wall, *cpu, *busiest, *chunk_min;
 	int lz4, passes, threads, p;
 
 	if (argc < 4 || argc > 5 || (strcmp(argv[1], "lzo") && strcmp(argv[1], "lz4"))) {
@@ -207,10 +208,13 @@ int main(int argc, char **argv)
 	wall = malloc(passes * sizeof(*wall));
 	cpu = malloc(passes * sizeof(*cpu));
 	busiest = malloc(passes * sizeof(*busiest));
+	chunk_min = malloc(count * sizeof(*chunk_min));
 	shares = calloc(threads, sizeof(*shares));
 	tids = calloc(threads, sizeof(*tids));
-	if (!wall || !cpu || !busiest || !shares || !tids)
+	if (!wall || !cpu || !busiest || !chunk_min || !shares || !tids)
 		return 2;
+	for (size_t i = 0; i < count; i++)
+		chunk_min[i] = 1e9;
 	for (int t = 0; t < threads; t++) {
 		shares[t].lz4 = lz4;
 		shares[t].chunks = chunks;
@@ -224,8 +228,14 @@ int main(int argc, char **argv)
 
 		busiest[p] = 0;
 		if (threads == 1) {
-			for (size_t i = 0; i < count; i++)
+			for (size_t i = 0; i < count; i++) {
+				double t0 = now(CLOCK_MONOTONIC), t;
+
 				total += (size_t)decompress_one(lz4, &chunks[i], out);
+				t = now(CLOCK_MONOTONIC) - t0;
+				if (t < chunk_min[i])
+					chunk_min[i] = t;
+			}
 			busiest[p] = now(CLOCK_PROCESS_CPUTIME_ID) - c0;
 		} else {
 			for (int t = 0; t < threads; t++)
@@ -253,6 +263,9 @@ int main(int argc, char **argv)
 	printf("],\"busiest_thread_cpu_seconds\":[");
 	for (p = 0; p < passes; p++)
 		printf("%s%.6f", p ? "," : "", busiest[p]);
+	printf("],\"chunk_min_seconds\":[");
+	for (size_t i = 0; threads == 1 && i < count; i++)
+		printf("%s%.9f", i ? "," : "", chunk_min[i]);
 	printf("]}\n");
 	return 0;
 }

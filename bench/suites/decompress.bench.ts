@@ -2,15 +2,20 @@
  * Decompression benchmark (`npm run bench -- --only decompress [--quick] [--json]`, or `npx tsx
  * bench/suites/decompress.bench.ts [--quick] [--json]`): thaw's LZO1X and LZ4 decoders (release build) against
  * liblzo2 / liblz4 built with gcc -O2 in the same run, on the chunks of real kernel-written hibernation streams
- * (linux-swsusp.md §5.6), then 1 worker against 2 over one shared memory. Writes its section of bench/RESULTS.md.
+ * (kernel/power/swap.c: load_image_lzo()), then 1 worker against 2 over one shared memory. Writes its section of
+ * bench/RESULTS.md.
  *
  * Streams: linux-6.1/b-lzo (LZO) and linux-6.12/c-lz4 (LZ4) from ../shared/fixtures, else the committed tiny 6.12
  * images. Every chunk goes into one UNC_SIZE buffer per thread, as in the kernel; throughput counts uncompressed
  * bytes. The output of one pass is checked against truth.json's stream sha256 before anything is timed. The native
  * side needs gcc and the liblzo2-dev / liblz4-dev headers; without them it is skipped, saying why.
  *
- * Each round times 2 passes of thaw, 2 of native, 2 of native on 2 threads, and 4 each with one and two workers,
- * alternating, so that all of them see the same load on a shared machine; the figures are medians over the rounds.
+ * Each round times 4 passes of thaw, 4 of native, 2 of native on 2 threads, and 4 each with one and two workers,
+ * alternating, so that all of them see the same load on a shared machine. Throughput figures are medians over the
+ * rounds, and for thaw against native on one thread also the best pass and the sum over the chunks of each chunk's
+ * shortest time in any pass (each call timed on its own, in C and in JavaScript alike): on a machine that other work
+ * shares, a 15 ms pass is seldom left alone, a 30 µs call often is, so the sum of the minima is the figure least moved
+ * by the load, and the one the thaw / native targets are judged on.
  * The 2-worker target is judged on CPU time: one worker's against the busiest of two workers' (each thread's time on
  * a CPU, /proc/thread-self/schedstat), which is the speed-up two free CPUs give and which time lost to other work on
  * the machine does not distort; the wall-time speed-up and native C's on 2 threads, measured alongside, are given
@@ -61,6 +66,18 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 const gbps = (bytes: number, seconds: number) => bytes / seconds / 1e9;
+
+/** chunkMinSum - The sum over the chunks of each one's shortest time in any of @passes; null where not timed. */
+function chunkMinSum(passes: Pass[]): number | null {
+  if (passes.length === 0 || passes.some((x) => !x.chunks)) return null;
+  const mins = [...passes[0]!.chunks!];
+  for (const x of passes) {
+    x.chunks!.forEach((t, i) => {
+      mins[i] = Math.min(mins[i]!, t);
+    });
+  }
+  return mins.reduce((a, b) => a + b, 0);
+}
 
 /** busiestRatio - Median busiest-thread CPU time of @one over that of @two; null where it was not measured. */
 function busiestRatio(one: Pass[], two: Pass[]): number | null {
@@ -142,6 +159,8 @@ interface Pass {
   wall: number;
   cpu: number;
   busiest?: number | null;
+  /** Seconds of each chunk's call in this pass (one thread only). */
+  chunks?: number[];
 }
 
 /** wasmOneThread - @passes timed passes of the engine on this thread (after one untimed pass when @warm). */
@@ -162,14 +181,19 @@ function wasmOneThread(
   const out = p.outs[0]!;
   const timed: Pass[] = [];
   for (let pass = warm ? -1 : 0; pass < passes; pass++) {
+    const chunks = new Array<number>(recs.length);
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     let total = 0;
-    for (const [src, len] of recs) total += fn(src, len, out, UNC_SIZE, ERR_RECORD);
+    for (let i = 0; i < recs.length; i++) {
+      const c = performance.now();
+      total += fn(recs[i]![0], recs[i]![1], out, UNC_SIZE, ERR_RECORD);
+      chunks[i] = (performance.now() - c) / 1000;
+    }
     const wall = (performance.now() - t0) / 1000;
     const cu = process.cpuUsage(c0);
     if (total !== w.uncBytes) throw new Error(`wasm ${w.algo}: ${total} bytes, expected ${w.uncBytes}`);
-    if (pass >= 0) timed.push({ wall, cpu: (cu.user + cu.system) / 1e6 });
+    if (pass >= 0) timed.push({ wall, cpu: (cu.user + cu.system) / 1e6, chunks });
   }
   return timed;
 }
@@ -229,6 +253,7 @@ function nativeRun(
     seconds: number[];
     cpu_seconds: number[];
     busiest_thread_cpu_seconds: number[];
+    chunk_min_seconds: number[];
   };
   if (result.bytes !== w.uncBytes) throw new Error(`native ${w.algo}: ${result.bytes} bytes, expected ${w.uncBytes}`);
   return {
@@ -237,6 +262,8 @@ function nativeRun(
       wall,
       cpu: result.cpu_seconds[i]!,
       busiest: result.busiest_thread_cpu_seconds[i]!,
+      // The C side keeps the minima of its passes only: they stand for every pass of the run.
+      chunks: result.chunk_min_seconds.length > 0 ? result.chunk_min_seconds : undefined,
     })),
   };
 }
@@ -321,6 +348,14 @@ export interface DecompressRow {
   wasmGBps: number;
   vsNativeWall: number | null;
   vsNativeCpu: number | null;
+  /** Best pass of each side. */
+  nativeBestGBps: number | null;
+  wasmBestGBps: number;
+  vsNativeBest: number | null;
+  /** Sum of per-chunk minima of each side. */
+  nativeChunkMinGBps: number | null;
+  wasmChunkMinGBps: number;
+  vsNativeChunkMin: number | null;
   worker1GBps: number;
   worker2GBps: number;
   /** 2 workers against 1, wall time (medians). */
@@ -379,9 +414,9 @@ export async function runDecompressBench(args: DecompressArgs): Promise<Decompre
       let library: string | null = null;
       try {
         for (let r = 0; r < rounds; r++) {
-          wasm.push(...wasmOneThread(w, p, engine, memory, 2, r === 0));
+          wasm.push(...wasmOneThread(w, p, engine, memory, 4, r === 0));
           if (file) {
-            const n = nativeRun(native.exe!, file, w, 2);
+            const n = nativeRun(native.exe!, file, w, 4);
             library = n.library;
             nat.push(...n.passes);
             nat2.push(...nativeRun(native.exe!, file, w, 2, 2).passes);
@@ -397,6 +432,10 @@ export async function runDecompressBench(args: DecompressArgs): Promise<Decompre
       }
       const wasmWall = median(wasm.map((x) => x.wall));
       const natWall = file ? median(nat.map((x) => x.wall)) : null;
+      const wasmBest = Math.min(...wasm.map((x) => x.wall));
+      const natBest = file ? Math.min(...nat.map((x) => x.wall)) : null;
+      const wasmMinSum = chunkMinSum(wasm)!;
+      const natMinSum = file ? chunkMinSum(nat) : null;
       rows.push({
         algo,
         source: relative(root, w.source),
@@ -410,6 +449,12 @@ export async function runDecompressBench(args: DecompressArgs): Promise<Decompre
         wasmGBps: gbps(w.uncBytes, wasmWall),
         vsNativeWall: natWall === null ? null : natWall / wasmWall,
         vsNativeCpu: file ? median(nat.map((x) => x.cpu)) / median(wasm.map((x) => x.cpu)) : null,
+        nativeBestGBps: natBest === null ? null : gbps(w.uncBytes, natBest),
+        wasmBestGBps: gbps(w.uncBytes, wasmBest),
+        vsNativeBest: natBest === null ? null : natBest / wasmBest,
+        nativeChunkMinGBps: natMinSum === null ? null : gbps(w.uncBytes, natMinSum),
+        wasmChunkMinGBps: gbps(w.uncBytes, wasmMinSum),
+        vsNativeChunkMin: natMinSum === null ? null : natMinSum / wasmMinSum,
         worker1GBps: gbps(w.uncBytes, median(w1.map((x) => x.wall))),
         worker2GBps: gbps(w.uncBytes, median(w2.map((x) => x.wall))),
         scaling: median(w1.map((x) => x.wall)) / median(w2.map((x) => x.wall)),
@@ -448,7 +493,7 @@ export function decompressMarkdown(r: DecompressResult): string {
     `Machine: ${r.nproc} CPUs (\`nproc\`), ${r.cpu}, Node ${r.node}; 1-minute load average ${r.loadStart.toFixed(2)} at the start, ${r.loadEnd.toFixed(2)} at the end (other work shares this machine: with a load near or above the CPU count, the 2-worker figure measures the CPU left over, not the decoder).`,
   );
   lines.push(
-    `Native: ${r.native}${r.rows.some((x) => x.library) ? ` (${[...new Set(r.rows.map((x) => x.library).filter(Boolean))].join(", ")})` : ""}; thaw: build/release.wasm. Medians of ${r.rounds} interleaved rounds; GB/s of uncompressed output; every chunk into one 128 KiB buffer per thread, as the kernel does.`,
+    `Native: ${r.native}${r.rows.some((x) => x.library) ? ` (${[...new Set(r.rows.map((x) => x.library).filter(Boolean))].join(", ")})` : ""}; thaw: build/release.wasm. ${r.rounds} interleaved rounds; GB/s of uncompressed output; every chunk into one 128 KiB buffer per thread, as the kernel does. thaw / native targets are judged on the sum over the chunks of each chunk's shortest call in any pass, both sides timed call by call the same way ("chunk minima"); best passes and medians of passes stand beside them; every other figure is a median.`,
   );
   lines.push("");
   lines.push("### Targets");
@@ -456,12 +501,14 @@ export function decompressMarkdown(r: DecompressResult): string {
   lines.push("| target | met | figures |");
   lines.push("|---|---|---|");
   for (const x of r.rows) {
-    const name =
-      x.algo === "lzo" ? "LZO1X ≥ 50 % of liblzo2 lzo1x_decompress_safe" : "LZ4 ≥ 50 % of liblz4 LZ4_decompress_safe";
-    if (x.vsNativeWall === null) lines.push(`| ${name} | not measured | ${r.native} |`);
+    const [name, goal] =
+      x.algo === "lzo"
+        ? ["LZO1X ≥ 50 % of liblzo2 lzo1x_decompress_safe", 0.5]
+        : ["LZ4 ≥ 95 % of liblz4 LZ4_decompress_safe", 0.95];
+    if (x.vsNativeChunkMin === null) lines.push(`| ${name} | not measured | ${r.native} |`);
     else
       lines.push(
-        `| ${name} | ${x.vsNativeWall >= 0.5 ? "**met**" : "not met"} | ${fixed(x.wasmGBps)} vs ${fixed(x.nativeGBps)} GB/s: ${pct(x.vsNativeWall)} (on CPU time: ${pct(x.vsNativeCpu)}) |`,
+        `| ${name} | ${x.vsNativeChunkMin >= goal ? "**met**" : "not met"} | chunk minima: ${fixed(x.wasmChunkMinGBps)} vs ${fixed(x.nativeChunkMinGBps)} GB/s: **${pct(x.vsNativeChunkMin)}**; best pass: ${fixed(x.wasmBestGBps)} vs ${fixed(x.nativeBestGBps)} GB/s: ${pct(x.vsNativeBest)}; median pass: ${fixed(x.wasmGBps)} vs ${fixed(x.nativeGBps)} GB/s: ${pct(x.vsNativeWall)} (on CPU time: ${pct(x.vsNativeCpu)}) |`,
       );
   }
   for (const x of r.rows) {
@@ -484,12 +531,14 @@ export function decompressMarkdown(r: DecompressResult): string {
   lines.push("### Throughput");
   lines.push("");
   lines.push(
-    "| algo | stream | chunks | MB out | cmp ratio | native GB/s | thaw GB/s | thaw / native (wall) | thaw / native (CPU) | thaw 1 worker GB/s | thaw 2 workers GB/s | thaw 2 / 1 (wall) | thaw 2 / 1 (CPU) | native 2 threads GB/s | native 2 / 1 (wall) | native 2 / 1 (CPU) |",
+    "| algo | stream | chunks | MB out | cmp ratio | native GB/s (chunk minima) | thaw GB/s (chunk minima) | thaw / native (chunk minima) | native GB/s (best pass) | thaw GB/s (best pass) | thaw / native (best pass) | native GB/s | thaw GB/s | thaw / native (wall) | thaw / native (CPU) | thaw 1 worker GB/s | thaw 2 workers GB/s | thaw 2 / 1 (wall) | thaw 2 / 1 (CPU) | native 2 threads GB/s | native 2 / 1 (wall) | native 2 / 1 (CPU) |",
   );
-  lines.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  lines.push(
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  );
   for (const x of r.rows) {
     lines.push(
-      `| ${x.algo} | ${x.source} | ${x.chunks} | ${x.uncMB.toFixed(1)} | ${x.ratio.toFixed(2)} | ${fixed(x.nativeGBps)} | ${fixed(x.wasmGBps)} | ${pct(x.vsNativeWall)} | ${pct(x.vsNativeCpu)} | ${fixed(x.worker1GBps)} | ${fixed(x.worker2GBps)} | ${times(x.scaling)} | ${times(x.cpuScaling)} | ${fixed(x.native2GBps)} | ${times(x.nativeScaling)} | ${times(x.nativeCpuScaling)} |`,
+      `| ${x.algo} | ${x.source} | ${x.chunks} | ${x.uncMB.toFixed(1)} | ${x.ratio.toFixed(2)} | ${fixed(x.nativeChunkMinGBps)} | ${fixed(x.wasmChunkMinGBps)} | ${pct(x.vsNativeChunkMin)} | ${fixed(x.nativeBestGBps)} | ${fixed(x.wasmBestGBps)} | ${pct(x.vsNativeBest)} | ${fixed(x.nativeGBps)} | ${fixed(x.wasmGBps)} | ${pct(x.vsNativeWall)} | ${pct(x.vsNativeCpu)} | ${fixed(x.worker1GBps)} | ${fixed(x.worker2GBps)} | ${times(x.scaling)} | ${times(x.cpuScaling)} | ${fixed(x.native2GBps)} | ${times(x.nativeScaling)} | ${times(x.nativeCpuScaling)} |`,
     );
   }
   return lines.join("\n");

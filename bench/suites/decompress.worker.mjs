@@ -1,6 +1,6 @@
 // A decompression worker of the benchmark (decompress.bench.ts): the release engine instantiated over the shared
 // memory, decoding its share of the chunks on each "run" message, as one of the kernel's decompression threads does
-// (linux-swsusp.md §5.6). Plain JavaScript: a .ts worker entry does not load under tsx.
+// (kernel/power/swap.c: load_image_lzo()). Plain JavaScript: a .ts worker entry does not load under tsx.
 //
 // Each "run" answers with the bytes produced, the first failing chunk (-1: none) and the seconds this thread spent on
 // a CPU meanwhile (from /proc/thread-self/schedstat), which time waiting for a CPU taken by other work leaves out.

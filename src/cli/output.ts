@@ -13,15 +13,22 @@ export function print(json: boolean | undefined, object: unknown, text: () => st
   process.stdout.write(json ? `${JSON.stringify(object)}\n` : `${text()}\n`);
 }
 
-/** fail - Report @error (typed errors by phase and errno) and set a failing exit code. */
-export function fail(json: boolean | undefined, error: unknown): void {
+/**
+ * fail - Report @error (typed errors by phase and errno) and set a failing exit code. @verb says what failed: a
+ * resume (which commits nothing when it fails) or an inspection (which has nothing to commit).
+ */
+export function fail(json: boolean | undefined, error: unknown, verb: "resume" | "inspect" = "resume"): void {
   process.exitCode = 1;
   if (error instanceof ResumeError) {
     const restore = error.phase !== "inspect" && error.phase !== "open";
     if (json) print(true, { ok: false, error: error.toJSON() }, () => "");
+    else if (verb === "inspect" || !restore)
+      process.stderr.write(`thaw: ${restore ? `inspect failed in ${error.phase}: ` : ""}${error.message}\n`);
+    else if (error.phase === "dump")
+      process.stderr.write(`thaw: ${error.message}\n  no partial dump was left behind\n`);
     else
       process.stderr.write(
-        `thaw: ${restore ? `resume failed in ${error.phase}: ` : ""}${error.message}\n${restore ? "  nothing was committed: every frame the restore took is free again and the boot kernel's frames are intact\n" : ""}`,
+        `thaw: resume failed in ${error.phase}: ${error.message}\n  nothing was committed: every frame the restore took is free again and the boot kernel's frames are intact\n`,
       );
     return;
   }
@@ -72,13 +79,14 @@ export function mapOutput(image: string | undefined, flags: { map?: string; forc
 export async function runCommand(
   json: boolean | undefined,
   body: (onProgress: { onProgress?: ProgressListener }) => Promise<void>,
+  verb: "resume" | "inspect" = "resume",
 ): Promise<void> {
   const progress = terminalProgress(!json);
   try {
     await body(progress.listener ? { onProgress: progress.listener } : {});
   } catch (error) {
     progress.finish();
-    fail(json, error);
+    fail(json, error, verb);
   } finally {
     progress.finish();
   }

@@ -2,6 +2,7 @@
  * What the CLI prints: the phase table, the counts and the verification line, in the kernel's words and units.
  */
 
+import type { DumpResult } from "../dump/dump.js";
 import type { MachineSpec } from "../machine/config.js";
 import type { VerifyReport } from "../phases/state.js";
 import type { PhaseRecord, ResumeCounts } from "../resume.js";
@@ -88,7 +89,7 @@ export function verifyLine(v: VerifyReport | undefined, imagePages: number): str
     parts.push(
       v.untouchedMismatches.length
         ? `${v.untouchedMismatches.length} of ${v.untouchedFrames} untouched frames CHANGED`
-        : `${v.untouchedFrames} untouched frames unchanged`,
+        : `${v.untouchedFrames} untouched frames unchanged${v.untouchedRead !== undefined && v.untouchedRead < v.untouchedFrames ? ` (${v.untouchedRead} read, the rest never written)` : ""}`,
     );
   }
   let line = parts.join("; ");
@@ -126,4 +127,10 @@ export function resumeReport(
     "",
     verifyLine(result.verify, result.counts.imagePages),
   ].join("\n");
+}
+
+/** dumpLine - "dump: FILE (ELF64 core, …): N frames in R runs, X written of a Y file, Z GB/s". */
+export function dumpLine(d: DumpResult): string {
+  const speed = d.ms > 0 ? `, ${d.gbps.toFixed(2)} GB/s` : "";
+  return `dump: ${d.path} (${d.description}): ${d.pages} frames (${d.zeroPages} zero) in ${d.runs} runs, ${formatBytes(d.written)} written, file of ${formatBytes(d.bytes)}${speed}`;
 }

@@ -1,7 +1,8 @@
 /**
  * openImage - Open an image file read-only and recognise its format: a thaw image (magic "THAWIMG" at byte 0) or a
- * Linux swap area holding a hibernation image (a swap signature at byte 4086 of the header block, §5.1).
- * Compressed copies of a device (`.gz`, `.zst`, as the fixtures come) are unpacked to a temporary file first.
+ * Linux swap area holding a hibernation image (a swap signature at byte 4086 of the header block, kernel/power/swap.c:
+ * swsusp_check()). Compressed copies of a device (`.gz`, `.zst`, as the fixtures come) are unpacked to a temporary file
+ * first.
  */
 import { closeSync, constants, openSync, readSync, statSync } from "node:fs";
 import { ioError, ResumeError } from "../errors.js";

@@ -1,5 +1,6 @@
 /**
- * An image as the resume phases see it: the kernel's snapshot stream (§3.6) behind a read-only source.
+ * An image as the resume phases see it: the kernel's snapshot stream (kernel/power/snapshot.c: snapshot_read_next())
+ * behind a read-only source.
  *
  * Stream page 0 is the header (already parsed into these fields); stream pages 1 … metaPages are the PFN metadata
  * pages; then imagePages data pages. A source hands the stream out sequentially, a batch of whole pages at a time,
@@ -53,7 +54,8 @@ export interface ImageSource {
   readonly pfnEntryBytes: PfnEntryBytes;
   /** Stream pages including the header. */
   readonly pages: number;
-  /** The CRC32 (crc32_le, §5.7) the image carries over its stream after the header, if any. */
+  /** The CRC32 (crc32_le, kernel/power/swap.c: crc32_threadfn()) the image carries over its stream after the header, if
+   * any. */
   readonly crc32: number | undefined;
   /** The header's fields by name, for `thaw inspect`. */
   readonly headerFields: Record<string, unknown>;

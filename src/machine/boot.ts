@@ -1,6 +1,7 @@
 /**
  * The boot kernel's footprint: the frames the kernel doing the resume already uses (its text, its allocations).
- * They hold the boot kernel's data until the atomic copy and must be untouched if the restore fails (§4.12).
+ * They hold the boot kernel's data until the atomic copy and must be untouched if the restore fails
+ * (kernel/power/hibernate.c: load_image_and_restore()).
  */
 
 import { ConfigError } from "../errors.js";

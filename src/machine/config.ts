@@ -47,7 +47,8 @@ export interface MachineOptions {
   zones?: { dmaEndPfn?: number; highmemStartPfn?: number };
   /** PFN ranges with no memory. Default: the legacy VGA/BIOS hole [640 KiB, 1 MiB). */
   holes?: readonly PfnRange[];
-  /** Nosave PFN ranges (§4.13). Default: the EBDA page range [636 KiB, 640 KiB). */
+  /** Nosave PFN ranges (kernel/power/snapshot.c: register_nosave_region()). Default: the EBDA page range [636 KiB, 640
+   * KiB). */
   nosave?: readonly PfnRange[];
   /** The boot kernel's footprint. Default: 25 % of frames, scattered. */
   boot?: BootSpec;

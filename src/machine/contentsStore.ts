@@ -143,6 +143,11 @@ export class ContentsStore {
     return this.slots;
   }
 
+  /** True once close() removed the page file. */
+  get closed(): boolean {
+    return this.fd === undefined;
+  }
+
   private get descriptor(): number {
     if (this.fd === undefined) throw new Error(`contents store ${this.path} is closed`);
     return this.fd;
@@ -193,10 +198,17 @@ export class ContentsStore {
 
   /** readSlot - Data page @slot into @target. */
   readSlot(slot: number, target: Uint8Array): void {
+    this.readSlots(slot, 1, target);
+  }
+
+  /** readSlots - Data pages @slot … @slot + @count - 1 into @target, in one read. */
+  readSlots(slot: number, count: number, target: Uint8Array): void {
     const position = slot * this.pageSize;
-    for (let done = 0; done < this.pageSize; ) {
-      const n = readSync(this.descriptor, target, done, this.pageSize - done, position + done);
-      if (n === 0) throw new Error(`contents store ${this.path}: page ${slot} is missing`);
+    const length = count * this.pageSize;
+    for (let done = 0; done < length; ) {
+      const n = readSync(this.descriptor, target, done, length - done, position + done);
+      if (n === 0)
+        throw new Error(`contents store ${this.path}: page ${slot + Math.floor(done / this.pageSize)} is missing`);
       done += n;
     }
   }

@@ -27,7 +27,8 @@ import { allocatorOrders } from "./allocatorOrder.js";
 import { bootFootprint } from "./boot.js";
 import { inRanges, type MachineOptions, type MachineSpec, mergeRanges, resolveMachine } from "./config.js";
 
-/** Bitmap slots per machine: a resume has at most five bitmaps alive at once (§4.5 step 5); three spare for tests. */
+/** Bitmap slots per machine: a resume has at most five bitmaps alive at once (kernel/power/snapshot.c: prepare_image()
+ * step 5); three spare for tests. */
 export const NR_BITMAP_SLOTS = 8;
 /** Bitmap slots of a placement-only machine, where each may take hundreds of MiB: exactly the five a resume needs. */
 export const NR_PLACEMENT_SLOTS = 5;
@@ -90,7 +91,8 @@ export interface ArenaLayout {
   mismatches: number;
   /**
    * The read-ahead ring: ringSlots slots of half the STAGING region each, that a read-ahead thread fills ahead of the
-   * phases (src/phases/stage.ts); 0 slots when the machine leaves no room for two (STAGING is used instead).
+   * phases (src/phases/stage.ts); 0 slots on a placement-only machine (no page data) or when the machine leaves no
+   * room for two (STAGING is used instead).
    */
   ring: number;
   ringSlots: number;
@@ -168,7 +170,7 @@ export function arenaLayout(
   const bmSlots = take(nrSlots * bmSlotSize, 4096);
   const beforeRing = contents ? alignUp(arena.end, L.WASM_PAGE_SIZE) + spec.frames * spec.pageSize : arena.end;
   const room = Math.floor((L.MAX_MEMORY_BYTES - beforeRing - RING_SLOT_BYTES) / RING_SLOT_BYTES);
-  const ringSlots = Math.max(0, Math.min(RING_SLOTS, room));
+  const ringSlots = options.contents === "none" ? 0 : Math.max(0, Math.min(RING_SLOTS, room));
   const ring = ringSlots >= 2 ? take(ringSlots * RING_SLOT_BYTES, L.WASM_PAGE_SIZE) : 0;
   const framesBase = contents ? alignUp(arena.end, L.WASM_PAGE_SIZE) : 0;
   const totalBytes = contents ? framesBase + spec.frames * spec.pageSize : arena.end;
@@ -461,7 +463,13 @@ export class Machine {
       this.engine.resetWrittenFrames();
     }
     if (arena.arrays) this.bytes(arena.touchedMap, arena.mapBytes).fill(0);
-    for (let i = 0; i < arena.nrSlots; i++) this.bytes(arena.bmSlots + i * arena.bmSlotSize, L.BMD_SIZE).fill(0);
+    // Every descriptor but its dirty_end: the slot's storage keeps what an earlier bitmap wrote, and the next
+    // memory_bm_create() clears up to there (assembly/bitmap/storage.ts).
+    for (let i = 0; i < arena.nrSlots; i++) {
+      const descriptor = this.bytes(arena.bmSlots + i * arena.bmSlotSize, L.BMD_SIZE);
+      descriptor.fill(0, 0, L.BMD_DIRTY_END);
+      descriptor.fill(0, L.BMD_DIRTY_END + 4);
+    }
     const set = (field: number, value: number) => this.setCtx(field, value);
     set(L.CTX_PAGE_SHIFT, spec.pageShift);
     set(L.CTX_PAGE_SIZE, spec.pageSize);

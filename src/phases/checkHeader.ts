@@ -3,12 +3,13 @@ import { ResumeError } from "../errors.js";
 import { engineError, type ResumeState } from "./state.js";
 
 /**
- * checkHeader - load_header()/check_header() (§4.3), after create_basic_memory_bitmaps() (§2.1).
+ * checkHeader - load_header()/check_header() (kernel/power/snapshot.c), after create_basic_memory_bitmaps()
+ * (kernel/power/snapshot.c).
  * @state: the resume; its header was decoded (and its structure checked) when the image was opened.
  *
- * The image must fit the machine: same page size, and num_physpages equal to the machine's present frames, as the kernel
- * requires ("Image mismatch: memory size", -EPERM). The image's own structural checks follow (a thaw image must be
- * exactly as long as its header says: -ENODATA when truncated), so a short image fails here, before anything is
+ * The image must fit the machine: same page size, and num_physpages equal to the machine's present frames, as the
+ * kernel requires ("Image mismatch: memory size", -EPERM). The image's own structural checks follow (a thaw image must
+ * be exactly as long as its header says: -ENODATA when truncated), so a short image fails here, before anything is
  * allocated. Then the basic bitmaps are created,
  * the bounce page taken, and copy_bm and zero_bm created (PG_ANY), as snapshot_write_next() does for pages 0 and 1.
  */

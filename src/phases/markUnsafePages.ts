@@ -1,8 +1,9 @@
 import type { ResumeState } from "./state.js";
 
 /**
- * markUnsafePages - mark_unsafe_pages() (§4.4), with the two steps of prepare_image() that precede it (§4.5 steps
- * 1–3): free the bounce page, count the highmem image pages, then make free_pages_map a copy of the image PFNs.
+ * markUnsafePages - mark_unsafe_pages() (kernel/power/snapshot.c), with the two steps of prepare_image() that precede
+ * it (steps 1–3): free the bounce page, count the highmem image pages, then make free_pages_map a copy of the image
+ * PFNs.
  *
  * From here on a frame that is "free" is an image PFN (unsafe), and "forbidden && free" is an owned original frame.
  * Returns the number of highmem image pages.

@@ -4,7 +4,7 @@ import { engineError, type ResumeState } from "./state.js";
 const PREALLOC_BATCH = 65536;
 
 /**
- * prepareImage - prepare_image() steps 4–8 and prepare_highmem_image() (§4.5, §4.7).
+ * prepareImage - prepare_image() steps 4–8 and prepare_highmem_image() (kernel/power/snapshot.c).
  *
  * orig_bm and zero_bm move into safe pages; highmem image pages get safe highmem pages; ceil(n / PBES_PER_LINKED_PAGE)
  * safe pages are reserved for the PBE chain; then n frames are preallocated, where
@@ -20,7 +20,7 @@ export function prepareImage(state: Pick<ResumeState, "machine" | "onProgress">)
       "prepareImage",
       ret,
       (o) =>
-        `out of memory: ${o?.value ?? "more"} more frames needed, ${o?.limit ?? machine.freeFrames().low} free (the image needs a frame for every page, §4.5)`,
+        `out of memory: ${o?.value ?? "more"} more frames needed, ${o?.limit ?? machine.freeFrames().low} free (the image needs a frame for every page)`,
     );
   const total = machine.engine.prepareImage();
   if (total < 0) throw fail(total);

@@ -41,6 +41,11 @@ export interface VerifyReport {
   mismatches: number[];
   /** Frames the restore never took, checked against their boot-time contents (0 without frame memory). */
   untouchedFrames: number;
+  /**
+   * Those whose memory was read: every one the written map lists, and an evenly spaced sample of at most
+   * UNTOUCHED_READS of the others (memory nothing wrote since boot), which checks the written map itself.
+   */
+  untouchedRead?: number;
   /** Those that changed. */
   untouchedMismatches: number[];
   /**

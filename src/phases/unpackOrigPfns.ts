@@ -5,8 +5,8 @@ import { metaPagesFor } from "../image/pfnEntry.js";
 import { engineError, type ResumeState } from "./state.js";
 
 /**
- * unpackOrigPfns - unpack_orig_pfns() over every PFN metadata page (§4.3): the image PFNs into copy_bm, zero-flagged
- * ones also into zero_bm.
+ * unpackOrigPfns - unpack_orig_pfns() over every PFN metadata page (kernel/power/snapshot.c): the image PFNs into
+ * copy_bm, zero-flagged ones also into zero_bm.
  *
  * Pages are read straight into the staging region, a batch at a time, and unpacked by one engine call per batch.
  * Rejects (with the PFN) entries beyond the machine, in a hole, in a nosave region (-EFAULT) and duplicates

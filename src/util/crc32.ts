@@ -1,7 +1,7 @@
 /**
- * The kernel's CRC32 (§5.7): crc32_le() — reflected polynomial 0xEDB88320, seed 0, no final XOR — which is not
- * zlib's CRC-32. Computed with Node's native zlib.crc32 (≈ 4.8 GB/s here), which pre- and post-inverts (and, in
- * Node 20, does not always return its seed for an empty view, hence the guard):
+ * The kernel's CRC32 (kernel/power/swap.c: crc32_threadfn()): crc32_le() — reflected polynomial 0xEDB88320, seed 0, no
+ * final XOR — which is not zlib's CRC-32. Computed with Node's native zlib.crc32 (≈ 4.8 GB/s here), which pre- and
+ * post-inverts (and, in Node 20, does not always return its seed for an empty view, hence the guard):
  * crc32_le(prev, buf) = zlib.crc32(buf, prev ^ 0xffffffff) ^ 0xffffffff. Check value for "123456789": 0x2dfd2d88.
  */
 import { crc32 as zlibCrc32 } from "node:zlib";

@@ -3,14 +3,17 @@
  *
  * All strategies agree on every bit, every count and the order of iteration. Where the kernel's designs differ, each
  * strategy keeps its era's behaviour and the suite pins it down:
- * - the end of the map: flat, rtree and summary stay at the end until a reset (§1.5.5); bmlist wraps to the start,
- *   so the call after BM_END_OF_MAP begins again (§1.3, §4.15 item 8);
+ * - the end of the map: flat, rtree and summary stay at the end until a reset (kernel/power/snapshot.c:
+ * memory_bm_next_pfn()); bmlist wraps to the start,
+ *   so the call after BM_END_OF_MAP begins again (kernel/power/snapshot.c: struct bm_block (v2.6.19));
  * - memory_bm_clear_current: rtree clears bit max(node_bit - 1, 0) of the cursor's leaf, as the kernel does, even when
  *   a lookup moved the cursor's leaf since; the others clear the bit returned last, and nothing when there is none;
  * - memory_bm_get_current: rtree's lookups set cur_pfn (the kernel since v6.6); the others report only next_pfn.
  */
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { BitmapLab } from "../../src/bitmap/index.js";
+import { BitmapArena, type BitmapStrategy, createBitmap, END_OF_MAP } from "../../src/bitmap/index.js";
+import { ConfigError } from "../../src/errors.js";
 import { END, END_BEHAVIOUR, firstAtOrAfter, type Geometry, iterate, lab, STRATEGIES, sorted } from "./helpers.js";
 
 const GEOMETRIES: readonly (Geometry & { name: string })[] = [
@@ -59,11 +62,11 @@ function boundaries(g: Geometry): number[] {
 
 describe.each(STRATEGIES)("memory bitmap strategy %s", (strategy) => {
   describe.each(GEOMETRIES)("$name", (g) => {
-    let l: BitmapLab;
+    let l: BitmapArena;
     beforeAll(async () => {
       l = await lab(g);
     });
-    const withMap = (fn: (bm: ReturnType<BitmapLab["create"]>) => void) => () => {
+    const withMap = (fn: (bm: ReturnType<BitmapArena["create"]>) => void) => () => {
       const bm = l.create(strategy);
       try {
         expect(bm.check()).toBe(0);
@@ -258,7 +261,7 @@ describe.each(STRATEGIES)("memory bitmap strategy %s", (strategy) => {
 
   describe("cursor semantics that differ between the eras", () => {
     const g: Geometry = { pfns: 4 * 512, pageSize: 64, dmaEndPfn: 100, highmemStartPfn: 1500 };
-    let l: BitmapLab;
+    let l: BitmapArena;
     beforeAll(async () => {
       l = await lab(g);
     });
@@ -305,7 +308,8 @@ describe.each(STRATEGIES)("memory bitmap strategy %s", (strategy) => {
         expect(bm.next()).toBe(10);
         expect(bm.next()).toBe(END);
         bm.set(5);
-        // rtree: set_bit's lookup put the cursor on leaf 0 and left node_bit at 0 (§1.5.4), so next_pfn finds 5.
+        // rtree: set_bit's lookup put the cursor on leaf 0 and left node_bit at 0 (kernel/power/snapshot.c:
+        // memory_bm_find_bit()), so next_pfn finds 5.
         expect(bm.next()).toBe({ flat: END, summary: END, bmlist: 5, rtree: 5 }[strategy]);
       } finally {
         bm.free();
@@ -321,7 +325,7 @@ describe.each(STRATEGIES)("memory bitmap strategy %s", (strategy) => {
         expect(bm.next()).toBe(g.pfns - 600);
         expect(bm.next()).toBe(END);
         bm.set(last);
-        // bmlist wrapped to the start, but set_bit's lookup moved the cursor's zone to HighMem (S-2007 stores the zone
+        // bmlist wrapped to the start, but set_bit's lookup moved the cursor's zone to HighMem (v2.6.22 stores the zone
         // found in bm->cur.zone_bm), so the reset cursor's first block is followed by HighMem's successor: none.
         expect(bm.next()).toBe({ flat: END, summary: END, rtree: last, bmlist: END }[strategy]);
       } finally {
@@ -410,6 +414,232 @@ describe("storage per strategy", () => {
         const bound = l.engine.bitmapStorageSize(kind, pfns);
         for (let shift = 6; shift <= 16; shift++)
           expect(l.engine.bitmapStorageBytes(kind, pfns, 1 << shift)).toBeLessThanOrEqual(bound);
+      }
+    }
+  });
+});
+
+describe.each(STRATEGIES)("the public API (thaw/bitmap) with %s, against a Set", (strategy) => {
+  const apiOp = fc.oneof(
+    fc.record({ op: fc.constantFrom("set" as const, "clear" as const, "test" as const), at: fc.nat() }),
+    fc.record({ op: fc.constant("nextSet" as const), at: fc.nat() }),
+    fc.record({
+      op: fc.constantFrom("setMany" as const, "clearMany" as const, "testCount" as const, "seekMany" as const),
+      at: fc.array(fc.nat(), { maxLength: 700 }),
+    }),
+    fc.record({ op: fc.constantFrom("count" as const, "toArray" as const) }),
+  );
+
+  it("answers set, clear, test, nextSet, count and the bulk calls as a Set does (chunked and in place)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 70_000 }),
+        fc.boolean(),
+        fc.array(apiOp, { maxLength: 60 }),
+        async (pfns, inPlace, ops) => {
+          // 4 KiB of staging: bulk calls of more than 512 PFNs go in chunks.
+          const arena = await BitmapArena.create({
+            pfns,
+            strategies: [strategy],
+            slots: 1,
+            scratchBytes: 4096,
+            arrayBytes: 4096,
+          });
+          const bm = arena.create(strategy);
+          const model = new Set<number>();
+          const pfnsOf = (raw: number[]) => {
+            const values = raw.map((v) => v % pfns);
+            if (!inPlace || values.length > 1024) return Uint32Array.from(values);
+            arena.releaseArrays();
+            const view = arena.pfnArray(values.length);
+            view.set(values);
+            return view;
+          };
+          for (const o of ops) {
+            switch (o.op) {
+              case "set":
+                bm.set(o.at % pfns);
+                model.add(o.at % pfns);
+                break;
+              case "clear":
+                bm.clear(o.at % pfns);
+                model.delete(o.at % pfns);
+                break;
+              case "test":
+                expect(bm.test(o.at % pfns)).toBe(model.has(o.at % pfns));
+                break;
+              case "nextSet": {
+                const from = o.at % (pfns + 2);
+                expect(bm.nextSet(from)).toBe(firstAtOrAfter(sorted(model), from));
+                break;
+              }
+              case "setMany": {
+                const values = pfnsOf(o.at);
+                bm.setMany(values);
+                for (const p of values) model.add(p);
+                break;
+              }
+              case "clearMany": {
+                const values = pfnsOf(o.at);
+                bm.clearMany(values);
+                for (const p of values) model.delete(p);
+                break;
+              }
+              case "testCount": {
+                const values = pfnsOf(o.at);
+                const bits = new Uint8Array(values.length);
+                const hits = [...values].filter((p) => model.has(p)).length;
+                expect(bm.testCount(values)).toBe(hits);
+                expect(bm.testCount(values, bits)).toBe(hits);
+                expect([...bits]).toEqual([...values].map((p) => (model.has(p) ? 1 : 0)));
+                break;
+              }
+              case "seekMany": {
+                const values = pfnsOf(o.at);
+                const expected = [...values].map((p) => firstAtOrAfter(sorted(model), p));
+                expect([...bm.seekMany(values)]).toEqual(expected);
+                expect(bm.seekCount(values)).toBe(expected.filter((p) => p !== END_OF_MAP).length);
+                break;
+              }
+              case "count":
+                expect(bm.count()).toBe(model.size);
+                break;
+              case "toArray":
+                expect([...bm.toArray()]).toEqual(sorted(model));
+                break;
+            }
+          }
+          expect(bm.check()).toBe(0);
+          expect(bm.count()).toBe(model.size);
+          bm.reset();
+          const out = new Uint32Array(Math.max(1, model.size));
+          expect(bm.nextInto(out)).toBe(model.size);
+          expect([...out.subarray(0, model.size)]).toEqual(sorted(model));
+          bm.free();
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it("createBitmap() makes an empty bitmap of its own; free() and [Symbol.dispose] give its slot back", async () => {
+    const bm = await createBitmap({ strategy, pfns: 1000 });
+    expect(bm.strategy).toBe(strategy);
+    expect(bm.pfns).toBe(1000);
+    expect(bm.count()).toBe(0);
+    expect(bm.nextSet(0)).toBe(END_OF_MAP);
+    bm.set(999);
+    expect(bm.nextSet(0)).toBe(999);
+    expect(bm.arena.used).toBe(1);
+    bm[Symbol.dispose]();
+    expect(bm.freed).toBe(true);
+    expect(bm.arena.used).toBe(0);
+    bm.free();
+    const again = bm.arena.create(strategy);
+    expect(again.count()).toBe(0);
+  });
+
+  it("rejects PFNs outside [0, pfns) with a RangeError naming the PFN, and the index in a bulk call", async () => {
+    const bm = await createBitmap({ strategy, pfns: 1000 });
+    for (const bad of [1000, -1, 1.5, Number.NaN, 2 ** 32, "3" as unknown as number]) {
+      expect(() => bm.set(bad)).toThrow(RangeError);
+      expect(() => bm.clear(bad)).toThrow(RangeError);
+      expect(() => bm.test(bad)).toThrow(RangeError);
+    }
+    expect(() => bm.set(1000)).toThrow("bitmap: PFN 1000 is outside the bitmap [0, 1000)");
+    expect(() => bm.test(-1)).toThrow("PFN -1 is outside");
+    expect(() => bm.setMany(new Uint32Array([1, 2, 4000]))).toThrow("PFN 4000 (index 2) is outside");
+    expect(() => bm.setMany([1, -5])).toThrow("PFN -5 (index 1) is outside");
+    expect(() => bm.testCount([7, 1001])).toThrow("PFN 1001 (index 1)");
+    expect(() => bm.clearMany([0.5])).toThrow("PFN 0.5 (index 0)");
+    expect(() => bm.nextSet(-1)).toThrow("PFN -1 is outside");
+    expect(() => bm.seekMany([3, -2])).toThrow("PFN -2 (index 1)");
+    expect(() => bm.testCount([1, 2], new Uint8Array(1))).toThrow("out has 1 bytes for 2 PFNs");
+    expect(() => bm.nextMany(-1)).toThrow(RangeError);
+    expect(bm.count()).toBe(0);
+    expect(bm.nextSet(1000)).toBe(END_OF_MAP);
+  });
+
+  it("throws a TypeError for any use of a freed bitmap", async () => {
+    const bm = await createBitmap({ strategy, pfns: 64 });
+    bm.free();
+    const calls: (() => unknown)[] = [
+      () => bm.set(1),
+      () => bm.clear(1),
+      () => bm.test(1),
+      () => bm.set(100),
+      () => bm.nextSet(0),
+      () => bm.next(),
+      () => bm.reset(),
+      () => bm.count(),
+      () => bm.setMany(new Uint32Array(0)),
+      () => bm.testCount([1]),
+      () => bm.toArray(),
+      () => bm.seekMany([]),
+      () => bm.nextInto(new Uint32Array(1)),
+    ];
+    for (const call of calls) expect(call).toThrow(new TypeError(`bitmap: this ${strategy} bitmap was freed`));
+  });
+});
+
+describe("the public API's options", () => {
+  it("names the offending option in a ConfigError", async () => {
+    const cases: [Parameters<typeof createBitmap>[0], string, unknown][] = [
+      [{ strategy: "bitset" as BitmapStrategy, pfns: 10 }, "strategy", "bitset"],
+      [{ strategy: "flat", pfns: 0 }, "pfns", 0],
+      [{ strategy: "flat", pfns: 2 ** 32 }, "pfns", 2 ** 32],
+      [{ strategy: "flat", pfns: 10.5 }, "pfns", 10.5],
+      [{ strategy: "rtree", pfns: 10, pageSize: 100 }, "pageSize", 100],
+      [{ strategy: "rtree", pfns: 10, zones: { dmaEndPfn: -1 } }, "zones.dmaEndPfn", -1],
+    ];
+    for (const [options, name, value] of cases) {
+      const error = await createBitmap(options).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).offending).toMatchObject({ kind: "option", name, value });
+      expect((error as Error).message).toContain(String(value));
+    }
+  });
+
+  it("refuses a bitmap when every slot is in use, one of a strategy it was not sized for, a foreign source", async () => {
+    const arena = await BitmapArena.create({ pfns: 1 << 16, strategies: ["flat"], slots: 1 });
+    const bm = arena.create("flat");
+    expect(() => arena.create("flat")).toThrow(ConfigError);
+    expect(() => arena.create("flat")).toThrow("all 1 slots of the arena are in use");
+    bm.free();
+    expect(() => arena.create("rtree")).toThrow(/strategy .*rtree.* was not among the arena's strategies/);
+    const other = await createBitmap({ strategy: "flat", pfns: 1 << 16 });
+    const mine = arena.create("flat");
+    expect(() => mine.duplicateFrom(other)).toThrow("needs a bitmap of the same arena");
+  });
+
+  it("hands out PFN arrays in the arena until its arrayBytes are used, and no further", async () => {
+    const arena = await BitmapArena.create({ pfns: 100, slots: 1, arrayBytes: 4096 });
+    expect(arena.pfnArray(1000).length).toBe(1000);
+    expect(() => arena.pfnArray(100)).toThrow(RangeError);
+    arena.releaseArrays();
+    expect(arena.pfnArray(1024).length).toBe(1024);
+    const none = await BitmapArena.create({ pfns: 100, slots: 1 });
+    expect(() => none.pfnArray(1)).toThrow("1 PFNs do not fit the arena's arrays");
+  });
+});
+
+describe("a slot used again", () => {
+  it("gives every strategy an empty bitmap in a slot that any strategy filled before (only written bytes cleared)", async () => {
+    const pfns = 3 * 32768 + 77;
+    const arena = await BitmapArena.create({ pfns, slots: 1, scratchBytes: 1 << 20 });
+    const all = Uint32Array.from({ length: pfns }, (_, i) => i);
+    for (const before of STRATEGIES) {
+      for (const after of STRATEGIES) {
+        const full = arena.create(before);
+        full.setMany(all);
+        expect(full.count()).toBe(pfns);
+        full.free();
+        const bm = arena.create(after);
+        expect(bm.check()).toBe(0);
+        expect(bm.count()).toBe(0);
+        expect(bm.nextSet(0)).toBe(END_OF_MAP);
+        expect(bm.testCount(all)).toBe(0);
+        bm.free();
       }
     }
   });

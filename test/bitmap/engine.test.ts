@@ -3,9 +3,14 @@
  * radix tree's frames whatever holds its bits, so counts, owned frames, restore_pblist and the restored memory must
  * be identical for flat, bmlist, rtree and summary.
  */
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { MachineOptions } from "../../src/machine/config.js";
+import { createMachine } from "../../src/machine/machine.js";
+import { ResumeSession } from "../../src/resume.js";
 import { simulate } from "../../src/simulate.js";
+import { suspendMachine } from "../../src/suspend.js";
+import { tempDir } from "../helpers/tmp.js";
 import { STRATEGIES } from "./helpers.js";
 
 const SCENARIOS: readonly (MachineOptions & { name: string })[] = [
@@ -51,4 +56,25 @@ describe.each(SCENARIOS)("simulate() on $name", (scenario) => {
       expect({ ...r, bitmap: "flat" }).toEqual(flat);
     }
   });
+});
+
+describe("a machine resumed again", () => {
+  it.each(STRATEGIES)(
+    "gives the same counts and restore_pblist the second time with %s (slots dirtied by the first are cleared)",
+    async (bitmap) => {
+      const dir = tempDir("thaw-bitmap-again-");
+      const machine = await createMachine({ memory: "32MiB", highmem: "24MiB", seed: 9, bitmap });
+      const path = join(dir, "m.thaw");
+      suspendMachine(machine, { out: path, image: 0.4, zero: 0.05 });
+      const runs = [];
+      for (let i = 0; i < 2; i++) {
+        const session = await ResumeSession.open(path, { machine });
+        const r = await session.run();
+        runs.push({ counts: r.counts, pblist: session.restorePblist(), mismatches: r.verify?.mismatches });
+      }
+      expect(runs[0]!.counts.pbes).toBeGreaterThan(0);
+      expect(runs[0]!.mismatches).toEqual([]);
+      expect(runs[1]).toEqual(runs[0]);
+    },
+  );
 });

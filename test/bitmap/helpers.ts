@@ -4,7 +4,7 @@
  */
 
 import { BM_END_OF_MAP } from "../../assembly/portable/layout.js";
-import { BitmapLab, type LabBitmap } from "../../src/bitmap/index.js";
+import { type Bitmap, BitmapArena } from "../../src/bitmap/index.js";
 import { BITMAP_STRATEGIES } from "../../src/engine/strategies.js";
 import type { BitmapStrategy } from "../../src/machine/config.js";
 
@@ -20,8 +20,8 @@ export interface Geometry {
 }
 
 /** lab - A small lab (debug engine under vitest) for @g. */
-export function lab(g: Geometry, slots = 3): Promise<BitmapLab> {
-  return BitmapLab.create({
+export function lab(g: Geometry, slots = 3): Promise<BitmapArena> {
+  return BitmapArena.create({
     pfns: g.pfns,
     pageSize: g.pageSize,
     zones: { dmaEndPfn: g.dmaEndPfn, highmemStartPfn: g.highmemStartPfn },
@@ -31,7 +31,7 @@ export function lab(g: Geometry, slots = 3): Promise<BitmapLab> {
 }
 
 /** iterate - memory_bm_next_pfn from the cursor until BM_END_OF_MAP, one call at a time. */
-export function iterate(bm: LabBitmap): number[] {
+export function iterate(bm: Bitmap): number[] {
   const out: number[] = [];
   for (let pfn = bm.next(); pfn !== END; pfn = bm.next()) out.push(pfn);
   return out;
@@ -54,7 +54,7 @@ export function firstAtOrAfter(values: readonly number[], pfn: number): number {
   return lo < values.length ? values[lo]! : END;
 }
 
-/** How each strategy ends an iteration (§1.3, §1.5.5, §4.15 item 8). */
+/** How each strategy ends an iteration (kernel/power/snapshot.c: struct bm_block (v2.6.19), memory_bm_next_pfn()). */
 export const END_BEHAVIOUR: Record<BitmapStrategy, "stays" | "wraps"> = {
   flat: "stays",
   bmlist: "wraps",

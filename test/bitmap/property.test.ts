@@ -1,15 +1,15 @@
 /**
  * Property tests: random operation sequences on every strategy against a JS Set and a cursor model.
  *
- * The sequences keep the kernel's discipline (§1.5.4): after a random-access operation the cursor is not trusted
- * until a reset or a seek, since the eras disagree on what a lookup does to it (conformance.test.ts pins each
- * down). Within that discipline every strategy must answer exactly as the model does, one call at a time and through
- * the bulk entry points, and must end the map as its era did.
+ * The sequences keep the kernel's discipline (kernel/power/snapshot.c: memory_bm_find_bit()): after a random-access
+ * operation the cursor is not trusted until a reset or a seek, since the eras disagree on what a lookup does to it
+ * (conformance.test.ts pins each down). Within that discipline every strategy must answer exactly as the model does,
+ * one call at a time and through the bulk entry points, and must end the map as its era did.
  */
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { LabBitmap } from "../../src/bitmap/index.js";
+import type { Bitmap } from "../../src/bitmap/index.js";
 import type { BitmapStrategy } from "../../src/machine/config.js";
 import { END, END_BEHAVIOUR, firstAtOrAfter, type Geometry, lab, STRATEGIES, sorted } from "./helpers.js";
 
@@ -110,7 +110,7 @@ class Model {
   }
 }
 
-function run(bm: LabBitmap, other: LabBitmap, model: Model, ops: readonly Op[]): void {
+function run(bm: Bitmap, other: Bitmap, model: Model, ops: readonly Op[]): void {
   const n = model.n;
   const clamp = (v: number) => ((v % n) + n) % n;
   const trusted = () => model.pos !== null;

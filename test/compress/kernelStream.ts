@@ -1,8 +1,9 @@
 /**
- * The compressed chunks of a kernel-written hibernation image, found by following its swap map (linux-swsusp.md
- * §5.2–§5.6, §5.10 steps 1–4). Test and benchmark support only: the swap-image reader proper lives in src/.
+ * The compressed chunks of a kernel-written hibernation image, found by following its swap map (kernel/power/swap.c:
+ * struct swsusp_header, swsusp_read(), load_image_lzo()). Test and benchmark support only: the swap-image reader proper
+ * lives in src/.
  *
- * ╒══════ one chunk, from map entry k on (§5.6) ══════╕
+ * ╒══════ one chunk, from map entry k on (kernel/power/swap.c: load_image_lzo()) ══════╕
  * │ cmp_len      u64 LE, 1 … WORST_CMP_LEN            │ +0
  * │ data         cmp_len bytes: LZO1X-1 or raw LZ4    │ +8
  * │ padding      to the page end, stale bytes         │
@@ -29,7 +30,7 @@ export interface KernelStream {
   algo: "lzo" | "lz4";
   /** swsusp_info.pages: the header page plus every page of the stream. */
   pages: number;
-  /** swsusp_header.crc32 (§5.7). */
+  /** swsusp_header.crc32 (kernel/power/swap.c: crc32_threadfn()). */
   crc32: number;
   chunks: KernelChunk[];
 }
@@ -93,7 +94,8 @@ export function kernelStream(device: Uint8Array): KernelStream {
   return { algo: flags & SF_COMPRESSION_ALG_LZ4 ? "lz4" : "lzo", pages, crc32, chunks };
 }
 
-/** kernelCrc32 - crc32_le(@crc, @buf) as the kernel computes it: seed 0, no final XOR (§5.7). */
+/** kernelCrc32 - crc32_le(@crc, @buf) as the kernel computes it: seed 0, no final XOR (kernel/power/swap.c:
+ * crc32_threadfn()). */
 export function kernelCrc32(crc: number, buf: Uint8Array): number {
   return (zlibCrc32(buf, (crc ^ 0xffffffff) >>> 0) ^ 0xffffffff) >>> 0;
 }

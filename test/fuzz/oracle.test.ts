@@ -3,12 +3,13 @@
  * typed rejections, a machine that was not rolled back, and a file that was written.
  */
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as L from "../../assembly/portable/layout.js";
 import { bootDigest, fileFingerprint, rollbackState } from "../../fuzz/evidence.js";
-import { judgeError, MachinePool } from "../../fuzz/oracle.js";
+import { judgeError, MachinePool, openFds } from "../../fuzz/oracle.js";
 import { ConfigError, ResumeError } from "../../src/errors.js";
 import { createMachine } from "../../src/machine/machine.js";
 import { ResumeSession } from "../../src/resume.js";
@@ -140,5 +141,25 @@ describe("the rollback evidence", () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     writeFileSync(path, readFileSync(path));
     expect(fileFingerprint(path)).not.toBe(before);
+  });
+});
+
+describe("openFds()", () => {
+  it("counts the descriptors open on the case's folder, not those the campaign holds elsewhere", () => {
+    const caseDir = mkdtempSync(join(dir, "case-"));
+    const other = join(tmpdir(), `fuzz-campaign-${process.pid}.log`);
+    writeFileSync(join(caseDir, "case.img"), "x");
+    writeFileSync(other, "x");
+    const before = openFds(caseDir);
+    const mine = openSync(join(caseDir, "case.img"), "r");
+    const theirs = openSync(other, "r");
+    try {
+      expect(openFds(caseDir)).toBe(before + 1);
+    } finally {
+      closeSync(mine);
+      closeSync(theirs);
+    }
+    expect(openFds(caseDir)).toBe(before);
+    rmSync(other);
   });
 });

@@ -130,7 +130,8 @@ let counter = 0;
 
 /**
  * shuffleMetadata - Put the PFN entries of the thaw image at @path in a seeded random order (the data pages stay in
- * ascending PFN order, as the kernel assigns them, §4.3), and recompute the stream and header checksums.
+ * ascending PFN order, as the kernel assigns them, kernel/power/snapshot.c: unpack_orig_pfns()), and recompute the
+ * stream and header checksums.
  */
 export function shuffleMetadata(path: string, seed: number): void {
   const file = readFileSync(path);

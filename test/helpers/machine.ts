@@ -1,5 +1,6 @@
 /**
- * Checks that a failed resume left the machine as it booted (§4.12): the evidence fuzz/evidence.ts reads.
+ * Checks that a failed resume left the machine as it booted (kernel/power/hibernate.c: load_image_and_restore()): the
+ * evidence fuzz/evidence.ts reads.
  */
 export { bootDigest, rollbackState } from "../../fuzz/evidence.js";
 

@@ -1,8 +1,9 @@
 /**
  * Read a thaw image back by PFN, independently of the engine: the header's counts (HDR_* of
  * assembly/portable/layout.ts), the PFN metadata pages (u64 entries, bit 63 = zero page, all ones = end), and the data
- * pages, which belong to the non-zero PFNs in ascending order whatever the order of the entries (§4.3: data page i
- * goes to the i-th set bit of orig_bm). src/image/thawImage.ts describes the format.
+ * pages, which belong to the non-zero PFNs in ascending order whatever the order of the entries
+ * (kernel/power/snapshot.c: unpack_orig_pfns(): data page i goes to the i-th set bit of orig_bm).
+ * src/image/thawImage.ts describes the format.
  */
 import { readFileSync } from "node:fs";
 import * as L from "../../assembly/portable/layout.js";

@@ -3,6 +3,7 @@
  * refuse reported by inspect (exit code 2, JSON `refusals` and `warnings`).
  */
 import { spawnSync } from "node:child_process";
+import { truncateSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { encodeEntry } from "../../src/image/pfnEntry.js";
@@ -81,5 +82,19 @@ describe("thaw and Linux images", () => {
       ok: false,
       error: { phase: "config", offending: { kind: "option", name: "highmem", value: "pfn:x" } },
     });
+  });
+  it("an image inspect cannot read: the failure speaks of inspecting, not of a resume that committed nothing", () => {
+    const path = join(dir, "short-map.img");
+    const layout = writeLinuxImage(path, {
+      compression: "none",
+      numPhyspages: 1024,
+      entries: Array.from({ length: 600 }, (_, i) => encodeEntry(200 + i)),
+      data: Array.from({ length: 600 }, (_, i) => pageOf(4096, i)),
+    });
+    truncateSync(path, 4096 * (Math.max(...layout.mapBlocks) + 1));
+    const out = thaw("inspect", path);
+    expect(out.status).toBe(1);
+    expect(out.stderr).toMatch(/^thaw: inspect failed in checkHeader: /);
+    expect(out.stderr).not.toMatch(/resume|committed/);
   });
 });

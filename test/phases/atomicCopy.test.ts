@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { simulate } from "../../src/simulate.js";
 
 describe("atomicCopy()", () => {
-  it("walks restore_pblist by `next` and copies every PBE: one page per PBE, descending PFN order (§4.6, §4.10)", async () => {
+  it("walks restore_pblist by `next` and copies every PBE: one page per PBE, descending PFN order (kernel/power/snapshot.c: get_buffer(), arch/x86/power/hibernate_asm_64.S: core_restore_code)", async () => {
     const r = await simulate({
       frames: 1024,
       pageSize: 1024,

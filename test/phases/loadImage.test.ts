@@ -12,7 +12,7 @@ import { tempDir } from "../helpers/tmp.js";
 const dir = tempDir();
 
 describe("loadImage()", () => {
-  it("fails with ENODATA on a CRC32 mismatch, before anything is committed (§5.7)", async () => {
+  it("fails with ENODATA on a CRC32 mismatch, before anything is committed (kernel/power/swap.c: crc32_threadfn())", async () => {
     const outcome = await resumeRaw(dir, {
       pageSize: 4096,
       frames: 256,
@@ -28,7 +28,7 @@ describe("loadImage()", () => {
     );
   });
 
-  it("drains trailing zero pages at the end of the stream (§4.2, §4.15 item 5)", async () => {
+  it("drains trailing zero pages at the end of the stream (kernel/power/snapshot.c: snapshot_write_next())", async () => {
     const outcome = await resumeRaw(dir, {
       pageSize: 4096,
       frames: 256,

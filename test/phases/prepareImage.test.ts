@@ -8,7 +8,7 @@ import { tempDir } from "../helpers/tmp.js";
 const dir = tempDir();
 
 describe("prepareImage()", () => {
-  it("fails with ENOMEM, naming what was needed and what was free, when the image does not fit (§4.5)", async () => {
+  it("fails with ENOMEM, naming what was needed and what was free, when the image does not fit (kernel/power/snapshot.c: prepare_image())", async () => {
     const entries = Array.from({ length: 150 }, (_, i) => BigInt(i));
     const outcome = await resumeRaw(
       dir,
@@ -19,7 +19,7 @@ describe("prepareImage()", () => {
     expect(outcome.error!.offending).toMatchObject({ kind: "pages", limit: 0 });
   });
 
-  it("reserves ceil(n / PBES_PER_LINKED_PAGE) safe pages and preallocates n frames (§4.5 steps 7–8)", async () => {
+  it("reserves ceil(n / PBES_PER_LINKED_PAGE) safe pages and preallocates n frames (kernel/power/snapshot.c: prepare_image() steps 7–8)", async () => {
     const r = await simulate({
       frames: 2048,
       pageSize: 256,

@@ -16,7 +16,7 @@ function highmemDigest(machine: Awaited<ReturnType<typeof createMachine>>): stri
 }
 
 describe("restoreHighmem()", () => {
-  it("swaps every highmem PBE; a second call swaps the boot kernel's highmem back (§4.7)", async () => {
+  it("swaps every highmem PBE; a second call swaps the boot kernel's highmem back (kernel/power/snapshot.c: prepare_highmem_image())", async () => {
     const machine = await createMachine({
       frames: 2048,
       pageSize: 512,

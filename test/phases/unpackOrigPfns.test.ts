@@ -38,7 +38,7 @@ describe("unpackOrigPfns()", () => {
     expectCleanFailure(outcome, "unpackOrigPfns", "EFAULT", /PFN 150 lies in a hole/);
   });
 
-  it("rejects a PFN in a nosave region (as S-2015 did, §4.13)", async () => {
+  it("rejects a PFN in a nosave region (as v3.17 did, kernel/power/snapshot.c: register_nosave_region())", async () => {
     const outcome = await resumeRaw(
       dir,
       { pageSize: 4096, frames: 256, entries: [100n, 130n], data: pages(2) },
@@ -62,7 +62,7 @@ describe("unpackOrigPfns()", () => {
     expectCleanFailure(outcome, "unpackOrigPfns", "EINVAL", /lists 2 data pages .* image_pages is 3/);
   });
 
-  it("restores entries listed out of order: data page i goes to the i-th PFN in ascending order (§4.3)", async () => {
+  it("restores entries listed out of order: data page i goes to the i-th PFN in ascending order (kernel/power/snapshot.c: unpack_orig_pfns())", async () => {
     const data = pages(3);
     const outcome = await resumeRaw(dir, { pageSize: 4096, frames: 256, entries: [200n, 100n, 150n], data });
     expect(outcome.error).toBeUndefined();
@@ -73,7 +73,7 @@ describe("unpackOrigPfns()", () => {
     expect(outcome.session!.result().verify?.mismatches).toEqual([]);
   });
 
-  it("restores zero-flagged PFNs as zero pages that take no stream page (§4.8)", async () => {
+  it("restores zero-flagged PFNs as zero pages that take no stream page (kernel/power/snapshot.c: snapshot_write_next() and zero_bm, v6.6)", async () => {
     const data = pages(2);
     const outcome = await resumeRaw(dir, {
       pageSize: 4096,

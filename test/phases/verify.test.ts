@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { entryPfn } from "../../src/image/pfnEntry.js";
 import { createMachine } from "../../src/machine/machine.js";
+import { UNTOUCHED_READS } from "../../src/phases/verify.js";
 import { ResumeSession } from "../../src/resume.js";
 import { suspendMachine } from "../../src/suspend.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -35,5 +36,18 @@ describe("verify()", () => {
     expect(v.pages).toBe(image.entries);
     expect(v.mismatches).toEqual([imagePfn]);
     expect(v.untouchedMismatches).toEqual([untouched]);
+  });
+  it("reads never-written untouched frames only as an evenly spaced sample, so the machine is not faulted in whole", async () => {
+    const machine = await createMachine({ frames: 40000, pageSize: 4096, highmem: false, seed: 3 });
+    const path = join(dir, "sample.thaw");
+    suspendMachine(machine, { out: path, image: 0.05 });
+    const session = await ResumeSession.open(path, { machine });
+    const v = session.run().verify!;
+    const stride = Math.ceil(40000 / UNTOUCHED_READS);
+    expect(stride).toBeGreaterThan(1);
+    expect(v.untouchedMismatches).toEqual([]);
+    expect(v.untouchedRead).toBeLessThan(v.untouchedFrames);
+    expect(v.untouchedRead).toBeGreaterThanOrEqual(Math.floor(v.untouchedFrames / stride));
+    expect(v.untouchedRead).toBeLessThanOrEqual(UNTOUCHED_READS + machine.bootPfns.length);
   });
 });

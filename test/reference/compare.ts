@@ -66,7 +66,8 @@ export function compareContents(
 /**
  * crosscheck - Run @scenario in the model and in the engine (image written into @dir), with the
  * @probe.failAllocationAt-th page allocation made to fail when it is not 0, and the image's PFN entries shuffled when
- * @probe.shuffleMetadata is not 0 (the model does not care about their order, §4.3).
+ * @probe.shuffleMetadata is not 0 (the model does not care about their order, kernel/power/snapshot.c:
+ * unpack_orig_pfns()).
  */
 export async function crosscheck(dir: string, scenario: Scenario, probe: ProbeOptions = {}): Promise<Crosscheck> {
   const model = runModel(scenario.machine, scenario.image, { failAllocationAt: probe.failAllocationAt ?? 0 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { bitmapChargePages, explicitOrders, pbesPerLinkedPage, runModel } from "./model.js";
 import { EXAMPLE_IMAGE, exampleMachine, framesBeforeReserve } from "./worked-example.js";
 
-describe("reference model: §4.14 worked example", () => {
+describe("reference model: the worked example (examples/worked-example.json)", () => {
   const result = runModel(exampleMachine(), EXAMPLE_IMAGE);
 
   it("succeeds with n = 5 and no unsafe page found while building the safe bitmaps", () => {
@@ -50,7 +50,7 @@ describe("reference model: §4.14 worked example", () => {
 });
 
 describe("reference model: sizes", () => {
-  it("PBES_PER_LINKED_PAGE is 170 with 4 KiB pages (§1.2) and 2 with 64-byte pages", () => {
+  it("PBES_PER_LINKED_PAGE is 170 with 4 KiB pages (kernel/power/snapshot.c: chain_alloc()) and 2 with 64-byte pages", () => {
     expect(pbesPerLinkedPage(4096)).toBe(170);
     expect(pbesPerLinkedPage(64)).toBe(2);
   });
@@ -61,7 +61,8 @@ describe("reference model: sizes", () => {
   });
 
   it("a bitmap over 513 leaves takes the leaves, 3 inner nodes and 4 descriptor pages", () => {
-    // two levels: two level-1 nodes and the root; the 80-byte zone and 516 rtree_nodes: 167 in the first chain page, then 170, 170, 9
+    // two levels: two level-1 nodes and the root; the 80-byte zone and 516 rtree_nodes: 167 in the first chain page,
+    // then 170, 170, 9
     expect(bitmapChargePages(513 * 32768, 4096)).toBe(513 + 3 + 4);
   });
 

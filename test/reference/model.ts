@@ -1,5 +1,5 @@
 /**
- * A reference model of the resume (linux-swsusp.md §4, S-mod semantics) in plain TypeScript: Sets, Maps and arrays,
+ * A reference model of the resume (kernel/power/snapshot.c as of v6.16) in plain TypeScript: Sets, Maps and arrays,
  * one function per kernel function, written for clarity and not for speed (machines of a few thousand frames).
  *
  * It is written from the documentation and the machine-model rules the engine promises, NOT from the engine's
@@ -147,7 +147,7 @@ export interface ModelResult {
   allocations: number;
 }
 
-// ── constants (§1.2, §1.5) ──
+// ── constants (kernel/power/snapshot.c: chain_alloc(), struct mem_zone_bm_rtree) ──
 
 /** sizeof(struct pbe) = sizeof(struct highmem_pbe) = sizeof(struct rtree_node) on x86_64. */
 export const PBE_SIZE = 24;
@@ -172,9 +172,10 @@ export function pbesPerLinkedPage(pageSize: number): number {
 }
 
 /**
- * chainAllocatorPages - Pages a chain allocator takes for @sizes, allocated in that order (§1.2): a new page when the
- * current one has less than `size` bytes left. An object larger than a linked page (the 80-byte zone descriptor with
- * 64-byte pages, which no kernel has) is given ceil(size / data) pages of its own — thaw's convention.
+ * chainAllocatorPages - Pages a chain allocator takes for @sizes, allocated in that order (kernel/power/snapshot.c:
+ * chain_alloc()): a new page when the current one has less than `size` bytes left. An object larger than a linked page
+ * (the 80-byte zone descriptor with 64-byte pages, which no kernel has) is given ceil(size / data) pages of its own —
+ * thaw's convention.
  */
 function chainAllocatorPages(sizes: readonly number[], pageSize: number): number {
   const data = linkedPageDataSize(pageSize);
@@ -196,10 +197,11 @@ function chainAllocatorPages(sizes: readonly number[], pageSize: number): number
 }
 
 /**
- * bitmapChargePages - Pages the modern kernel's radix-tree bitmap takes for one extent of @frames PFNs (§1.5.3):
- * create_zone_bm_rtree() takes the zone descriptor from the chain, then add_rtree_block() for block 0, 1, ...: grow
- * the tree when block_nr needs more levels (a new root), allocate the leaf, and create the missing inner nodes on the
- * way down. Every node (leaf or inner) is one data page plus a 24-byte rtree_node from the chain.
+ * bitmapChargePages - Pages the modern kernel's radix-tree bitmap takes for one extent of @frames PFNs
+ * (kernel/power/snapshot.c: add_rtree_block()): create_zone_bm_rtree() takes the zone descriptor from the chain, then
+ * add_rtree_block() for block 0, 1, ...: grow the tree when block_nr needs more levels (a new root), allocate the leaf,
+ * and create the missing inner nodes on the way down. Every node (leaf or inner) is one data page plus a 24-byte
+ * rtree_node from the chain.
  */
 export function bitmapChargePages(frames: number, pageSize: number): number {
   const bitsPerLeaf = pageSize * 8; // BM_BITS_PER_BLOCK
@@ -369,7 +371,7 @@ class Restore {
     return n;
   }
 
-  // ── page states (§2.1) ──
+  // ── page states (kernel/power/snapshot.c: create_basic_memory_bitmaps()) ──
 
   private isForbidden(pfn: number): boolean {
     return this.forbiddenPagesMap?.bits.has(pfn) ?? false;
@@ -388,7 +390,7 @@ class Restore {
     this.freePagesMap?.bits.add(pfn);
   }
 
-  // ── allocators (§2.2) ──
+  // ── allocators (kernel/power/snapshot.c: get_image_page()) ──
 
   /**
    * get_image_page - A zeroed lowmem page. With PG_SAFE, pages that are "free" (image PFNs) are marked forbidden,
@@ -435,7 +437,7 @@ class Restore {
     this.safePagesList.push(pfn);
   }
 
-  // ── bitmaps (§1.1, charged as the engine's machine model says) ──
+  // ── bitmaps (kernel/power/snapshot.c: struct memory_bitmap, charged as the engine's machine model says) ──
 
   /** memory_bm_create - Take `charge` pages with get_image_page(@safeNeeded); on failure give them back (CLEAR). */
   private memoryBmCreate(safeNeeded: boolean): Bitmap | null {
@@ -469,7 +471,8 @@ class Restore {
 
   /**
    * create_basic_memory_bitmaps - forbidden_pages_map then free_pages_map (PG_ANY), published only when both exist,
-   * then the valid nosave PFNs marked forbidden (§2.1, §4.13).
+   * then the valid nosave PFNs marked forbidden (kernel/power/snapshot.c: create_basic_memory_bitmaps(),
+   * register_nosave_region()).
    */
   private createBasicMemoryBitmaps(): void {
     const bm1 = this.memoryBmCreate(PG_ANY);
@@ -508,13 +511,14 @@ class Restore {
     if (!this.zeroBm) throw new Enomem();
   }
 
-  /** unpack_orig_pfns - Image PFNs into copy_bm, zero-flagged ones also into zero_bm (§4.3). */
+  /** unpack_orig_pfns - Image PFNs into copy_bm, zero-flagged ones also into zero_bm (kernel/power/snapshot.c). */
   private unpackOrigPfns(): void {
     for (const pfn of this.image.pfns) this.copyBm!.bits.add(pfn);
     for (const pfn of this.image.zeroPfns) this.zeroBm!.bits.add(pfn);
   }
 
-  /** prepare_image steps 1–3: free the bounce buffer, count highmem image pages, mark_unsafe_pages (§4.4, §4.5). */
+  /** prepare_image steps 1–3: free the bounce buffer, count highmem image pages, mark_unsafe_pages
+   * (kernel/power/snapshot.c). */
   private markUnsafePages(): void {
     this.freeImagePage(this.buffer!, PG_UNSAFE_CLEAR);
     this.buffer = null;
@@ -524,12 +528,13 @@ class Restore {
     this.allocatedUnsafePages = 0;
   }
 
-  /** imagePagesLeft - n = (Z + C) - nr_highmem - allocated_unsafe_pages (§4.5 steps 7–8). */
+  /** imagePagesLeft - n = (Z + C) - nr_highmem - allocated_unsafe_pages (kernel/power/snapshot.c: prepare_image() steps
+   * 7–8). */
   private imagePagesLeft(): number {
     return this.image.pfns.length - this.nrHighmem - this.allocatedUnsafePages;
   }
 
-  /** prepare_image steps 4–8 (§4.5) with prepare_highmem_image (§4.7). */
+  /** prepare_image steps 4–8 (kernel/power/snapshot.c) with prepare_highmem_image (kernel/power/snapshot.c). */
   private prepareImage(): void {
     // 4. orig_bm in safe pages
     const origBm = this.memoryBmCreate(PG_SAFE);
@@ -610,8 +615,9 @@ class Restore {
   }
 
   /**
-   * get_buffer - Where the data of image PFN @pfn goes (§4.6): its own frame if we own it (forbidden && free),
-   * otherwise a safe page with a PBE prepended to restore_pblist. HighMem PFNs go to get_highmem_page_buffer().
+   * get_buffer - Where the data of image PFN @pfn goes (kernel/power/snapshot.c): its own frame if we own it (forbidden
+   * && free), otherwise a safe page with a PBE prepended to restore_pblist. HighMem PFNs go to
+   * get_highmem_page_buffer().
    */
   private getBuffer(pfn: number, highmemCopies: number[]): number {
     if (this.isHighmem(pfn)) return this.getHighmemPageBuffer(pfn, highmemCopies);
@@ -687,12 +693,14 @@ class Restore {
     this.freeImagePage(temp, PG_UNSAFE_CLEAR);
   }
 
-  /** core_restore_code - Copy every PBE's page to its original frame, head first (§4.10). */
+  /** core_restore_code - Copy every PBE's page to its original frame, head first (arch/x86/power/hibernate_asm_64.S).
+   * */
   private atomicCopy(): void {
     for (const pbe of this.restorePblist) this.contents.set(pbe.origAddress, this.content(pbe.address));
   }
 
-  /** swsusp_free - Free every page with both bits set; clear restore_pblist and the counters (§2.4). */
+  /** swsusp_free - Free every page with both bits set; clear restore_pblist and the counters (kernel/power/snapshot.c).
+   * */
   private swsuspFree(): void {
     if (!this.forbiddenPagesMap || !this.freePagesMap) return;
     for (const pfn of ascending(this.forbiddenPagesMap.bits)) {
@@ -707,7 +715,8 @@ class Restore {
 
   /**
    * rollback - What a failure before the atomic copy undoes: load_image_and_restore() runs swsusp_free() and
-   * free_basic_memory_bitmaps(), then boots normally (§4.1, §4.12).
+   * free_basic_memory_bitmaps(), then boots normally (kernel/power/hibernate.c: software_resume(),
+   * load_image_and_restore()).
    *
    * thaw gives back every frame the restore took (issue 2, item 7), where the kernel leaks a few: when prepare_image()
    * fails before step 4 or 5 has freed copy_bm or the PG_ANY zero_bm, the frames of those bitmaps that are not image

@@ -38,8 +38,8 @@ export interface Scenario {
  * leave little, so that some run out of memory; "crowded-highmem" ones whose HighMem is mostly the boot kernel's, so
  * that prepare_highmem_image() gets fewer highmem frames than there are highmem image pages; "lowmem-starved" ones
  * with small pages, an image mostly in HighMem and little free lowmem, so that the highmem PBEs' chain pages (not
- * covered by the reserve, §4.5) can run lowmem out during loading; "large-pages" ones with 8–64 KiB pages on few
- * frames.
+ * covered by the reserve, kernel/power/snapshot.c: prepare_image()) can run lowmem out during loading; "large-pages"
+ * ones with 8–64 KiB pages on few frames.
  */
 export type ScenarioKind = "roomy" | "tight" | "crowded-highmem" | "lowmem-starved" | "large-pages";
 

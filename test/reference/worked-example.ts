@@ -1,10 +1,10 @@
 /**
- * linux-swsusp.md §4.14, the worked example, as a scenario for the model and for the engine.
+ * The worked example (examples/worked-example.json) as a scenario for the model and for the engine.
  *
  * One lowmem zone of 100 frames (4 KiB pages), the boot kernel in PFNs 0–40, image PFNs {10, 11, 50, 51, 52}, no zero
- * pages, no HighMem. §4.14 leaves out the frames the bitmaps take; here the allocator's order hands them frames
- * 80–99 (none of them unsafe, so allocated_unsafe_pages stays 0 and n = 5), and then exactly the frames the example
- * names: 60 for the reserve, then 50, 61, 51, 62, 63 for the preallocation.
+ * pages, no HighMem. the worked example leaves out the frames the bitmaps take; here the allocator's order hands them
+ * frames 80–99 (none of them unsafe, so allocated_unsafe_pages stays 0 and n = 5), and then exactly the frames the
+ * example names: 60 for the reserve, then 50, 61, 51, 62, 63 for the preallocation.
  */
 import { bitmapChargePages, explicitOrders, type ModelImage, type ModelMachine } from "./model.js";
 
@@ -13,7 +13,8 @@ export const PAGE_SIZE = 4096;
 export const BOOT_PFNS = Array.from({ length: 41 }, (_, i) => i);
 export const IMAGE_PFNS = [10, 11, 50, 51, 52];
 
-/** Bitmaps created before the reserve: forbidden, free, copy_bm, zero_bm, orig_bm, tmp, zero_bm again (§4.5). */
+/** Bitmaps created before the reserve: forbidden, free, copy_bm, zero_bm, orig_bm, tmp, zero_bm again
+ * (kernel/power/snapshot.c: prepare_image()). */
 const BITMAPS_BEFORE_RESERVE = 7;
 
 /** The frames handed out before the reserve: the bitmaps' and the bounce buffer's (taken after the basic bitmaps). */
@@ -22,7 +23,7 @@ export function framesBeforeReserve(): number[] {
   return Array.from({ length: count }, (_, i) => 99 - i);
 }
 
-/** The allocator's explicit order: the bitmap frames, then the frames §4.14 names, in its order. */
+/** The allocator's explicit order: the bitmap frames, then the frames the worked example names, in its order. */
 export function allocatorOrder(): number[] {
   return [...framesBeforeReserve(), 60, 50, 61, 51, 62, 63];
 }

@@ -1,4 +1,7 @@
 import { type Command, Option } from "commander";
+import { checkDumpOutput } from "../../dump/dump.js";
+import { DUMP_FORMATS, type DumpFormat } from "../../dump/format.js";
+import { ConfigError } from "../../errors.js";
 import { restoreMap, writeSvg } from "../../map.js";
 import { checkMaxMemory } from "../../options.js";
 import { ResumeSession } from "../../resume.js";
@@ -11,7 +14,7 @@ import {
   toMachine,
 } from "../options.js";
 import { mapOutput, print, resumeJson, runCommand } from "../output.js";
-import { describeMachine, resumeReport, verifyOk } from "../report.js";
+import { describeMachine, dumpLine, resumeReport, verifyOk } from "../report.js";
 
 /** resumeCommand - `thaw resume IMAGE`: restore a thaw or Linux image into a model of its machine, then verify. */
 export function resumeCommand(program: Command): void {
@@ -38,7 +41,15 @@ export function resumeCommand(program: Command): void {
         .option(
           "--store-dir <dir>",
           "folder of the contents store's page file (default: the system's temporary folder)",
-        ),
+        )
+        .option("--out <file>", "write the restored memory (every frame the image holds) to this file")
+        .addOption(
+          new Option(
+            "--format <format>",
+            "format of --out: raw, elf (core) or lime (default: from the extension, else raw)",
+          ).choices(DUMP_FORMATS),
+        )
+        .option("--force", "let --out or --map replace an existing file (never the image)"),
       "draw the restore map: what the restore did with every frame",
     ),
     { resume: true },
@@ -46,9 +57,31 @@ export function resumeCommand(program: Command): void {
     (
       path: string,
       flags: MachineFlags &
-        ImageFlags & { verify: boolean; maxMemory?: number; contents: "auto" | "memory" | "store"; storeDir?: string },
+        ImageFlags & {
+          verify: boolean;
+          maxMemory?: number;
+          contents: "auto" | "memory" | "store";
+          storeDir?: string;
+          out?: string;
+          format?: DumpFormat;
+          force?: boolean;
+        },
     ) =>
       runCommand(flags.json, async (progress) => {
+        if (!flags.out && flags.format)
+          throw new ConfigError("--format applies to the dump --out writes, and no --out was given", {
+            kind: "option",
+            name: "format",
+            value: flags.format,
+          });
+        if (flags.force && !flags.out && !flags.map)
+          throw new ConfigError("--force applies to the files --out and --map write, and neither was given", {
+            kind: "option",
+            name: "force",
+            value: "true",
+          });
+        const out = flags.out && { path: flags.out, format: flags.format, force: flags.force, inputs: [path] };
+        if (out) checkDumpOutput(out);
         const map = flags.map ? mapOutput(path, flags) : undefined;
         const session = await ResumeSession.open(path, {
           machineOptions: toMachine(flags),
@@ -72,13 +105,16 @@ export function resumeCommand(program: Command): void {
           );
         const ok = verifyOk(result.verify, result.counts.imagePages);
         if (!ok) process.exitCode = 2;
-        print(flags.json, resumeJson(result, { ok, format: session.source.format }), () =>
+        const dump = out && ok ? session.dump(out) : undefined;
+        print(flags.json, resumeJson(result, { ok, format: session.source.format, ...(dump && { dump }) }), () =>
           resumeReport(
             [
               describeMachine(session.machine.spec),
               ...(session.store ? [`frames: in a contents store (page file in ${session.machine.storeDir})`] : []),
               `image: ${path} (${session.source.format}, ${session.source.pages} pages)`,
               ...result.warnings.map((w) => `warning: ${w}`),
+              ...(dump ? [dumpLine(dump)] : []),
+              ...(out && !ok ? [`dump: not written to ${out.path}: the restored memory failed verification`] : []),
             ],
             result,
           ),

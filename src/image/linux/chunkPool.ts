@@ -1,9 +1,10 @@
 /**
  * Decompression of the chunks of a compressed hibernation stream (kernel/power/swap.c) by thaw's own LZO1X and LZ4 decoders
  * (assembly/compress/), in an engine memory of its own (the image is read before any machine exists), on worker
- * threads as the kernel does (up to three decompression threads and a CRC thread): each worker serves one slot,
- * decompresses the chunk the main thread put there and checksums it; the main thread combines the checksums in
- * stream order. With no workers the main thread decompresses itself, in slot 0.
+ * threads as the kernel does (up to three decompression threads and a CRC thread): each worker serves
+ * CHUNKS_PER_WORKER slots, decompresses the chunks the main thread put there, oldest first, and checksums them; the
+ * main thread reads the next chunks from the device meanwhile and combines the checksums in stream order. With no
+ * workers the main thread decompresses itself, in slot 0.
  *
  * ╒═════════ pool memory ═════════╕
  * │ engine static data, CTX      │ 0
@@ -26,6 +27,12 @@ export type Compression = "lzo" | "lz4";
 
 /** Most workers a pool starts: the kernel's CMP_THREADS. */
 export const MAX_DECOMPRESSION_WORKERS = 3;
+
+/**
+ * Chunks in flight per worker: the main thread reads this many ahead, so a worker finds its next chunk waiting when it
+ * finishes one instead of waiting for the main thread to hand it over (a depth of one left the two idle in turn).
+ */
+export const CHUNKS_PER_WORKER = 4;
 
 /**
  * defaultWorkers - The kernel's choice, clamp(CPUs - 1, 1, 3), on machines with more than two CPUs; none on one or
@@ -69,6 +76,7 @@ export class ChunkPool {
   private readonly base: number[];
   private readonly workers: Worker[];
   private readonly control: Int32Array[];
+  private seq = 0;
 
   private constructor(mem: EngineMemory, base: number[], workers: Worker[]) {
     this.mem = mem;
@@ -86,14 +94,16 @@ export class ChunkPool {
   /** create - A pool with @workers decompression workers (0: decompress on the calling thread). */
   static async create(workers = defaultWorkers()): Promise<ChunkPool> {
     const arena = new ArenaBuilder();
-    const base = Array.from({ length: Math.max(1, workers) }, () => arena.take(SLOT_BYTES, 4096));
+    const base = Array.from({ length: workers > 0 ? workers * CHUNKS_PER_WORKER : 1 }, () =>
+      arena.take(SLOT_BYTES, 4096),
+    );
     const mem = await EngineMemory.create(arena.end);
     const { module, memory, flavour } = mem;
     const started: Worker[] = [];
     for (let i = 0; i < workers; i++) {
       started.push(
         startWorker("./chunkWorker", import.meta.url, {
-          workerData: { module, memory, flavour, slot: base[i]! },
+          workerData: { module, memory, flavour, slots: base.filter((_, s) => s % workers === i) },
         }),
       );
     }
@@ -126,8 +136,16 @@ export class ChunkPool {
       ctl[SLOT.STATE] = SLOT.DONE;
       return;
     }
+    ctl[SLOT.SEQ] = ++this.seq;
     Atomics.store(ctl, SLOT.STATE, SLOT.WORK);
-    Atomics.notify(ctl, SLOT.STATE);
+    this.ring(slot % this.workers.length);
+  }
+
+  /** ring - Wake worker @worker: one of its slots holds WORK, or it is to exit. */
+  private ring(worker: number): void {
+    const bell = this.control[worker]!;
+    Atomics.add(bell, SLOT.BELL, 1);
+    Atomics.notify(bell, SLOT.BELL);
   }
 
   /**
@@ -164,10 +182,9 @@ export class ChunkPool {
   /** close - Stop the workers (idempotent). */
   close(): void {
     this.drain();
+    for (const ctl of this.control) Atomics.store(ctl, SLOT.STATE, SLOT.EXIT);
     this.workers.forEach((worker, i) => {
-      const ctl = this.control[i]!;
-      Atomics.store(ctl, SLOT.STATE, SLOT.EXIT);
-      Atomics.notify(ctl, SLOT.STATE);
+      this.ring(i);
       void worker.terminate();
     });
     this.workers.length = 0;

@@ -15,6 +15,8 @@
  * │ HEADER   bytes of the cmp_len    │ 3   (8 on x86_64, 4 on i386)
  * │ RESULT   unc_len or negative code│ 4
  * │ CRC      crc32_le of the output  │ 5
+ * │ SEQ      submission number       │ 6   (a worker decodes its oldest chunk first)
+ * │ BELL     the worker's doorbell   │ 7   (in a worker's first slot: bumped on every submit to its slots)
  * │ ERR      the decoder's error     │ 8…10 (DECOMP_ERR_* of assembly/portable/compress.ts)
  * └───────────────────────────────────┘
  */
@@ -29,6 +31,8 @@ export const SLOT = {
   HEADER: 3,
   RESULT: 4,
   CRC: 5,
+  SEQ: 6,
+  BELL: 7,
   ERR: 8,
   WORDS: 16,
   IDLE: 0,
@@ -43,10 +47,10 @@ export const SLOT_BYTES = CONTROL_BYTES + INPUT_BYTES + C.UNC_SIZE;
 /** Algorithms a slot decodes (the ALGO word). */
 export const ALGO = { lzo: 0, lz4: 1 } as const;
 
-/** What a worker is told about its slot. */
+/** What a worker is told about its slots. */
 export interface ChunkWorkerData {
-  /** Address of the slot's control block. */
-  slot: number;
+  /** Addresses of the control blocks of the slots it serves; the first holds its doorbell (SLOT.BELL). */
+  slots: number[];
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
- * The swap map (kernel/power/swap.c: struct swap_map_page): the chain of struct swap_map_page that lists, in stream order, the block of every page the
- * image wrote. Read whole up front, as S-mod's get_swap_reader() does, by following `next_swap` — never by scanning
- * the device.
+ * The swap map (kernel/power/swap.c: struct swap_map_page): the chain of struct swap_map_page that lists, in stream
+ * order, the block of every page the image wrote. Read whole up front, as the current kernel's get_swap_reader() does,
+ * by following `next_swap` — never by scanning the device.
  *
  * ╒════════ struct swap_map_page (one block) ════════╕
  * │ sector_t entries[511]   blocks, 0 = no more     │ 0

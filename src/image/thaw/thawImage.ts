@@ -1,14 +1,15 @@
 /**
- * thaw's own image format: the kernel's snapshot stream (§3) in a file.
+ * thaw's own image format: the kernel's snapshot stream (kernel/power/snapshot.c: copy_data_pages(),
+ * snapshot_read_next()) in a file.
  *
  *   [ header block, 4096 bytes ][ M PFN metadata pages ][ C data pages ]     (stream pages are page_size bytes)
  *
- * The header block is swsusp_info's counterpart (§3.4) plus what a resume needs to rebuild the machine (zones,
- * holes, nosave regions); its layout is HDR_* in assembly/portable/layout.ts. The metadata pages are pack_pfns()
- * output (§3.5): u64 entries in ascending PFN order, bit 63 flagging a zero page, an all-ones entry ending the list
- * when it does not fill the last page. The data pages are the non-zero pages in the same order. `pages` counts the
- * header as stream page 0, as the kernel does, so M = pages - image_pages - 1. The CRC is the kernel's crc32_le over
- * every stream page after the header (§5.7).
+ * The header block is swsusp_info's counterpart (kernel/power/power.h) plus what a resume needs to rebuild the machine
+ * (zones, holes, nosave regions); its layout is HDR_* in assembly/portable/layout.ts. The metadata pages are
+ * pack_pfns() output (kernel/power/snapshot.c: pack_pfns()): u64 entries in ascending PFN order, bit 63 flagging a zero
+ * page, an all-ones entry ending the list when it does not fill the last page. The data pages are the non-zero pages in
+ * the same order. `pages` counts the header as stream page 0, as the kernel does, so M = pages - image_pages - 1. The
+ * CRC is the kernel's crc32_le over every stream page after the header (kernel/power/swap.c: crc32_threadfn()).
  */
 import * as L from "../../../assembly/portable/layout.js";
 import { ResumeError } from "../../errors.js";
