@@ -111,6 +111,12 @@ describe("thaw (the CLI) on hostile input", () => {
     const out = thaw("inspect", path, "--digest", digest, "--force", "--json");
     expect(out.status, out.stderr).toBe(0);
     expect(readFileSync(digest, "utf8")).toMatch(/^# index\tpfn/);
+    const map = join(dir, "resume-map.svg");
+    writeFileSync(map, "keep me\n");
+    expect(jsonFailure("resume", path, "--map", map)).toMatchObject({ offending: { name: "--map", value: map } });
+    expect(readFileSync(map, "utf8")).toBe("keep me\n");
+    expect(thaw("resume", path, "--map", map, "--force", "--json").status).toBe(0);
+    expect(readFileSync(map, "utf8")).toMatch(/^<svg /);
     const image = join(dir, "kept.thaw");
     expect(thaw("suspend", "--out", image, "--memory", "8MiB").status).toBe(0);
     const kept = fileFingerprint(image);
