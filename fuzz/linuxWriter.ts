@@ -1,7 +1,7 @@
 /**
- * A writer of Linux swap areas holding a hibernation image (kernel/power/swap.c), for the fuzzer: page 0 with the swap and swsusp
- * headers, the swap map chain, the swsusp_info page, and the stream raw or in LZO / LZ4 chunks of 32 pages. The
- * compressor is passed in (the fuzzer uses the npm packages that wrap liblzo2 and the reference LZ4 encoder, never
+ * A writer of Linux swap areas holding a hibernation image (kernel/power/swap.c), for the fuzzer: page 0 with the swap
+ * and swsusp headers, the swap map chain, the swsusp_info page, and the stream raw or in LZO / LZ4 chunks of 32 pages.
+ * The compressor is passed in (the fuzzer uses the npm packages that wrap liblzo2 and the reference LZ4 encoder, never
  * thaw's own decoders' twins). Every field and structure can be overridden, so that each kind of broken image can
  * be built with everything else consistent.
  *
@@ -97,7 +97,9 @@ export interface LinuxImageLayout {
   chunkStarts: number[];
 }
 
-/** packPfns - pack_pfns() pages for @entries in @arch's width: the list, then the end marker if the last page has room. */
+/**
+ * packPfns - pack_pfns() pages for @entries in @arch's width: the list, then the end marker if the last page has room.
+ */
 export function packPfns(entries: readonly bigint[], arch: WriterArch = "x86_64"): Uint8Array {
   return packEntries(entries, PAGE, INFO_LAYOUT[arch].word);
 }

@@ -666,7 +666,10 @@ function thawHuge(seed: ThawSeed, dice: Dice): Mutation {
   return { name: "stream.huge+hdr", detail: `${which} claims ${pages} pages (size to match)`, image };
 }
 
-/** thawTruncationPoints - Every length a truncation sweep cuts a thaw image to: each page boundary, and inside the header. */
+/**
+ * thawTruncationPoints - Every length a truncation sweep cuts a thaw image to: each page boundary, and inside the
+ * header.
+ */
 export function thawTruncationPoints(seed: ThawSeed): number[] {
   const points = [0, 1, L.HDR_BLOCK_SIZE / 2];
   for (let at = L.HDR_BLOCK_SIZE; at < seed.bytes.length; at += seed.thaw.pageSize) points.push(at);

@@ -153,8 +153,9 @@ export class MachinePool {
 
 /**
  * openFds - File descriptors of this process open on a file in @folder (the case's image and what a resume writes
- * beside it) or in a folder thaw makes in the temporary folder (an unpacked wrapper, a contents store). Only those: the campaign's main thread opens files of its own (the log, failing cases) while a
- * case runs, and worker threads hold some until they exit, so a count of every descriptor would blame the case.
+ * beside it) or in a folder thaw makes in the temporary folder (an unpacked wrapper, a contents store). Only those: the
+ * campaign's main thread opens files of its own (the log, failing cases) while a case runs, and worker threads hold
+ * some until they exit, so a count of every descriptor would blame the case.
  */
 export function openFds(folder: string): number {
   if (!existsSync("/proc/self/fd")) return -1;

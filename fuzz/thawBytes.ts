@@ -102,7 +102,9 @@ export function thawParts(image: Uint8Array): ThawParts {
   return { pageSize, metaPages, imagePages, entries, header: image.subarray(0, L.HDR_BLOCK_SIZE), data };
 }
 
-/** packEntries - pack_pfns() pages for @entries at @pageSize, at least @minPages of them (zero-filled after the end). */
+/**
+ * packEntries - pack_pfns() pages for @entries at @pageSize, at least @minPages of them (zero-filled after the end).
+ */
 export function packEntries(entries: readonly bigint[], pageSize: number, minPages = 1): Uint8Array {
   const perPage = pageSize / 8;
   const pages = Math.max(minPages, Math.ceil(entries.length / perPage), 1);

@@ -71,8 +71,10 @@ export interface ResumeOptions extends OpenImageOptions {
   maxMemory?: number | string;
   /** Engine build for a machine built here. */
   flavour?: CreateMachineOptions["flavour"];
-  /** How loadImage places pages: "planned" (default: plan every destination, then copy or read straight into frames)
-   * or "faithful" (the kernel's page-by-page order with the highmem bounce page). Counts, PBEs and memory are the same. */
+  /**
+   * How loadImage places pages: "planned" (default: plan every destination, then copy or read straight into frames)
+   * or "faithful" (the kernel's page-by-page order with the highmem bounce page). Counts, PBEs and memory are the same.
+   */
   mode?: LoadMode;
   /**
    * The CRC thread: a worker that checksums the stream while loading goes on — and, for a stream stored

@@ -1,8 +1,8 @@
 /**
- * Restore benchmarks: end-to-end restore throughput against the floor of primitives measured in the same run (read, CRC,
- * the copies), the largest machine with contents (3 GiB image, peak RSS), placement-only machines up to 12 TiB with each
- * bitmap strategy (the 2014 case), and `thaw resume` of every kernel-written fixture. Writes bench/results/restore-*.json
- * and the "restore" section of bench/RESULTS.md. Never part of `npm test`.
+ * Restore benchmarks: end-to-end restore throughput against the floor of primitives measured in the same run (read,
+ * CRC, the copies), the largest machine with contents (3 GiB image, peak RSS), placement-only machines up to 12 TiB
+ * with each bitmap strategy (the 2014 case), and `thaw resume` of every kernel-written fixture. Writes
+ * bench/results/restore-*.json and the "restore" section of bench/RESULTS.md. Never part of `npm test`.
  */
 import { spawnSync } from "node:child_process";
 import {

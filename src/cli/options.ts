@@ -60,7 +60,9 @@ function bootFlag(value: string): BootSpec {
   return checkBoot(value, "--boot");
 }
 
-/** machineOptions - Add the machine flags to @cmd (without size and zones for commands that read them from an image). */
+/**
+ * machineOptions - Add the machine flags to @cmd (without size and zones for commands that read them from an image).
+ */
 export function machineOptions(cmd: Command, { resume = false } = {}): Command {
   if (!resume) {
     cmd.addOption(new Option("--memory <size>", "memory size (KiB/MiB/GiB/TiB)").default("1GiB").argParser(size));

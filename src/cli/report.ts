@@ -111,7 +111,9 @@ export function verifyOk(v: VerifyReport | undefined, imagePages: number): boole
   );
 }
 
-/** resumeReport - The text of a finished resume: @heading lines, the phase table, the counts, @extra, the verify line. */
+/**
+ * resumeReport - The text of a finished resume: @heading lines, the phase table, the counts, @extra, the verify line.
+ */
 export function resumeReport(
   heading: string[],
   result: { phases: readonly PhaseRecord[]; counts: ResumeCounts; verify?: VerifyReport | undefined },

@@ -151,8 +151,8 @@ export class EngineMemory {
 
   /**
    * release - Give the memory back for reuse by the next EngineMemory of its size (small memories only; larger ones
-   * are left to the garbage collector), once every thread held over it (holdMemory) has exited. Nothing may use this EngineMemory, its engine or a view of it afterwards, and
-   * no thread may still run over it.
+   * are left to the garbage collector), once every thread held over it (holdMemory) has exited. Nothing may use this
+   * EngineMemory, its engine or a view of it afterwards, and no thread may still run over it.
    */
   release(): void {
     const memory = this.memory;

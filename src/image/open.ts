@@ -33,7 +33,10 @@ export interface OpenImageOptions {
   maxMemory?: number | string;
   /** Linux images: resume one whose SF_HW_SIG firmware signature does not match (thaw models no firmware). */
   ignoreHwSig?: boolean;
-  /** `.gz`/`.zst` images: most bytes the wrapper may unpack to (default MAX_UNPACKED_BYTES; never more than its header states). */
+  /**
+   * `.gz`/`.zst` images: most bytes the wrapper may unpack to (default MAX_UNPACKED_BYTES; never more than its header
+   * states).
+   */
   maxUnpacked?: number;
 }
 

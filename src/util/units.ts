@@ -59,7 +59,9 @@ export function formatMiB(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
-/** gbPerSecond - Decimal gigabytes per second for @bytes moved in @ms milliseconds (undefined when too fast to time). */
+/**
+ * gbPerSecond - Decimal gigabytes per second for @bytes moved in @ms milliseconds (undefined when too fast to time).
+ */
 export function gbPerSecond(bytes: number, ms: number): number | undefined {
   return ms > 0.01 && bytes > 0 ? bytes / ms / 1e6 : undefined;
 }

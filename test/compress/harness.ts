@@ -44,7 +44,9 @@ export interface DecompressBench {
 /** canaryByte - The canary pattern at offset @i of a zone. */
 const canaryByte = (i: number) => (i * 131 + 77) & 0xff;
 
-/** createDecompressBench - Instantiate the engine (THAW_WASM picks the build) over a memory sized for MAX_SRC/MAX_DST. */
+/**
+ * createDecompressBench - Instantiate the engine (THAW_WASM picks the build) over a memory sized for MAX_SRC/MAX_DST.
+ */
 export async function createDecompressBench(): Promise<DecompressBench> {
   const memory = new WebAssembly.Memory({ initial: MEMORY_PAGES, maximum: MEMORY_PAGES, shared: true });
   const { exports } = await instantiateEngine(memory);

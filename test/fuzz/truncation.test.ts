@@ -1,9 +1,9 @@
 /**
  * Truncation at every page boundary, systematically: each seed cut at each boundary of its stream pages (thaw) or
  * device blocks (Linux). A thaw image is refused in checkHeader before anything is allocated. A Linux device copy
- * reads as zeros past its end (src/image/linux/device.ts: trimmed copies of a device end after their last non-zero page),
- * so a cut compressed stream is refused (cmp_len 0) while a cut uncompressed one restores zeros, as the kernel would
- * from a device that returned them: there is no CRC in that format. Never anything else.
+ * reads as zeros past its end (src/image/linux/device.ts: trimmed copies of a device end after their last non-zero
+ * page), so a cut compressed stream is refused (cmp_len 0) while a cut uncompressed one restores zeros, as the kernel
+ * would from a device that returned them: there is no CRC in that format. Never anything else.
  */
 import { describe, expect, it } from "vitest";
 import { BAD_COUNTS, type CampaignSummary, runCampaign } from "../../fuzz/campaign.js";

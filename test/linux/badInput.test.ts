@@ -1,6 +1,6 @@
 /**
- * Broken Linux images (kernel/power/swap.c): each one fails with a clear error naming the phase and the offending value, the
- * machine loses nothing, and the device file is never written.
+ * Broken Linux images (kernel/power/swap.c): each one fails with a clear error naming the phase and the offending
+ * value, the machine loses nothing, and the device file is never written.
  */
 
 import { randomBytes } from "node:crypto";

@@ -1,7 +1,7 @@
 /**
- * Decompression of the chunks of a compressed hibernation stream (kernel/power/swap.c) by thaw's own LZO1X and LZ4 decoders
- * (assembly/compress/), in an engine memory of its own (the image is read before any machine exists), on worker
- * threads as the kernel does (up to three decompression threads and a CRC thread): each worker serves
+ * Decompression of the chunks of a compressed hibernation stream (kernel/power/swap.c) by thaw's own LZO1X and LZ4
+ * decoders (assembly/compress/), in an engine memory of its own (the image is read before any machine exists), on
+ * worker threads as the kernel does (up to three decompression threads and a CRC thread): each worker serves
  * CHUNKS_PER_WORKER slots, decompresses the chunks the main thread put there, oldest first, and checksums them; the
  * main thread reads the next chunks from the device meanwhile and combines the checksums in stream order. With no
  * workers the main thread decompresses itself, in slot 0.

@@ -1,7 +1,7 @@
 /**
  * A swap device (or a copy of one) opened read-only, addressed in PAGE_SIZE blocks as the kernel's swap code
- * addresses it (kernel/power/swap.c: swap_read_page(), byte offset = block × 4096). Reads past the end of the file return zeros: trimmed copies of a
- * device (such as the fixtures) end after their last non-zero page.
+ * addresses it (kernel/power/swap.c: swap_read_page(), byte offset = block × 4096). Reads past the end of the file
+ * return zeros: trimmed copies of a device (such as the fixtures) end after their last non-zero page.
  */
 import { ReadOnlyFile } from "../file.js";
 
