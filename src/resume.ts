@@ -10,7 +10,7 @@
  */
 import * as L from "../assembly/portable/layout.js";
 import { checkDumpOutput, type DumpOptions, type DumpResult, dumpMemory } from "./dump/dump.js";
-import { ConfigError, ImageFormatError, ResumeError } from "./errors.js";
+import { ConfigError, errnoNamed, ImageFormatError, ioError, ResumeError } from "./errors.js";
 import { type OpenImageOptions, openImage } from "./image/open.js";
 import { entriesPerPage } from "./image/pfnEntry.js";
 import { ReadAheadThread } from "./image/readAhead.js";
@@ -218,7 +218,11 @@ export class ResumeSession {
       }
       machine.setCtx(L.CTX_DEFER_ZERO, mode === "planned" ? 1 : 0);
       if (machine.contents === "store") {
-        store = new ContentsStore(machine.storeDir!, machine.spec.pageSize, machine.arena.pfnListCapacity);
+        try {
+          store = new ContentsStore(machine.storeDir!, machine.spec.pageSize, machine.arena.pfnListCapacity);
+        } catch (error) {
+          throw ioError("checkHeader", `contents store in ${machine.storeDir}`, error);
+        }
       }
       if (options.failAllocationAt) machine.failAllocationAt(options.failAllocationAt);
       const reader = faulty(source.stream(), source.pageSize, options);
@@ -274,7 +278,13 @@ export class ResumeSession {
           ? error
           : error instanceof ImageFormatError
             ? error.inPhase(name)
-            : new ResumeError(name, "EIO", (error as Error).message, undefined, error);
+            : new ResumeError(
+                name,
+                errnoNamed((error as NodeJS.ErrnoException).code) ?? "EIO",
+                (error as Error).message,
+                undefined,
+                error,
+              );
       this.close();
       throw this.failed;
     }

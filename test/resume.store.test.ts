@@ -2,8 +2,12 @@
  * A machine whose frames live in a contents store takes every decision a machine with frame memory takes: the same
  * counts, the same restore_pblist and highmem_pblist, and after the atomic copy every image PFN holds its page.
  */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { ResumeError } from "../src/errors.js";
 import type { AllocatorSpec, BitmapStrategy } from "../src/machine/config.js";
 import { createMachine } from "../src/machine/machine.js";
 import { ResumeSession } from "../src/resume.js";
@@ -74,4 +78,42 @@ describe("ResumeSession with contents 'store'", () => {
       /faithful loading mode copies through the bounce page/,
     );
   });
+});
+
+describe("a contents store that cannot be written", () => {
+  const IMAGE = "test/fixtures/linux-6.12/e-tiny-lzo/swap.img.gz";
+
+  it("a folder that does not exist: ENOENT naming it, before any phase, nothing left", async () => {
+    const missing = join(dir, "no-such-folder");
+    const error = await ResumeSession.open(IMAGE, { contents: "store", storeDir: missing }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ResumeError);
+    expect(error).toMatchObject({ phase: "checkHeader", code: "ENOENT" });
+    expect((error as ResumeError).message).toContain(missing);
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it.skipIf(spawnSync("prlimit", ["--version"]).status !== 0)(
+    "a write that fails midway (a file-size limit, as a full disk): a typed error in loadImage, the page file removed",
+    () => {
+      const folder = mkdtempSync(join(dir, "limited-"));
+      const raw = join(dir, "e-tiny-lzo.img");
+      writeFileSync(raw, gunzipSync(readFileSync(IMAGE)));
+      const run = spawnSync(
+        "prlimit",
+        ["--fsize=2000000", process.execPath, "bin/thaw.js", "resume", raw, "--contents", "store"].concat([
+          "--store-dir",
+          folder,
+          "--json",
+        ]),
+        { encoding: "utf8" },
+      );
+      expect(run.status).toBe(1);
+      expect(JSON.parse(run.stdout).error).toMatchObject({ phase: "loadImage", code: "EFBIG" });
+      expect(JSON.parse(run.stdout).error.message).toContain("contents store");
+      expect(readdirSync(folder)).toEqual([]);
+    },
+  );
 });

@@ -160,8 +160,14 @@ export class ContentsStore {
   putPages(bytes: Uint8Array, dest: Uint32Array, count: number): void {
     const length = count * this.pageSize;
     const position = this.slots * this.pageSize;
-    for (let done = 0; done < length; ) {
-      done += writeSync(this.descriptor, bytes, done, length - done, position + done);
+    try {
+      for (let done = 0; done < length; ) {
+        done += writeSync(this.descriptor, bytes, done, length - done, position + done);
+      }
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      e.message = `contents store ${this.path}: ${e.message}`;
+      throw e;
     }
     for (let i = 0; i < count; i++) this.frames.set(dest[i]!, this.slots + i);
     this.slots += count;
