@@ -34,6 +34,7 @@ import { BitmapArena } from "../../src/bitmap/index.js";
 import { packageRoot } from "../../src/engine/load.js";
 import { BITMAP_STRATEGIES } from "../../src/engine/strategies.js";
 import type { BitmapStrategy } from "../../src/machine/config.js";
+import { writeResultsSection } from "../resultsFile.js";
 import { type HarnessOptions, measure, type Timing } from "./harness.js";
 import { bitmapBenchCharts, bitmapBenchMarkdown } from "./report.js";
 import {
@@ -863,12 +864,6 @@ export function judgeTargets(result: Pick<BitmapBenchResult, "rows" | "memory">)
   return targets;
 }
 
-const RESULTS_HEADER = `# Benchmark results
-
-Each section below is written by the benchmark that owns it, between its two markers; text outside the markers is
-kept. To add results of another benchmark, give it a section with markers of its own.
-`;
-
 /**
  * writeBitmapBenchReport - Write @result into @dir (default: the package's bench/): the JSON under results/ (a dated
  * file and bitmaps[-quick]-latest.json), one SVG chart per workload plus the memory chart, and the section of
@@ -892,17 +887,14 @@ export function writeBitmapBenchReport(
   const title = result.quick
     ? "## Memory bitmaps, quick run (`npm run bench -- --only bitmaps --quick`)"
     : "## Memory bitmaps (`npm run bench -- --only bitmaps`)";
-  const start = `<!-- ${kind}:start -->`;
-  const end = `<!-- ${kind}:end -->`;
-  let doc = existsSync(markdown) ? readFileSync(markdown, "utf8") : RESULTS_HEADER;
-  const body = `${start}\n${bitmapBenchMarkdown(
-    result,
-    charts.map((c) => c.file),
-  )}\n${end}`;
-  const from = doc.indexOf(start);
-  const to = doc.indexOf(end);
-  if (from >= 0 && to > from) doc = doc.slice(0, from) + body + doc.slice(to + end.length);
-  else doc = `${doc.trimEnd()}\n\n${title}\n\n${body}\n`;
-  writeFileSync(markdown, doc);
+  writeResultsSection(
+    markdown,
+    kind,
+    title,
+    bitmapBenchMarkdown(
+      result,
+      charts.map((c) => c.file),
+    ),
+  );
   return { json, charts: charts.map((c) => join(resultsDir, c.file)), markdown };
 }

@@ -22,6 +22,7 @@
  * too. thaw/native is given on wall time
  * and on CPU time (process CPU, which time slices lost to other processes do not inflate).
  */
+
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -30,6 +31,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { ARENA_START, CTX_START, WASM_PAGE_SIZE } from "../../assembly/portable/layout.js";
+import { writeResultsSection } from "../resultsFile.js";
 
 /** Where the decoders record a failure: one 16-byte record per thread, in the otherwise unused CTX. */
 const ERR_RECORD = CTX_START;
@@ -551,15 +553,7 @@ export function writeDecompressReport(r: DecompressResult): string {
   const title = r.quick
     ? "## Decompression, quick run (`npm run bench -- --only decompress --quick`)"
     : "## Decompression (`npm run bench -- --only decompress`)";
-  const start = `<!-- ${kind}:start -->`;
-  const end = `<!-- ${kind}:end -->`;
-  let doc = existsSync(markdown) ? readFileSync(markdown, "utf8") : "# Benchmark results\n";
-  const body = `${start}\n${decompressMarkdown(r)}\n${end}`;
-  const from = doc.indexOf(start);
-  const to = doc.indexOf(end);
-  if (from >= 0 && to > from) doc = doc.slice(0, from) + body + doc.slice(to + end.length);
-  else doc = `${doc.trimEnd()}\n\n${title}\n\n${body}\n`;
-  writeFileSync(markdown, doc);
+  writeResultsSection(markdown, kind, title, decompressMarkdown(r));
   return markdown;
 }
 

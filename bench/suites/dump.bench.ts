@@ -7,6 +7,7 @@
  * --quick: a tiny fixture and a 16 GiB machine with a 64 MiB image, three rounds. Writes bench/results/dump-*.json and
  * the "dump" section of bench/RESULTS.md. Never part of `npm test`.
  */
+
 import { spawnSync } from "node:child_process";
 import {
   closeSync,
@@ -30,6 +31,7 @@ import { ENTRY_END, ENTRY_ZERO } from "../../src/image/pfnEntry.js";
 import { encodeHeader } from "../../src/image/thaw/thawImage.js";
 import { type ResumeOptions, ResumeSession } from "../../src/resume.js";
 import { crc32Le } from "../../src/util/crc32.js";
+import { writeResultsSection } from "../resultsFile.js";
 
 interface Options {
   quick: boolean;
@@ -311,16 +313,12 @@ export async function run(options: Options): Promise<void> {
 }
 
 function writeSection(name: string, body: string): void {
-  const path = join(packageRoot(), "bench", "RESULTS.md");
-  let text = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmark results\n";
-  const start = `<!-- ${name}:start -->`;
-  const end = `<!-- ${name}:end -->`;
-  const title =
+  writeResultsSection(
+    join(packageRoot(), "bench", "RESULTS.md"),
+    name,
     name === "dump"
       ? "## The restored memory as a file (`npm run bench -- --only dump`)"
-      : "## The restored memory as a file, quick run (`npm run bench -- --only dump --quick`)";
-  if (!text.includes(start)) text = `${text.trimEnd()}\n\n${title}\n\n${start}\n${end}\n`;
-  const before = text.slice(0, text.indexOf(start) + start.length);
-  const after = text.slice(text.indexOf(end));
-  writeFileSync(path, `${before}\n${body}\n${after}`);
+      : "## The restored memory as a file, quick run (`npm run bench -- --only dump --quick`)",
+    body,
+  );
 }

@@ -4,6 +4,7 @@
  * with each bitmap strategy (the 2014 case), and `thaw resume` of every kernel-written fixture. Writes
  * bench/results/restore-*.json and the "restore" section of bench/RESULTS.md. Never part of `npm test`.
  */
+
 import { spawnSync } from "node:child_process";
 import {
   closeSync,
@@ -29,6 +30,7 @@ import { ResumeSession } from "../../src/resume.js";
 import { suspendMachine } from "../../src/suspend.js";
 import { crc32Le } from "../../src/util/crc32.js";
 import { createRandom, shuffleInPlace } from "../../src/util/random.js";
+import { writeResultsSection } from "../resultsFile.js";
 
 interface Options {
   quick: boolean;
@@ -407,16 +409,12 @@ export async function run(options: Options): Promise<void> {
 }
 
 function writeSection(name: string, body: string): void {
-  const path = join(packageRoot(), "bench", "RESULTS.md");
-  let text = existsSync(path) ? readFileSync(path, "utf8") : "# Benchmark results\n";
-  const start = `<!-- ${name}:start -->`;
-  const end = `<!-- ${name}:end -->`;
-  const title =
+  writeResultsSection(
+    join(packageRoot(), "bench", "RESULTS.md"),
+    name,
     name === "restore"
       ? "## Restore throughput and scale (`npm run bench -- --only restore`)"
-      : "## Restore, quick run (`npm run bench -- --only restore --quick`)";
-  if (!text.includes(start)) text = `${text.trimEnd()}\n\n${title}\n\n${start}\n${end}\n`;
-  const before = text.slice(0, text.indexOf(start) + start.length);
-  const after = text.slice(text.indexOf(end));
-  writeFileSync(path, `${before}\n${body}\n${after}`);
+      : "## Restore, quick run (`npm run bench -- --only restore --quick`)",
+    body,
+  );
 }
